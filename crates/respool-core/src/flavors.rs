@@ -1,0 +1,1 @@
+//! The resource-flavor catalog (placeholder; replaced by the full catalog).

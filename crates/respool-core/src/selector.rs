@@ -1,0 +1,1 @@
+//! Kubernetes label selectors (placeholder; replaced by the full parser).
