@@ -1,1 +1,36 @@
+//! The ModelArts resource-pool objects exactly as they travel on the wire.
+//!
+//! Field names, casing and dotted label keys follow the live API (not the SDK
+//! models where the two disagree: `status.resources.*` are arrays). These
+//! types carry no behaviour; `respool-core` gives them meaning.
 
+mod meta;
+mod pool;
+
+pub use meta::{ErrorBody, ListMeta, ObjectMeta};
+pub use pool::{
+    AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolDriverStatus, PoolList, PoolResource,
+    PoolSpec, PoolStatus, ScopeStatus, StatusResources,
+};
+
+/// Label and annotation keys the service itself reads or fills in.
+pub mod keys {
+    pub const NAME: &str = "os.modelarts/name";
+    pub const WORKSPACE_ID: &str = "os.modelarts/workspace.id";
+    pub const RESOURCE_ID: &str = "os.modelarts/resource.id";
+    pub const TENANT_DOMAIN_ID: &str = "os.modelarts/tenant.domain.id";
+    pub const TENANT_PROJECT_ID: &str = "os.modelarts/tenant.project.id";
+    pub const NODE_PREFIX: &str = "os.modelarts/node.prefix";
+    pub const ORDER_NAME: &str = "os.modelarts/order.name";
+    pub const REGION: &str = "os.modelarts/region";
+    pub const POOL_BIZ: &str = "os.modelarts.pool/biz";
+    pub const CREATE_FROM: &str = "os.modelarts/create-from";
+    pub const DESCRIPTION: &str = "os.modelarts/description";
+    pub const BILLING_MODE: &str = "os.modelarts/billing.mode";
+    pub const SUBPOOLS_COUNT: &str = "os.modelarts.pool/subpools.count";
+    pub const TENANT_DOMAIN_NAME: &str = "os.modelarts/tenant.domain.name";
+    pub const FLAVOR_RESOURCE_IDS: &str = "os.modelarts/flavor.resource.ids";
+    pub const AUTO_PAY: &str = "os.modelarts/auto.pay";
+    /// respool's own: overrides the server's timing profile for one pool.
+    pub const TIMING: &str = "respool.io/timing";
+}

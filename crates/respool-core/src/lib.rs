@@ -1,5 +1,14 @@
 //! The respool domain: what a pool is, how it is validated, how it moves
 //! through its lifecycle, and how label selectors pick pools. No HTTP, no SQL.
 
+mod error;
 pub mod flavors;
+pub mod identity;
+pub mod merge_patch;
+pub mod pool;
 pub mod selector;
+pub mod time;
+pub mod timing;
+pub mod validate;
+
+pub use error::DomainError;

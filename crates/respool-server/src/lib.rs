@@ -1,1 +1,48 @@
+//! The respool HTTP server: routing, the signature layer, handlers and the
+//! mapping of every failure to a ModelArts error.
 
+pub mod app;
+mod auth;
+mod clock;
+pub mod error;
+mod extract;
+mod handlers;
+mod middleware;
+mod openapi;
+pub mod reconciler;
+mod tokens;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use app::{AppState, AuthMode, Settings};
+pub use auth::Caller;
+
+use handlers::{pools, system};
+
+/// Every route, with the layers every request passes through.
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/readyz", get(system::readyz))
+        .route("/openapi.json", get(system::openapi))
+        .route("/v3/auth/tokens", post(tokens::create))
+        .route(
+            "/v2/{project_id}/pools",
+            get(pools::list).post(pools::create),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}",
+            get(pools::show).patch(pools::patch).delete(pools::delete),
+        )
+        .fallback(system::no_route)
+        .method_not_allowed_fallback(system::wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::layer,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(app)
+}

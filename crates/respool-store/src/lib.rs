@@ -1,1 +1,127 @@
+//! Persistence behind one [`Store`] trait: SQLite (the embedded default) and
+//! PostgreSQL (for several replicas), each with its own sqlx driver and
+//! migrations, and one conformance suite that runs against both.
 
+mod error;
+mod sqlite;
+
+use async_trait::async_trait;
+use respool_core::identity::{Credential, User};
+use respool_core::pool::PoolState;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// Which pools a list asks for. The label selector is applied by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct PoolQuery<'a> {
+    pub project_id: &'a str,
+    pub workspace_id: Option<&'a str>,
+    /// Only pools in one of these phases (`None`: every phase).
+    pub phases: Option<Vec<&'static str>>,
+    /// Only sub-pools of this pool.
+    pub parent: Option<&'a str>,
+}
+
+/// A listed pool as stored: its labels and the served object, both raw JSON,
+/// so a list can filter and answer without decoding every object.
+#[derive(Debug, Clone)]
+pub struct PoolRow {
+    pub name: String,
+    pub labels: String,
+    pub doc: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new pool; [`StoreError::AlreadyExists`] if its name is taken.
+    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError>;
+
+    async fn get_pool(&self, project_id: &str, name: &str)
+        -> Result<Option<PoolState>, StoreError>;
+
+    /// Pools in creation order (then name).
+    async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError>;
+
+    /// Writes `pool` if its stored version still equals `pool.version`, then
+    /// bumps the version; [`StoreError::Conflict`] otherwise.
+    async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError>;
+
+    /// Removes a pool if its stored version still equals `version`.
+    async fn remove_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+        version: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Pools (of one project, or all) with a lifecycle stage ending at or
+    /// before `now_ms`, soonest first.
+    async fn due_pools(
+        &self,
+        project_id: Option<&str>,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Stores a credential; [`StoreError::AlreadyExists`] if the access key is taken.
+    async fn insert_credential(&self, credential: &Credential) -> Result<(), StoreError>;
+
+    async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError>;
+
+    async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError>;
+
+    /// Deletes a credential; false if there was none.
+    async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError>;
+
+    /// Stores a user; [`StoreError::AlreadyExists`] if the name is taken.
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+
+    async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError>;
+
+    /// Answers only when the database does.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The columns every backend derives from a pool the same way.
+pub(crate) struct PoolColumns {
+    pub workspace_id: String,
+    pub phase: &'static str,
+    pub parent: Option<String>,
+    pub next_due_ms: Option<i64>,
+    pub labels: String,
+    pub doc: String,
+    pub state: String,
+}
+
+impl PoolColumns {
+    pub fn of(pool: &PoolState) -> Result<Self, StoreError> {
+        Ok(PoolColumns {
+            workspace_id: pool.workspace_id().to_owned(),
+            phase: pool.phase().as_str(),
+            parent: pool.parent().map(str::to_owned),
+            next_due_ms: pool.next_due(),
+            labels: serde_json::to_string(&pool.pool.metadata.labels)?,
+            doc: serde_json::to_string(&pool.pool)?,
+            state: serde_json::to_string(pool)?,
+        })
+    }
+}
+
+/// Rebuilds a pool from its stored parts.
+pub(crate) fn decode_pool(
+    project_id: String,
+    version: i64,
+    doc: &str,
+    state: &str,
+) -> Result<PoolState, StoreError> {
+    let mut pool: PoolState = serde_json::from_str(state)?;
+    pool.pool = serde_json::from_str(doc)?;
+    pool.project_id = project_id;
+    pool.version = version;
+    Ok(pool)
+}

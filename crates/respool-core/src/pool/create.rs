@@ -1,0 +1,228 @@
+//! Creating a pool: validation and the labels the service fills in.
+
+use std::collections::BTreeSet;
+
+use rand::Rng;
+use respool_api_types::{keys, Pool, PoolSpec, PoolStatus};
+
+use super::{Env, PoolState, API_VERSION, DEFAULT_WORKSPACE, KIND};
+use crate::selector::{validate_label_key, validate_label_value};
+use crate::{validate, DomainError};
+
+pub const SCOPES: [&str; 3] = ["Train", "Infer", "Notebook"];
+pub const POOL_TYPES: [&str; 2] = ["Dedicate", "Logical"];
+
+impl PoolState {
+    /// Validates a create request and builds the new pool, its nodes `Creating`.
+    pub fn create(
+        project_id: &str,
+        req: Pool,
+        env: &Env,
+        now_ms: i64,
+    ) -> Result<Self, DomainError> {
+        if !req.api_version.is_empty() && req.api_version != API_VERSION {
+            return Err(DomainError::invalid(format!(
+                "invalid apiVersion {:?}: use \"v2\"",
+                req.api_version
+            )));
+        }
+        if !req.kind.is_empty() && req.kind != KIND {
+            return Err(DomainError::invalid(format!(
+                "invalid kind {:?}: use \"Pool\"",
+                req.kind
+            )));
+        }
+        let mut metadata = req.metadata;
+        let display = metadata.labels.get(keys::NAME).cloned().ok_or_else(|| {
+            DomainError::invalid("metadata.labels[os.modelarts/name] is required")
+        })?;
+        validate::display_name("pool", &display)?;
+        validate_labels(&metadata.labels, &metadata.annotations)?;
+        let description = metadata
+            .annotations
+            .entry(keys::DESCRIPTION.into())
+            .or_default();
+        validate::description(description)?;
+        validate_spec(&req.spec, env)?;
+
+        let timing = match metadata.annotations.get(keys::TIMING) {
+            Some(t) => t.parse().map_err(DomainError::Invalid)?,
+            None => env.timing,
+        };
+        let name = format!("{display}-{project_id}");
+        let labels = &mut metadata.labels;
+        labels
+            .entry(keys::WORKSPACE_ID.into())
+            .or_insert_with(|| DEFAULT_WORKSPACE.into());
+        labels.insert(
+            keys::RESOURCE_ID.into(),
+            format!("maos-{display}-{}", random_suffix(5)),
+        );
+        labels.insert(keys::TENANT_PROJECT_ID.into(), project_id.into());
+        labels.insert(keys::TENANT_DOMAIN_ID.into(), env.domain_id.into());
+        labels.insert(keys::REGION.into(), env.region.into());
+        labels.insert(keys::POOL_BIZ.into(), "private".into());
+        let annotations = &mut metadata.annotations;
+        annotations
+            .entry(keys::BILLING_MODE.into())
+            .or_insert_with(|| "0".into());
+        annotations.insert(keys::SUBPOOLS_COUNT.into(), "0".into());
+        metadata.name = name.clone();
+        metadata.creation_timestamp = Some(crate::time::rfc3339(now_ms));
+        metadata.deletion_timestamp = None;
+
+        let mut state = PoolState {
+            project_id: project_id.into(),
+            pool: Pool {
+                api_version: API_VERSION.into(),
+                kind: KIND.into(),
+                metadata,
+                spec: req.spec,
+                status: PoolStatus {
+                    root: Some(name),
+                    ..PoolStatus::default()
+                },
+            },
+            nodes: Vec::new(),
+            scopes: Vec::new(),
+            created_ms: now_ms,
+            became_running: false,
+            deletion_ms: None,
+            timing,
+            ip_seq: 0,
+            version: 0,
+        };
+        state.converge(env, now_ms);
+        Ok(state)
+    }
+}
+
+/// Keys and values of labels follow Kubernetes rules; annotation keys too.
+pub(super) fn validate_labels(
+    labels: &std::collections::BTreeMap<String, String>,
+    annotations: &std::collections::BTreeMap<String, String>,
+) -> Result<(), DomainError> {
+    for (k, v) in labels {
+        validate_label_key(k)
+            .map_err(|e| DomainError::invalid(format!("invalid label key {k:?}: {e}")))?;
+        validate_label_value(v)
+            .map_err(|e| DomainError::invalid(format!("invalid value of label {k:?}: {e}")))?;
+    }
+    for k in annotations.keys() {
+        validate_label_key(k)
+            .map_err(|e| DomainError::invalid(format!("invalid annotation key {k:?}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The rules a pool spec must keep, on create and after every patch.
+pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainError> {
+    if !POOL_TYPES.contains(&spec.pool_type.as_str()) {
+        return Err(DomainError::invalid(format!(
+            "invalid spec.type {:?}: use Dedicate or Logical",
+            spec.pool_type
+        )));
+    }
+    if spec.scope.is_empty() {
+        return Err(DomainError::invalid(
+            "spec.scope must name at least one of Train, Infer, Notebook",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for s in &spec.scope {
+        if !SCOPES.contains(&s.as_str()) {
+            return Err(DomainError::invalid(format!(
+                "invalid spec.scope {s:?}: use Train, Infer or Notebook"
+            )));
+        }
+        if !seen.insert(s) {
+            return Err(DomainError::invalid(format!(
+                "spec.scope names {s:?} twice"
+            )));
+        }
+    }
+    if spec.resources.is_empty() {
+        return Err(DomainError::invalid(
+            "spec.resources must have at least one flavor",
+        ));
+    }
+    let mut flavors = BTreeSet::new();
+    for (i, r) in spec.resources.iter().enumerate() {
+        let Some(flavor) = env.catalog.get(&r.flavor) else {
+            return Err(DomainError::invalid(format!(
+                "spec.resources[{i}].flavor {:?} is not a known resource flavor",
+                r.flavor
+            )));
+        };
+        if !flavors.insert(&r.flavor) {
+            return Err(DomainError::invalid(format!(
+                "spec.resources[{i}].flavor {:?} appears twice",
+                r.flavor
+            )));
+        }
+        if r.count < 1 {
+            return Err(DomainError::invalid(format!(
+                "spec.resources[{i}].count must be at least 1"
+            )));
+        }
+        if r.count > MAX_NODES_PER_FLAVOR {
+            return Err(DomainError::invalid(format!(
+                "spec.resources[{i}].count must be at most {MAX_NODES_PER_FLAVOR}"
+            )));
+        }
+        if let Some(max) = r.max_count {
+            if spec.pool_type == "Dedicate" && max != r.count {
+                return Err(DomainError::invalid(format!(
+                    "spec.resources[{i}].maxCount must equal count in a Dedicate pool"
+                )));
+            }
+        }
+        if let Some(azs) = &r.azs {
+            let mut sum = 0;
+            for a in azs {
+                let suffix = a.az.strip_prefix(env.region).unwrap_or("");
+                if suffix.is_empty() || !flavor.az_phase.contains_key(suffix) {
+                    return Err(DomainError::invalid(format!(
+                        "spec.resources[{i}].azs: {:?} is not an availability zone of {:?} in region {:?}",
+                        a.az, r.flavor, env.region
+                    )));
+                }
+                if a.count < 0 {
+                    return Err(DomainError::invalid(format!(
+                        "spec.resources[{i}].azs: count of {:?} must not be negative",
+                        a.az
+                    )));
+                }
+                sum += a.count;
+            }
+            if sum != r.count {
+                return Err(DomainError::invalid(format!(
+                    "spec.resources[{i}].azs add up to {sum}, not count {}",
+                    r.count
+                )));
+            }
+        }
+    }
+    if spec.pool_type == "Dedicate" {
+        let named = spec.network.as_ref().is_some_and(|n| {
+            n.name.as_deref().is_some_and(|s| !s.is_empty()) || n.vpc_id.is_some()
+        });
+        if !named {
+            return Err(DomainError::invalid(
+                "spec.network.name is required for a Dedicate pool",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A bound that keeps one pool's node list a size a single row can hold.
+pub const MAX_NODES_PER_FLAVOR: i64 = 500;
+
+pub(super) fn random_suffix(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}

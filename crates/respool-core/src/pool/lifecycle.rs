@@ -1,0 +1,257 @@
+//! The lifecycle: nodes follow `spec.resources`, job types follow
+//! `spec.scope`, and timers move each stage on. The pool's phase is derived
+//! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
+
+use super::create::random_suffix;
+use super::{Env, Node, NodePhase, PoolState, ScopePhase, ScopeState};
+use crate::time::rfc3339;
+
+/// What a lifecycle step left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Nothing was due.
+    Unchanged,
+    Changed,
+    /// Deletion finished: the pool no longer exists.
+    Gone,
+}
+
+impl PoolState {
+    /// Brings nodes and scopes in line with the spec as of `now_ms`: adds
+    /// `Creating` nodes, sends surplus nodes to `Deleting`, starts enabling or
+    /// disabling job types. Then refreshes `status`.
+    pub(crate) fn converge(&mut self, env: &Env, now_ms: i64) {
+        let d = self.timing.durations();
+        let resources = self.pool.spec.resources.clone();
+        for r in &resources {
+            let live: Vec<usize> = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.flavor == r.flavor && n.phase != NodePhase::Deleting)
+                .map(|(i, _)| i)
+                .collect();
+            let want = r.count.max(0) as usize;
+            if live.len() < want {
+                let azs = self.placement(env, r, want - live.len());
+                for az in azs {
+                    self.add_node(&r.flavor, az, now_ms, now_ms + d.node_create);
+                }
+            } else {
+                let surplus = live.len() - want;
+                for i in self.removal_order(live).into_iter().take(surplus) {
+                    self.start_node_deletion(i, now_ms + d.node_delete);
+                }
+            }
+        }
+        // Flavors dropped from the spec lose all their nodes.
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
+            if n.phase != NodePhase::Deleting && !resources.iter().any(|r| r.flavor == n.flavor) {
+                self.start_node_deletion(i, now_ms + d.node_delete);
+            }
+        }
+        self.converge_scopes(now_ms);
+        self.refresh_driver(env.catalog);
+        self.refresh_status();
+    }
+
+    fn converge_scopes(&mut self, now_ms: i64) {
+        let d = self.timing.durations();
+        let wanted = self.pool.spec.scope.clone();
+        for s in &wanted {
+            match self.scopes.iter_mut().find(|x| &x.scope_type == s) {
+                Some(x) if matches!(x.state, ScopePhase::Disabling | ScopePhase::Disabled) => {
+                    x.state = ScopePhase::Enabling;
+                    x.due_ms = self.became_running.then_some(now_ms + d.scope_enable);
+                }
+                Some(_) => {}
+                None => self.scopes.push(ScopeState {
+                    scope_type: s.clone(),
+                    state: ScopePhase::Enabling,
+                    due_ms: self.became_running.then_some(now_ms + d.scope_enable),
+                }),
+            }
+        }
+        for x in &mut self.scopes {
+            if !wanted.contains(&x.scope_type)
+                && matches!(x.state, ScopePhase::Enabling | ScopePhase::Enabled)
+            {
+                x.state = ScopePhase::Disabling;
+                x.due_ms = Some(now_ms + d.scope_disable);
+            }
+        }
+    }
+
+    /// Deletes the pool, answering as the live service does: the pool as it
+    /// was, stamped with `deletionTimestamp`.
+    pub fn delete(&mut self, now_ms: i64) -> respool_api_types::Pool {
+        let mut answer = self.pool.clone();
+        self.start_deletion(now_ms);
+        answer.metadata.deletion_timestamp = self.deletion_ms.map(rfc3339);
+        answer
+    }
+
+    /// Starts deleting the pool: every node goes `Deleting`.
+    pub fn start_deletion(&mut self, now_ms: i64) {
+        if self.deletion_ms.is_some() {
+            return;
+        }
+        let d = self.timing.durations();
+        self.deletion_ms = Some(now_ms);
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].phase != NodePhase::Deleting {
+                self.start_node_deletion(i, now_ms + d.node_delete);
+            }
+        }
+        self.refresh_status();
+    }
+
+    /// The earliest instant at which something will change by itself.
+    pub fn next_due(&self) -> Option<i64> {
+        let nodes = self.nodes.iter().filter_map(|n| n.due_ms);
+        let scopes = self.scopes.iter().filter_map(|s| s.due_ms);
+        nodes.chain(scopes).chain(self.gone_at()).min()
+    }
+
+    /// Applies, in time order, every stage that ends at or before `now_ms`.
+    pub fn step(&mut self, now_ms: i64) -> StepOutcome {
+        let mut changed = false;
+        while let Some(t) = self.next_due().filter(|t| *t <= now_ms) {
+            self.apply_due(t);
+            changed = true;
+            if self.gone_at().is_some_and(|g| g <= t) && self.nodes.is_empty() {
+                return StepOutcome::Gone;
+            }
+        }
+        if changed {
+            self.refresh_status();
+            StepOutcome::Changed
+        } else {
+            StepOutcome::Unchanged
+        }
+    }
+
+    /// When a pool being deleted disappears. Every node's deletion ends by then,
+    /// because no profile deletes a node slower than a pool.
+    fn gone_at(&self) -> Option<i64> {
+        self.deletion_ms
+            .map(|t| t + self.timing.durations().pool_delete)
+    }
+
+    /// Ends every stage due exactly at `t`.
+    fn apply_due(&mut self, t: i64) {
+        let d = self.timing.durations();
+        if self.gone_at().is_some_and(|g| g <= t) {
+            // Deletion is over, whatever any node was still doing.
+            self.nodes.clear();
+            return;
+        }
+        self.nodes
+            .retain(|n| !(n.phase == NodePhase::Deleting && n.due_ms == Some(t)));
+        for n in &mut self.nodes {
+            if n.phase == NodePhase::Creating && n.due_ms == Some(t) {
+                n.phase = NodePhase::Available;
+                n.due_ms = None;
+            }
+        }
+        for s in &mut self.scopes {
+            if s.due_ms == Some(t) {
+                s.due_ms = None;
+                s.state = match s.state {
+                    ScopePhase::Enabling => ScopePhase::Enabled,
+                    ScopePhase::Disabling => ScopePhase::Disabled,
+                    other => other,
+                };
+            }
+        }
+        if !self.became_running
+            && !self.nodes.is_empty()
+            && self.nodes.iter().all(|n| n.phase != NodePhase::Creating)
+        {
+            self.became_running = true;
+            for s in &mut self.scopes {
+                if s.state == ScopePhase::Enabling {
+                    s.due_ms = Some(t + d.scope_enable);
+                }
+            }
+        }
+        if self.became_running && self.deletion_ms.is_none() && self.nodes.is_empty() {
+            // A pool left without nodes is deleted.
+            self.start_deletion(t);
+        }
+    }
+
+    fn add_node(&mut self, flavor: &str, az: String, now_ms: i64, due_ms: i64) {
+        self.ip_seq += 1;
+        let seq = self.ip_seq;
+        self.nodes.push(Node {
+            name: format!("os-node-created-{}", random_suffix(5)),
+            flavor: flavor.into(),
+            az,
+            phase: NodePhase::Creating,
+            created_ms: now_ms,
+            due_ms: Some(due_ms),
+            private_ip: format!("192.168.{}.{}", seq / 250, seq % 250 + 2),
+        });
+    }
+
+    fn start_node_deletion(&mut self, i: usize, due_ms: i64) {
+        let n = &mut self.nodes[i];
+        n.phase = NodePhase::Deleting;
+        n.due_ms = Some(due_ms);
+    }
+
+    /// Which nodes go first on scale-down: unfinished, then broken, then the newest.
+    fn removal_order(&self, mut idx: Vec<usize>) -> Vec<usize> {
+        let rank = |p: NodePhase| match p {
+            NodePhase::Creating => 0,
+            NodePhase::Abnormal => 1,
+            _ => 2,
+        };
+        idx.sort_by_key(|&i| {
+            let n = &self.nodes[i];
+            (
+                rank(n.phase),
+                std::cmp::Reverse(n.created_ms),
+                n.name.clone(),
+            )
+        });
+        idx
+    }
+
+    /// AZs for `extra` new nodes: as `azs` asks, else the flavor's first AZ in stock.
+    fn placement(
+        &self,
+        env: &Env,
+        r: &respool_api_types::PoolResource,
+        extra: usize,
+    ) -> Vec<String> {
+        if let Some(azs) = &r.azs {
+            let mut out = Vec::new();
+            for a in azs {
+                let have = self
+                    .nodes
+                    .iter()
+                    .filter(|n| {
+                        n.flavor == r.flavor && n.az == a.az && n.phase != NodePhase::Deleting
+                    })
+                    .count() as i64;
+                for _ in have..a.count {
+                    out.push(a.az.clone());
+                }
+            }
+            out.truncate(extra);
+            if out.len() == extra {
+                return out;
+            }
+        }
+        let az = env
+            .catalog
+            .get(&r.flavor)
+            .and_then(|f| f.az_phase.iter().find(|(_, p)| p.as_str() == "normal"))
+            .map(|(suffix, _)| format!("{}{}", env.region, suffix))
+            .unwrap_or_else(|| format!("{}a", env.region));
+        vec![az; extra]
+    }
+}

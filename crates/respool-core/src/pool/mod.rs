@@ -1,0 +1,232 @@
+//! A pool and its nodes: the aggregate every pool request and every
+//! lifecycle step reads and writes as one unit.
+
+mod create;
+mod lifecycle;
+mod patch;
+mod status;
+
+use respool_api_types::Pool;
+use serde::{Deserialize, Serialize};
+
+use crate::flavors::Catalog;
+use crate::timing::TimingProfile;
+
+pub use lifecycle::StepOutcome;
+
+pub const API_VERSION: &str = "v2";
+pub const KIND: &str = "Pool";
+pub const LIST_KIND: &str = "PoolList";
+pub const DEFAULT_WORKSPACE: &str = "0";
+
+/// Everything respool knows about one pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// It serializes without `project_id`, `pool` and `version`: the store keeps
+/// those in columns of their own.
+pub struct PoolState {
+    #[serde(skip)]
+    pub project_id: String,
+    /// The object as the API serves it; `status` is kept current by every change.
+    #[serde(skip)]
+    pub pool: Pool,
+    pub nodes: Vec<Node>,
+    pub scopes: Vec<ScopeState>,
+    pub created_ms: i64,
+    /// Creation finished once; from then on new nodes do not make the pool `Creating`.
+    pub became_running: bool,
+    /// When deletion was asked for.
+    pub deletion_ms: Option<i64>,
+    pub timing: TimingProfile,
+    /// Counts allocated private addresses, so a removed node's address is not reused at once.
+    pub ip_seq: u32,
+    /// Optimistic-concurrency version; the store checks and bumps it on every write.
+    #[serde(skip)]
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: String,
+    pub flavor: String,
+    pub az: String,
+    pub phase: NodePhase,
+    pub created_ms: i64,
+    /// When the node's current stage ends (`Creating` → `Available`, `Deleting` → gone).
+    pub due_ms: Option<i64>,
+    pub private_ip: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NodePhase {
+    Creating,
+    Available,
+    Abnormal,
+    Deleting,
+}
+
+impl NodePhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodePhase::Creating => "Creating",
+            NodePhase::Available => "Available",
+            NodePhase::Abnormal => "Abnormal",
+            NodePhase::Deleting => "Deleting",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeState {
+    pub scope_type: String,
+    pub state: ScopePhase,
+    pub due_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScopePhase {
+    Enabling,
+    Enabled,
+    Disabling,
+    Disabled,
+}
+
+impl ScopePhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopePhase::Enabling => "Enabling",
+            ScopePhase::Enabled => "Enabled",
+            ScopePhase::Disabling => "Disabling",
+            ScopePhase::Disabled => "Disabled",
+        }
+    }
+}
+
+/// `status.phase` of a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PoolPhase {
+    Creating,
+    Waiting,
+    Running,
+    Abnormal,
+    Error,
+    CreationFailed,
+    ScalingFailed,
+    Deleting,
+}
+
+impl PoolPhase {
+    pub const ALL: [PoolPhase; 8] = [
+        PoolPhase::Creating,
+        PoolPhase::Waiting,
+        PoolPhase::Running,
+        PoolPhase::Abnormal,
+        PoolPhase::Error,
+        PoolPhase::CreationFailed,
+        PoolPhase::ScalingFailed,
+        PoolPhase::Deleting,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolPhase::Creating => "Creating",
+            PoolPhase::Waiting => "Waiting",
+            PoolPhase::Running => "Running",
+            PoolPhase::Abnormal => "Abnormal",
+            PoolPhase::Error => "Error",
+            PoolPhase::CreationFailed => "CreationFailed",
+            PoolPhase::ScalingFailed => "ScalingFailed",
+            PoolPhase::Deleting => "Deleting",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PoolPhase> {
+        PoolPhase::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The `status` filter of ListPools: a coarser vocabulary than the phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Creating,
+    Created,
+    Failed,
+}
+
+impl StatusFilter {
+    /// `None` for an empty value (every pool); an error names the accepted values.
+    pub fn parse(s: &str) -> Result<Option<StatusFilter>, crate::DomainError> {
+        match s {
+            "" => Ok(None),
+            "creating" => Ok(Some(StatusFilter::Creating)),
+            "created" => Ok(Some(StatusFilter::Created)),
+            "failed" => Ok(Some(StatusFilter::Failed)),
+            other => Err(crate::DomainError::invalid(format!(
+                "invalid status {other:?}: use creating, created or failed"
+            ))),
+        }
+    }
+
+    pub fn phases(self) -> &'static [PoolPhase] {
+        match self {
+            StatusFilter::Creating => &[PoolPhase::Creating, PoolPhase::Waiting],
+            StatusFilter::Created => &[
+                PoolPhase::Running,
+                PoolPhase::Abnormal,
+                PoolPhase::Error,
+                PoolPhase::ScalingFailed,
+                PoolPhase::Deleting,
+            ],
+            StatusFilter::Failed => &[PoolPhase::CreationFailed],
+        }
+    }
+}
+
+/// What the domain needs to know about the deployment it runs in.
+pub struct Env<'a> {
+    pub catalog: &'a Catalog,
+    pub region: &'a str,
+    pub domain_id: &'a str,
+    /// The server's timing profile; a pool's annotation may override it.
+    pub timing: TimingProfile,
+}
+
+impl PoolState {
+    pub fn name(&self) -> &str {
+        &self.pool.metadata.name
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.pool
+            .metadata
+            .labels
+            .get(respool_api_types::keys::NAME)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn workspace_id(&self) -> &str {
+        self.pool
+            .metadata
+            .labels
+            .get(respool_api_types::keys::WORKSPACE_ID)
+            .map(String::as_str)
+            .unwrap_or(DEFAULT_WORKSPACE)
+    }
+
+    pub fn parent(&self) -> Option<&str> {
+        self.pool.status.parent.as_deref()
+    }
+
+    pub fn phase(&self) -> PoolPhase {
+        if self.deletion_ms.is_some() {
+            PoolPhase::Deleting
+        } else if !self.became_running {
+            PoolPhase::Creating
+        } else if self.nodes.iter().any(|n| n.phase == NodePhase::Abnormal) {
+            PoolPhase::Abnormal
+        } else {
+            PoolPhase::Running
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `status` as the API shows it, derived from nodes and job types.
+
+use std::collections::BTreeMap;
+
+use respool_api_types::{
+    AzCount, DriverState, FlavorCount, PoolDriverStatus, ScopeStatus, StatusResources,
+};
+
+use crate::flavors::{AcceleratorKind, Catalog};
+
+use super::{NodePhase, PoolState};
+
+const GPU_DRIVER_VERSION: &str = "535.54.03";
+const NPU_DRIVER_VERSION: &str = "23.0.6";
+
+impl PoolState {
+    pub(crate) fn refresh_status(&mut self) {
+        let phase = self.phase();
+        let resources = self.buckets();
+        let scope = self
+            .scopes
+            .iter()
+            .map(|s| ScopeStatus {
+                scope_type: s.scope_type.clone(),
+                state: s.state.as_str().into(),
+            })
+            .collect();
+        let driver_state = self.driver_state();
+        let status = &mut self.pool.status;
+        status.phase = phase.as_str().into();
+        status.resources = resources;
+        status.scope = scope;
+        if let Some(d) = &mut status.driver {
+            for s in [&mut d.gpu, &mut d.npu].into_iter().flatten() {
+                s.state = driver_state.into();
+            }
+        }
+    }
+
+    /// Node counts per state and flavor, in spec order, with per-AZ counts.
+    fn buckets(&self) -> StatusResources {
+        let mut flavors: Vec<&str> = self
+            .pool
+            .spec
+            .resources
+            .iter()
+            .map(|r| r.flavor.as_str())
+            .collect();
+        for n in &self.nodes {
+            if !flavors.contains(&n.flavor.as_str()) {
+                flavors.push(&n.flavor);
+            }
+        }
+        let bucket = |phase: NodePhase| -> Vec<FlavorCount> {
+            flavors
+                .iter()
+                .filter_map(|f| {
+                    let mut azs: BTreeMap<&str, i64> = BTreeMap::new();
+                    for n in self
+                        .nodes
+                        .iter()
+                        .filter(|n| n.phase == phase && n.flavor == *f)
+                    {
+                        *azs.entry(&n.az).or_default() += 1;
+                    }
+                    let count: i64 = azs.values().sum();
+                    (count > 0).then(|| FlavorCount {
+                        flavor: (*f).into(),
+                        count,
+                        max_count: Some(count),
+                        azs: azs
+                            .into_iter()
+                            .map(|(az, count)| AzCount {
+                                az: az.into(),
+                                count,
+                            })
+                            .collect(),
+                        node_pool: Some(format!("{f}-default")),
+                    })
+                })
+                .collect()
+        };
+        StatusResources {
+            creating: bucket(NodePhase::Creating),
+            available: bucket(NodePhase::Available),
+            abnormal: bucket(NodePhase::Abnormal),
+            deleting: bucket(NodePhase::Deleting),
+        }
+    }
+
+    /// GPU and NPU pools report their driver; it runs once the pool does.
+    pub(crate) fn refresh_driver(&mut self, catalog: &Catalog) {
+        let has = |kind: AcceleratorKind| {
+            self.pool
+                .spec
+                .resources
+                .iter()
+                .any(|r| catalog.get(&r.flavor).is_some_and(|f| f.kind == kind))
+        };
+        let state = |version: &str| DriverState {
+            version: version.into(),
+            state: String::new(),
+        };
+        let gpu = has(AcceleratorKind::Gpu).then(|| state(GPU_DRIVER_VERSION));
+        let npu = has(AcceleratorKind::Npu).then(|| state(NPU_DRIVER_VERSION));
+        self.pool.status.driver =
+            (gpu.is_some() || npu.is_some()).then_some(PoolDriverStatus { gpu, npu });
+    }
+
+    fn driver_state(&self) -> &'static str {
+        if self.became_running {
+            "Running"
+        } else {
+            "Creating"
+        }
+    }
+}

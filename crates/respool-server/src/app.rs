@@ -1,0 +1,153 @@
+//! Shared server state and the read-modify-write loop every pool change uses.
+
+use std::sync::Arc;
+
+use respool_core::flavors::Catalog;
+use respool_core::pool::{Env, PoolState, StepOutcome};
+use respool_core::timing::TimingProfile;
+use respool_store::{Store, StoreError};
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+
+/// How requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Every request must prove who it is.
+    Enforce,
+    /// Failures are logged with the canonical request, then served anyway.
+    Log,
+    /// Every request is served.
+    Off,
+}
+
+impl std::str::FromStr for AuthMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "enforce" => Ok(AuthMode::Enforce),
+            "log" => Ok(AuthMode::Log),
+            "off" => Ok(AuthMode::Off),
+            other => Err(format!(
+                "unknown auth mode {other:?}: use enforce, log or off"
+            )),
+        }
+    }
+}
+
+/// Deployment settings the handlers read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub region: String,
+    pub timing: TimingProfile,
+    pub auth: AuthMode,
+    /// Domain id of pools created when no credential names one (auth off).
+    pub default_domain_id: String,
+    /// Bearer token of the admin API; `None` hides the admin API.
+    pub admin_token: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<Catalog>,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// Wakes the reconciler after a write that scheduled new work.
+    pub wake: Arc<Notify>,
+    /// Key of the MAC on IAM tokens; shared by replicas through the store.
+    pub token_secret: Arc<Vec<u8>>,
+}
+
+const TOKEN_SECRET: &str = "token_secret";
+
+/// How often a write that lost a race is retried before answering 409.
+const WRITE_ATTEMPTS: usize = 8;
+
+impl AppState {
+    /// Loads what the state keeps in the store (clock, token key), creating it on first start.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        catalog: Catalog,
+        settings: Settings,
+    ) -> Result<AppState, StoreError> {
+        let clock = Clock::load(store.as_ref(), settings.timing).await?;
+        let token_secret = match store.get_setting(TOKEN_SECRET).await? {
+            Some(s) => s,
+            None => {
+                let fresh = respool_core::identity::random_string(64, b"0123456789abcdef");
+                store.put_setting(TOKEN_SECRET, &fresh).await?;
+                fresh
+            }
+        };
+        Ok(AppState {
+            store,
+            catalog: Arc::new(catalog),
+            settings: Arc::new(settings),
+            clock,
+            wake: Arc::new(Notify::new()),
+            token_secret: Arc::new(token_secret.into_bytes()),
+        })
+    }
+
+    pub fn env<'a>(&'a self, domain_id: &'a str) -> Env<'a> {
+        Env {
+            catalog: &self.catalog,
+            region: &self.settings.region,
+            domain_id,
+            timing: self.settings.timing,
+        }
+    }
+
+    /// Reads a pool, lets `change` modify it, writes it back; on a concurrent
+    /// write, reads again and repeats. `change` sees the pool already brought
+    /// up to date with the clock.
+    pub async fn modify_pool<T>(
+        &self,
+        project_id: &str,
+        name: &str,
+        mut change: impl FnMut(&mut PoolState, i64) -> Result<T, ApiError>,
+    ) -> Result<(T, PoolState), ApiError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(mut pool) = self.store.get_pool(project_id, name).await? else {
+                return Err(ApiError::pool_not_found(name));
+            };
+            if pool.step(now) == StepOutcome::Gone {
+                self.forget(&pool).await?;
+                return Err(ApiError::pool_not_found(name));
+            }
+            let out = change(&mut pool, now)?;
+            // Stages with no duration (the immediate profile) end before the answer.
+            let gone = pool.step(now) == StepOutcome::Gone;
+            let written = if gone {
+                self.store.remove_pool(project_id, name, pool.version).await
+            } else {
+                self.store.update_pool(&mut pool).await
+            };
+            match written {
+                Ok(()) => {
+                    self.wake.notify_one();
+                    return Ok((out, pool));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::Conflict(name.to_owned()))
+    }
+
+    /// Removes a pool whose deletion has finished; someone else doing it first is fine.
+    pub async fn forget(&self, pool: &PoolState) -> Result<(), ApiError> {
+        match self
+            .store
+            .remove_pool(&pool.project_id, pool.name(), pool.version)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The signature layer: establishes who is calling (AK/SK signature or IAM
+//! token) and that they may act on the project in the path, before any
+//! handler runs.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use respool_core::identity::is_valid_project_id;
+use respool_core::time::wall_ms;
+use respool_sign::{parse_authorization, verify, RequestParts, SignError};
+
+use crate::app::{AppState, AuthMode};
+use crate::error::ApiError;
+use crate::extract::body_bytes;
+use crate::tokens;
+
+/// How far `X-Sdk-Date` may be from the server's clock, as the API gateway allows.
+const DATE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// The authenticated caller, for handlers.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub access_key: Option<String>,
+    pub domain_id: String,
+}
+
+/// A secret key used to verify requests with unknown access keys, so that
+/// their answers take as long as those of known keys.
+const DECOY_SECRET: &[u8] = b"respool-decoy-secret-key-0000000000000000";
+
+pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    match authenticate(&app, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn authenticate(app: &AppState, req: Request) -> Result<Request, ApiError> {
+    let path = req.uri().path().to_owned();
+    let Some(project_id) = api_project(&path) else {
+        // Not a project-scoped API (health, OpenAPI, IAM): nothing to check here.
+        return Ok(req);
+    };
+    if !is_valid_project_id(&project_id) {
+        return Err(ApiError::bad_request(format!(
+            "invalid project_id {project_id:?} in the path: use the project id of your credentials"
+        )));
+    }
+    let (parts, body) = req.into_parts();
+    let body = body_bytes(Request::new(body)).await?;
+    let outcome = match app.settings.auth {
+        AuthMode::Off => Ok(anonymous(app)),
+        _ => identify(app, &parts, &body, &project_id).await,
+    };
+    let caller = match (outcome, app.settings.auth) {
+        (Ok(caller), _) => caller,
+        (Err(failure), AuthMode::Log) => {
+            tracing::info!(
+                method = %parts.method,
+                path = %parts.uri.path(),
+                reason = %failure.error,
+                "authentication failed; serving anyway (--auth log)"
+            );
+            if let Some((canonical_request, string_to_sign)) = failure.debug {
+                tracing::debug!(%canonical_request, %string_to_sign, "what the server computed");
+            }
+            anonymous(app)
+        }
+        (Err(failure), _) => return Err(failure.error),
+    };
+    let mut req = Request::from_parts(parts, Body::from(body));
+    req.extensions_mut().insert(caller);
+    Ok(req)
+}
+
+/// A refusal, with what the server computed when a signature did not match.
+struct Failure {
+    error: ApiError,
+    debug: Option<(String, String)>,
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure { error, debug: None }
+    }
+}
+
+fn anonymous(app: &AppState) -> Caller {
+    Caller {
+        access_key: None,
+        domain_id: app.settings.default_domain_id.clone(),
+    }
+}
+
+fn unauthenticated(reason: impl Into<String>) -> Failure {
+    ApiError::Unauthenticated(reason.into()).into()
+}
+
+async fn identify(
+    app: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    project_id: &str,
+) -> Result<Caller, Failure> {
+    let headers = &parts.headers;
+    if let Some(claimed) = single_header(headers, "x-project-id")? {
+        if claimed != project_id {
+            return Err(ApiError::Forbidden(format!(
+                "X-Project-Id {claimed:?} does not match the project in the path"
+            ))
+            .into());
+        }
+    }
+    if let Some(token) = single_header(headers, "x-auth-token")? {
+        let claims = tokens::verify(app, token)
+            .await
+            .map_err(|e| unauthenticated(format!("invalid token: {e}")))?;
+        if claims.project_id != project_id {
+            return Err(
+                ApiError::Forbidden("the token is scoped to another project".into()).into(),
+            );
+        }
+        return Ok(Caller {
+            access_key: claims.access_key,
+            domain_id: claims.domain_id,
+        });
+    }
+    let Some(authorization) = single_header(headers, "authorization")? else {
+        return Err(unauthenticated(
+            "no credentials: sign the request with SDK-HMAC-SHA256 or send X-Auth-Token",
+        ));
+    };
+    let auth = parse_authorization(authorization).map_err(|e| unauthenticated(e.to_string()))?;
+    for required in ["host", "x-sdk-date"] {
+        if !auth.signed_headers.contains(&required) {
+            return Err(unauthenticated(format!(
+                "the signature must cover the {required} header"
+            )));
+        }
+    }
+    let credential = app
+        .store
+        .get_credential(auth.access_key)
+        .await
+        .map_err(ApiError::from)?;
+    let now = wall_ms();
+    let secret = credential
+        .as_ref()
+        .map_or(DECOY_SECRET, |c| c.secret_key.as_bytes());
+    // Values are UTF-8 on the wire when they are not ASCII (the SDK signs them so).
+    let values: Vec<(&str, std::borrow::Cow<'_, str>)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    let header_list: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+    let request = RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &header_list,
+        body,
+    };
+    let verified = verify(&request, &auth, secret);
+    let Some(credential) = credential else {
+        return Err(unauthenticated("unknown access key"));
+    };
+    let verified = verified.map_err(|e| match e {
+        SignError::SignatureMismatch {
+            canonical_request,
+            string_to_sign,
+        } => Failure {
+            error: ApiError::Unauthenticated(
+                "verify aksk signature fail: signature mismatch".into(),
+            ),
+            debug: Some((canonical_request, string_to_sign)),
+        },
+        other => unauthenticated(other.to_string()),
+    })?;
+    if verified.unsigned_payload {
+        return Err(unauthenticated(
+            "the body must be signed: X-Sdk-Content-Sha256 UNSIGNED-PAYLOAD is refused",
+        ));
+    }
+    if (verified.sdk_date * 1000 - now).abs() > DATE_WINDOW_MS {
+        return Err(unauthenticated(
+            "X-Sdk-Date is out of range: it must be within 15 minutes of the server time",
+        ));
+    }
+    if credential.is_expired(now) {
+        return Err(unauthenticated("the credential has expired"));
+    }
+    if let Some(expected) = &credential.security_token {
+        let sent = single_header(headers, "x-security-token")?;
+        if sent != Some(expected.as_str()) || !auth.signed_headers.contains(&"x-security-token") {
+            return Err(unauthenticated(
+                "temporary credentials need their signed X-Security-Token",
+            ));
+        }
+    }
+    if !credential.may_use(project_id) {
+        return Err(ApiError::Forbidden(format!(
+            "the access key may not use project {project_id:?}"
+        ))
+        .into());
+    }
+    Ok(Caller {
+        access_key: Some(credential.access_key),
+        domain_id: credential.domain_id,
+    })
+}
+
+/// A header that may appear at most once, as text.
+fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Failure> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(unauthenticated(format!(
+            "header {name} appears more than once"
+        )));
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| unauthenticated(format!("header {name} is not visible ASCII")))
+}
+
+/// The project of a `/v1/{project_id}/...` or `/v2/{project_id}/...` path.
+pub fn api_project(path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix("/v1/")
+        .or_else(|| path.strip_prefix("/v2/"))?;
+    let raw = rest.split('/').next()?;
+    Some(
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}

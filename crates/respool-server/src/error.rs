@@ -1,0 +1,144 @@
+//! The one error type of the HTTP edge, and its mapping to ModelArts and API
+//! gateway error codes.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use respool_api_types::ErrorBody;
+use respool_core::DomainError;
+use respool_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `ModelArts.50004000`.
+    #[error("Bad request. {0}")]
+    BadRequest(String),
+    /// 401 `APIGW.0301`: who is calling could not be established.
+    #[error("Incorrect IAM authentication information: {0}")]
+    Unauthenticated(String),
+    /// 403 `APIGW.0302`: the caller may not act on this project.
+    #[error("The IAM user is forbidden in the currently selected project: {0}")]
+    Forbidden(String),
+    /// 404 `APIGW.0101`: no such API.
+    #[error("The API does not exist or has not been published in the environment.")]
+    NoRoute,
+    /// 404 with the resource's own code.
+    #[error("{kind} \"{name}\" not found")]
+    NotFound {
+        code: &'static str,
+        kind: &'static str,
+        name: String,
+    },
+    #[error("Method {0} is not allowed on this path.")]
+    MethodNotAllowed(String),
+    /// 409 `ModelArts.50015000`.
+    #[error("Pool already exists.")]
+    PoolExists,
+    /// 409: a concurrent writer won; the client should read again and retry.
+    #[error("Operation cannot be fulfilled on pool \"{0}\": the object has been modified; please apply your changes to the latest version and try again")]
+    Conflict(String),
+    #[error("Request body too large: the limit is {0} bytes.")]
+    PayloadTooLarge(usize),
+    /// 503: the database does not answer.
+    #[error("Service unavailable: the database cannot be reached.")]
+    Unavailable,
+    /// 500: a bug; never caused by client input.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        ApiError::BadRequest(msg.into())
+    }
+
+    pub fn pool_not_found(name: &str) -> Self {
+        ApiError::NotFound {
+            code: "ModelArts.50015001",
+            kind: "pool",
+            name: name.to_owned(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NoRoute | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PoolExists | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "ModelArts.50004000",
+            ApiError::Unauthenticated(_) => "APIGW.0301",
+            ApiError::Forbidden(_) => "APIGW.0302",
+            ApiError::NoRoute => "APIGW.0101",
+            ApiError::NotFound { code, .. } => code,
+            ApiError::MethodNotAllowed(_) => "ModelArts.50004050",
+            ApiError::PoolExists => "ModelArts.50015000",
+            ApiError::Conflict(_) => "ModelArts.50004090",
+            ApiError::PayloadTooLarge(_) => "ModelArts.50004130",
+            ApiError::Unavailable | ApiError::Internal(_) => "ModelArts.50005000",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let error_msg = match self {
+            // Internal details go to the log, not to the client.
+            ApiError::Internal(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        ErrorBody {
+            error_code: self.code().to_owned(),
+            error_msg,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable => tracing::warn!("database unavailable"),
+            _ => {}
+        }
+        (self.status(), axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(msg) => ApiError::BadRequest(msg),
+            DomainError::NotFound { kind, name } => ApiError::NotFound {
+                code: not_found_code(kind),
+                kind,
+                name,
+            },
+            DomainError::PoolExists => ApiError::PoolExists,
+        }
+    }
+}
+
+fn not_found_code(kind: &str) -> &'static str {
+    match kind {
+        "network" => "ModelArts.50025001",
+        "resourceflavor" => "ModelArts.50005101",
+        _ => "ModelArts.50015001",
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ApiError::Unavailable,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `/v2/{project_id}/pools` and `/v2/{project_id}/pools/{pool_name}`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
+use respool_core::pool::{
+    PoolState, StatusFilter, StepOutcome, API_VERSION, DEFAULT_WORKSPACE, LIST_KIND,
+};
+use respool_core::selector::Selector;
+use respool_store::{PoolQuery, StoreError};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, PathParams, QueryParams};
+
+#[derive(Deserialize)]
+pub struct ProjectPath {
+    pub project_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct PoolPath {
+    pub project_id: String,
+    pub pool_name: String,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Workspace id; `0` (the default workspace) when absent.
+    workspace_id: Option<String>,
+    /// A Kubernetes label selector over `metadata.labels`.
+    label_selector: Option<String>,
+    /// `creating`, `created` or `failed`; empty for all.
+    status: Option<String>,
+    /// Only sub-pools of this pool.
+    parent: Option<String>,
+}
+
+/// `GET /v2/{project_id}/pools`
+#[utoipa::path(get, path = "/v2/{project_id}/pools", operation_id = "ListPools",
+    params(("project_id" = String, Path), ListQuery),
+    responses((status = 200, body = PoolList), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<ProjectPath>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response, ApiError> {
+    let selector = Selector::parse(q.label_selector.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))?;
+    let status = StatusFilter::parse(q.status.as_deref().unwrap_or_default())?;
+    let workspace = q
+        .workspace_id
+        .as_deref()
+        .filter(|w| !w.is_empty())
+        .unwrap_or(DEFAULT_WORKSPACE);
+    let query = PoolQuery {
+        project_id: &path.project_id,
+        workspace_id: Some(workspace),
+        phases: status.map(|s| s.phases().iter().map(|p| p.as_str()).collect()),
+        parent: q.parent.as_deref().filter(|p| !p.is_empty()),
+    };
+    crate::reconciler::catch_up(&app, Some(&path.project_id)).await?;
+    let rows = app.store.list_pools(&query).await?;
+    let mut body = String::with_capacity(64 + rows.iter().map(|r| r.doc.len() + 1).sum::<usize>());
+    body.push_str(r#"{"apiVersion":""#);
+    body.push_str(API_VERSION);
+    body.push_str(r#"","kind":""#);
+    body.push_str(LIST_KIND);
+    body.push_str(r#"","items":["#);
+    let mut first = true;
+    for row in &rows {
+        if !selector.is_empty() {
+            let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels)
+                .map_err(|e| ApiError::from(StoreError::from(e)))?;
+            if !selector.matches(&labels) {
+                continue;
+            }
+        }
+        if !first {
+            body.push(',');
+        }
+        first = false;
+        // Stored documents are the served objects, already JSON.
+        body.push_str(&row.doc);
+    }
+    body.push_str("]}");
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `POST /v2/{project_id}/pools`
+#[utoipa::path(post, path = "/v2/{project_id}/pools", operation_id = "CreatePool",
+    params(("project_id" = String, Path)), request_body = Pool,
+    responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(path): PathParams<ProjectPath>,
+    JsonBody(body): JsonBody<Pool>,
+) -> Result<Json<Pool>, ApiError> {
+    let now = app.clock.now();
+    let env = app.env(&caller.domain_id);
+    let mut pool = PoolState::create(&path.project_id, body, &env, now)?;
+    pool.step(now);
+    match app.store.insert_pool(&pool).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists) => return Err(ApiError::PoolExists),
+        Err(e) => return Err(e.into()),
+    }
+    app.wake.notify_one();
+    // The live service answers before anything has happened: no phase yet.
+    let mut answer = pool.pool;
+    answer.status = PoolStatus::default();
+    Ok(Json(answer))
+}
+
+/// `GET /v2/{project_id}/pools/{pool_name}`
+#[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "ShowPool",
+    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    responses((status = 200, body = Pool), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<PoolPath>,
+) -> Result<Json<Pool>, ApiError> {
+    let Some(mut pool) = app
+        .store
+        .get_pool(&path.project_id, &path.pool_name)
+        .await?
+    else {
+        return Err(ApiError::pool_not_found(&path.pool_name));
+    };
+    // Show the pool as of now, even if the reconciler has not written it yet.
+    if pool.step(app.clock.now()) == StepOutcome::Gone {
+        return Err(ApiError::pool_not_found(&path.pool_name));
+    }
+    Ok(Json(pool.pool))
+}
+
+/// `PATCH /v2/{project_id}/pools/{pool_name}` with a JSON merge patch.
+#[utoipa::path(patch, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "PatchPool",
+    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    request_body(content = Object, content_type = "application/merge-patch+json"),
+    responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn patch(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(path): PathParams<PoolPath>,
+    JsonBody(patch): JsonBody<Value>,
+) -> Result<Json<Pool>, ApiError> {
+    let env = app.env(&caller.domain_id);
+    let ((), pool) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            pool.patch(&patch, &env, now).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(pool.pool))
+}
+
+/// `DELETE /v2/{project_id}/pools/{pool_name}`
+#[utoipa::path(delete, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "DeletePool",
+    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    responses((status = 200, body = Pool), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<PoolPath>,
+) -> Result<Json<Pool>, ApiError> {
+    let (answer, _) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            Ok(pool.delete(now))
+        })
+        .await?;
+    Ok(Json(answer))
+}

@@ -1,0 +1,67 @@
+//! Moves pools through their lifecycle as the clock passes each stage's end.
+//! All its state is in the store, so a restart continues where it stopped.
+
+use std::time::Duration;
+
+use respool_core::pool::StepOutcome;
+use respool_store::StoreError;
+
+use crate::app::AppState;
+
+/// How many due pools one pass takes on.
+const BATCH: u32 = 256;
+const MAX_BATCHES: usize = 64;
+
+/// Runs forever: one pass, then sleep until woken or the tick passes.
+pub async fn run(app: AppState, tick: Duration) {
+    loop {
+        if let Err(e) = pass(&app).await {
+            tracing::warn!(error = %e, "reconciler pass failed; retrying");
+        }
+        tokio::select! {
+            _ = app.wake.notified() => {}
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// Steps every pool that is due now; returns how many changed.
+pub async fn pass(app: &AppState) -> Result<usize, StoreError> {
+    catch_up(app, None).await
+}
+
+/// Steps the due pools of one project (or all), so that what a list reads
+/// agrees with the clock.
+pub async fn catch_up(app: &AppState, project_id: Option<&str>) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    // Bounded, so a pass ends even when other writers keep winning every race.
+    for _ in 0..MAX_BATCHES {
+        let now = app.clock.now();
+        let due = app.store.due_pools(project_id, now, BATCH).await?;
+        let full = due.len() == BATCH as usize;
+        for (project_id, name) in due {
+            let Some(mut pool) = app.store.get_pool(&project_id, &name).await? else {
+                continue;
+            };
+            let written = match pool.step(now) {
+                StepOutcome::Unchanged => continue,
+                StepOutcome::Changed => app.store.update_pool(&mut pool).await,
+                StepOutcome::Gone => {
+                    app.store
+                        .remove_pool(&project_id, &name, pool.version)
+                        .await
+                }
+            };
+            match written {
+                Ok(()) => changed += 1,
+                // A request changed the pool meanwhile; the next pass sees it again.
+                Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(changed)
+}

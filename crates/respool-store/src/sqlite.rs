@@ -1,0 +1,295 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use respool_core::identity::{Credential, User};
+use respool_core::pool::PoolState;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::{decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a
+    /// plain path) and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit that was answered survives power loss, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
+        Self::open(&format!("sqlite://{}", path.display())).await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        sqlx::query(
+            "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&pool.project_id)
+        .bind(pool.name())
+        .bind(&c.workspace_id)
+        .bind(c.phase)
+        .bind(&c.parent)
+        .bind(pool.created_ms)
+        .bind(pool.version)
+        .bind(c.next_due_ms)
+        .bind(&c.labels)
+        .bind(&c.doc)
+        .bind(&c.state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<PoolState>, StoreError> {
+        let row =
+            sqlx::query("SELECT version, doc, state FROM pools WHERE project_id = ? AND name = ?")
+                .bind(project_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| decode_pool(project_id.to_owned(), r.get(0), r.get(1), r.get(2)))
+            .transpose()
+    }
+
+    async fn list_pools(&self, q: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new("SELECT name, labels, doc FROM pools WHERE project_id = ");
+        sql.push_bind(q.project_id);
+        if let Some(ws) = q.workspace_id {
+            sql.push(" AND workspace_id = ").push_bind(ws);
+        }
+        if let Some(phases) = &q.phases {
+            sql.push(" AND phase IN (");
+            let mut list = sql.separated(", ");
+            for p in phases {
+                list.push_bind(*p);
+            }
+            sql.push(")");
+        }
+        if let Some(parent) = q.parent {
+            sql.push(" AND parent = ").push_bind(parent);
+        }
+        sql.push(" ORDER BY created_ms, name");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PoolRow {
+                name: r.get(0),
+                labels: r.get(1),
+                doc: r.get(2),
+            })
+            .collect())
+    }
+
+    async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        let done = sqlx::query(
+            "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
+             WHERE project_id = ? AND name = ? AND version = ?",
+        )
+        .bind(&c.workspace_id)
+        .bind(c.phase)
+        .bind(&c.parent)
+        .bind(c.next_due_ms)
+        .bind(&c.labels)
+        .bind(&c.doc)
+        .bind(&c.state)
+        .bind(&pool.project_id)
+        .bind(pool.name())
+        .bind(pool.version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        pool.version += 1;
+        Ok(())
+    }
+
+    async fn remove_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+        version: i64,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?")
+                .bind(project_id)
+                .bind(name)
+                .bind(version)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    async fn due_pools(
+        &self,
+        project_id: Option<&str>,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT project_id, name FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ",
+        );
+        sql.push_bind(now_ms);
+        if let Some(p) = project_id {
+            sql.push(" AND project_id = ").push_bind(p);
+        }
+        sql.push(" ORDER BY next_due_ms LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO credentials (access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.access_key)
+        .bind(&c.secret_key)
+        .bind(&c.domain_id)
+        .bind(serde_json::to_string(&c.project_ids)?)
+        .bind(&c.security_token)
+        .bind(c.expires_ms)
+        .bind(c.created_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
+        let row = sqlx::query(&format!("{CREDENTIAL_COLUMNS} WHERE access_key = ?"))
+            .bind(access_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| credential_from_row(&r)).transpose()
+    }
+
+    async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{CREDENTIAL_COLUMNS} ORDER BY created_ms, access_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(credential_from_row).collect()
+    }
+
+    async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM credentials WHERE access_key = ?")
+            .bind(access_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO users (name, password_hash, domain_id, project_ids, created_ms) VALUES (?, ?, ?, ?, ?)")
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(&u.domain_id)
+            .bind(serde_json::to_string(&u.project_ids)?)
+            .bind(u.created_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(User {
+                name: r.get(0),
+                password_hash: r.get(1),
+                domain_id: r.get(2),
+                project_ids: serde_json::from_str(r.get::<&str, _>(3))?,
+                created_ms: r.get(4),
+            })
+        })
+        .transpose()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials";
+
+fn credential_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Credential, StoreError> {
+    Ok(Credential {
+        access_key: r.get(0),
+        secret_key: r.get(1),
+        domain_id: r.get(2),
+        project_ids: serde_json::from_str(r.get::<&str, _>(3))?,
+        security_token: r.get(4),
+        expires_ms: r.get(5),
+        created_ms: r.get(6),
+    })
+}

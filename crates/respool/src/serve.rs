@@ -1,0 +1,206 @@
+//! `respool serve`: open the store, make sure someone can sign in, serve.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use respool_core::flavors::Catalog;
+use respool_core::identity::{random_id, Credential};
+use respool_core::time::wall_ms;
+use respool_core::timing::TimingProfile;
+use respool_server::{AppState, Settings};
+use respool_store::{SqliteStore, Store, StoreError};
+
+use crate::cli::{ServeArgs, StoreArgs};
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(&args.log_format)?;
+    let store = open_store(&args.store).await?;
+    let domain_id = ensure_credential(&args, store.as_ref()).await?;
+    let settings = Settings {
+        region: args.region.clone(),
+        timing: args.timing,
+        auth: args.auth,
+        default_domain_id: domain_id,
+        admin_token: std::env::var("RESPOOL_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
+    };
+    let app = AppState::new(store, Catalog::builtin(), settings).await?;
+    let tick = match args.timing {
+        TimingProfile::Immediate | TimingProfile::Fast => Duration::from_millis(100),
+        TimingProfile::Realistic | TimingProfile::Manual => Duration::from_secs(1),
+    };
+    tokio::spawn(respool_server::reconciler::run(app.clone(), tick));
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        timing = %args.timing,
+        auth = ?args.auth,
+        "respool serving"
+    );
+    axum::serve(listener, respool_server::router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create data dir {}", args.data_dir.display()))?;
+    let url = match &args.database {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", args.data_dir.join("respool.db").display()),
+    };
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        bail!("PostgreSQL storage is not available in this build; use a sqlite:// URL");
+    }
+    let store = SqliteStore::open(&url)
+        .await
+        .with_context(|| format!("cannot open database {url}"))?;
+    Ok(Arc::new(store))
+}
+
+/// Makes sure a credential exists; returns the domain id of new pools when auth is off.
+async fn ensure_credential(args: &ServeArgs, store: &dyn Store) -> anyhow::Result<String> {
+    if let (Some(ak), Some(sk)) = (&args.access_key, &args.secret_key) {
+        let project = args
+            .project_id
+            .clone()
+            .context("RESPOOL_PROJECT_ID is required with RESPOOL_ACCESS_KEY")?;
+        let domain = args.domain_id.clone().unwrap_or_else(random_id);
+        let wanted = Credential {
+            access_key: ak.clone(),
+            secret_key: sk.clone(),
+            domain_id: domain,
+            project_ids: vec![project],
+            security_token: None,
+            expires_ms: None,
+            created_ms: wall_ms(),
+        };
+        match store.get_credential(ak).await? {
+            Some(c)
+                if c.secret_key == wanted.secret_key
+                    && c.project_ids.contains(&wanted.project_ids[0]) =>
+            {
+                return Ok(c.domain_id)
+            }
+            Some(_) => {
+                store.revoke_credential(ak).await?;
+                store.insert_credential(&wanted).await?;
+            }
+            None => store.insert_credential(&wanted).await?,
+        }
+        return Ok(wanted.domain_id);
+    }
+    let existing = store.list_credentials().await?;
+    if let Some(first) = existing.first() {
+        return Ok(first.domain_id.clone());
+    }
+    let project = args.project_id.clone().unwrap_or_else(random_id);
+    let domain = args.domain_id.clone().unwrap_or_else(random_id);
+    let credential = Credential::generate(&domain, vec![project.clone()], wall_ms());
+    match store.insert_credential(&credential).await {
+        Ok(()) => {}
+        // Another replica generated one at the same moment: use the store's.
+        Err(StoreError::AlreadyExists) => return Ok(domain),
+        Err(e) => return Err(e.into()),
+    }
+    let endpoint = format!("http://{}", args.listen);
+    write_credentials_file(&args.store.data_dir, &credential, &endpoint)?;
+    println!(
+        "{}",
+        first_start_message(&credential, &endpoint, &args.store.data_dir)
+    );
+    Ok(domain)
+}
+
+fn write_credentials_file(dir: &Path, c: &Credential, endpoint: &str) -> anyhow::Result<()> {
+    let path = dir.join("credentials.json");
+    let body = serde_json::json!({
+        "ak": c.access_key,
+        "sk": c.secret_key,
+        "project_id": c.project_ids[0],
+        "domain_id": c.domain_id,
+        "endpoint": endpoint,
+    });
+    let text = serde_json::to_string_pretty(&body)? + "\n";
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn first_start_message(c: &Credential, endpoint: &str, dir: &Path) -> String {
+    format!(
+        r#"respool: created a credential (saved in {creds})
+  access key  {ak}
+  secret key  {sk}
+  project id  {pid}
+  domain id   {did}
+
+Use it with the official Python SDK:
+
+  from huaweicloudsdkcore.auth.credentials import BasicCredentials
+  from huaweicloudsdkmodelarts.v1 import ModelArtsClient, ListPoolsRequest
+  client = (ModelArtsClient.new_builder()
+            .with_credentials(BasicCredentials("{ak}", "{sk}", "{pid}"))
+            .with_endpoints(["{endpoint}"])
+            .build())
+  print(client.list_pools(ListPoolsRequest()))
+"#,
+        creds = dir.join("credentials.json").display(),
+        ak = c.access_key,
+        sk = c.secret_key,
+        pid = c.project_ids[0],
+        did = c.domain_id,
+    )
+}
+
+fn init_logging(format: &str) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RESPOOL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => bail!("unknown log format {other:?}: use text or json"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
