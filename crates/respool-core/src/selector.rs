@@ -97,7 +97,7 @@ impl Requirement {
         if errors.is_empty() {
             Ok(Requirement { key, op, values })
         } else {
-            Err(aggregate(errors.iter().map(|(_, msg)| msg.as_str())))
+            Err(errors.aggregate())
         }
     }
 
@@ -223,7 +223,8 @@ impl Selector {
         self.requirements.iter().all(|r| r.matches(labels))
     }
 
-    /// If the selector pins a key to exactly one value (k=v or k==v or k in (v)), that value; lets storage narrow a query.
+    /// If the selector pins a key to exactly one value (`k=v`, `k==v` or
+    /// `k in (v)`), that value; lets storage narrow a query.
     ///
     /// Unlike `RequiresExactMatch`, this looks past other requirements on the
     /// same key (`k,k=v` still pins `v`); narrowing by any one of them is sound
@@ -405,20 +406,63 @@ fn parse_int64(s: &str) -> Option<i64> {
 // ---------------------------------------------------------------------------
 // Requirement validation with Kubernetes field-error texts.
 
-/// The `field.ErrorList` that `NewRequirement` would build, each entry with
-/// the index of the value it is about (None: about the key or the value set).
-/// `key_path` is `Some("key")` for the constructor; the parser validates the
-/// key itself beforehand (with a nil path), so it passes `None`.
+/// Upstream reports every error. Past this many the rest are only counted, so
+/// a long hostile query (thousands of bad values) cannot turn into a
+/// many-megabyte message.
+const MAX_REPORTED_ERRORS: usize = 16;
+
+/// A `field.ErrorList`: each message with the index of the value it is about
+/// (None: about the key or the value set as a whole).
+#[derive(Default)]
+struct FieldErrors {
+    reported: Vec<(Option<usize>, String)>,
+    omitted: usize,
+}
+
+impl FieldErrors {
+    fn push(&mut self, index: Option<usize>, message: impl FnOnce() -> String) {
+        if self.reported.len() < MAX_REPORTED_ERRORS {
+            self.reported.push((index, message()));
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.reported.is_empty()
+    }
+
+    /// `utilerrors.Aggregate.Error()`: one message as is, several
+    /// deduplicated inside brackets.
+    fn aggregate(&self) -> String {
+        let mut seen = HashSet::new();
+        let unique: Vec<&str> = self
+            .reported
+            .iter()
+            .map(|(_, msg)| msg.as_str())
+            .filter(|msg| seen.insert(*msg))
+            .collect();
+        match (unique.as_slice(), self.omitted) {
+            ([one], 0) => (*one).to_owned(),
+            (many, 0) => format!("[{}]", many.join(", ")),
+            (many, omitted) => format!("[{}, and {omitted} more errors]", many.join(", ")),
+        }
+    }
+}
+
+/// The errors `NewRequirement` would report. `key_path` is `Some("key")` for
+/// the constructor; the parser validates the key itself beforehand (with a
+/// nil path), so it passes `None`.
 fn requirement_errors(
     key: &str,
     key_path: Option<&str>,
     op: Operator,
     values: &[String],
-) -> Vec<(Option<usize>, String)> {
-    let mut errs = Vec::new();
+) -> FieldErrors {
+    let mut errs = FieldErrors::default();
     if let Some(path) = key_path {
         if let Err(detail) = validate_label_key(key) {
-            errs.push((None, invalid(path, &go_quote(key), &detail)));
+            errs.push(None, || invalid(path, &go_quote(key), &detail));
         }
     }
     let count_rule = match op {
@@ -437,25 +481,23 @@ fn requirement_errors(
         _ => None,
     };
     if let Some(detail) = count_rule {
-        errs.push((None, invalid("values", &go_string_slice(values), detail)));
+        errs.push(None, || invalid("values", &go_string_slice(values), detail));
     }
     if matches!(op, Operator::GreaterThan | Operator::LessThan) {
         for (i, v) in values.iter().enumerate() {
             if parse_int64(v).is_none() {
                 let detail = "for 'Gt', 'Lt' operators, the value must be an integer";
-                errs.push((
-                    Some(i),
-                    invalid(&format!("values[{i}]"), &go_quote(v), detail),
-                ));
+                errs.push(Some(i), || {
+                    invalid(&format!("values[{i}]"), &go_quote(v), detail)
+                });
             }
         }
     }
     for (i, v) in values.iter().enumerate() {
         if let Err(detail) = validate_label_value(v) {
-            errs.push((
-                Some(i),
-                invalid(&format!("values[{i}][{key}]"), &go_quote(v), &detail),
-            ));
+            errs.push(Some(i), || {
+                invalid(&format!("values[{i}][{key}]"), &go_quote(v), &detail)
+            });
         }
     }
     errs
@@ -464,17 +506,6 @@ fn requirement_errors(
 /// `field.Invalid(path, value, detail).Error()`; `value` is already formatted.
 fn invalid(path: &str, value: &str, detail: &str) -> String {
     format!("{path}: Invalid value: {value}: {detail}")
-}
-
-/// `utilerrors.Aggregate.Error()`: one message as is, several deduplicated
-/// inside brackets.
-fn aggregate<'m>(messages: impl IntoIterator<Item = &'m str>) -> String {
-    let mut seen = HashSet::new();
-    let unique: Vec<&str> = messages.into_iter().filter(|m| seen.insert(*m)).collect();
-    match unique.as_slice() {
-        [one] => (*one).to_owned(),
-        many => format!("[{}]", many.join(", ")),
-    }
 }
 
 /// Go's `%q` for a string (close enough: control and non-space whitespace
@@ -715,8 +746,9 @@ impl<'a> Parser<'a> {
                 values,
             });
         }
-        // Point at the earliest offending value in the input.
+        // Point at the earliest reported offending value in the input.
         let position = errors
+            .reported
             .iter()
             .map(|(index, _)| {
                 index
@@ -726,7 +758,7 @@ impl<'a> Parser<'a> {
             .min()
             .unwrap_or(key.pos);
         Err(SelectorError {
-            message: aggregate(errors.iter().map(|(_, msg)| msg.as_str())),
+            message: errors.aggregate(),
             position,
         })
     }

@@ -44,7 +44,7 @@ mod tests {
             "pool",
             "auto-pool-os",
             "a123",
-            "p-1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-z",
+            "p-1-2-3-4-5-6-7-8-9-0-1-2-3-4-5z",
         ] {
             assert!(display_name("pool", good).is_ok(), "{good}");
         }

@@ -792,6 +792,19 @@ fn hostile_inputs() {
         }
     }
     assert_eq!(parse_ok(&many_commas).to_string(), "x in ()");
+    // Thousands of bad values: the first 16 errors are spelled out, the rest counted.
+    let bad_values: Vec<String> = (0..5000).map(|i| format!("v{i:04}-")).collect();
+    let err = Selector::parse(&format!("x in ({})", bad_values.join(","))).unwrap_err();
+    assert!(err
+        .message
+        .starts_with("unable to parse requirement: [values[0][x]: Invalid value: \"v0000-\": "));
+    assert!(
+        err.message.ends_with(", and 4984 more errors]"),
+        "{}",
+        &err.message[err.message.len() - 80..]
+    );
+    assert_eq!(err.message.matches("Invalid value").count(), 16);
+    assert_eq!(err.position, 6);
     assert_eq!(parse_ok(&many_reqs).requirements().len(), 20_000);
     assert_eq!(Selector::parse(&long_ident).unwrap_err().position, 0);
     // NUL is not end-of-input here (Go's lexer stops at it): it is a bad byte.

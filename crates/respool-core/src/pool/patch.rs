@@ -35,8 +35,9 @@ impl PoolState {
         current.status = Default::default();
         let mut doc = serde_json::to_value(&current).expect("a pool serializes");
         merge_patch(&mut doc, patch);
-        let mut next: Pool = serde_json::from_value(doc)
-            .map_err(|e| DomainError::invalid(format!("invalid patch: {e}")))?;
+        let mut next: Pool = serde_path_to_error::deserialize(doc).map_err(|e| {
+            DomainError::invalid(format!("invalid patch at {}: {}", e.path(), e.inner()))
+        })?;
         next.status = self.pool.status.clone();
 
         check_immutable(&self.pool, &next)?;

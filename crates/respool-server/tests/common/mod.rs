@@ -1,0 +1,316 @@
+//! Boots the real router on a real SQLite file, on a loopback port, and
+//! speaks signed HTTP to it.
+
+#![allow(dead_code)] // each test binary uses part of the harness
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use respool_core::flavors::Catalog;
+use respool_core::identity::Credential;
+use respool_core::time::wall_ms;
+use respool_core::timing::TimingProfile;
+use respool_server::{AppState, AuthMode, Settings};
+use respool_sign::{encode_query, format_sdk_date, sign, ClientRequest};
+use respool_store::{SqliteStore, Store};
+use serde_json::{json, Value};
+
+pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+pub const OTHER_PROJECT: &str = "fedcba9876543210fedcba9876543210";
+pub const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+pub const AK: &str = "TESTACCESSKEY0000001";
+pub const SK: &str = "TestSecretKey000000000000000000000000000";
+
+pub struct TestServer {
+    pub base: String,
+    pub app: AppState,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    dir: Option<tempfile::TempDir>,
+    pub ak: String,
+    pub sk: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(|t| t.abort());
+    }
+}
+
+pub struct Options {
+    pub timing: TimingProfile,
+    pub auth: AuthMode,
+    pub admin_token: Option<String>,
+    /// Reuse an existing data directory (to test restarts).
+    pub dir: Option<tempfile::TempDir>,
+    pub reconciler: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            timing: TimingProfile::Immediate,
+            auth: AuthMode::Enforce,
+            admin_token: None,
+            dir: None,
+            reconciler: true,
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start(timing: TimingProfile) -> TestServer {
+        Self::with(Options {
+            timing,
+            ..Options::default()
+        })
+        .await
+    }
+
+    pub async fn with(opts: Options) -> TestServer {
+        let dir = opts
+            .dir
+            .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open_path(&dir.path().join("respool.db"))
+                .await
+                .expect("open sqlite"),
+        );
+        if store.get_credential(AK).await.unwrap().is_none() {
+            let mut c = Credential::generate(DOMAIN, vec![PROJECT.into()], wall_ms());
+            c.access_key = AK.into();
+            c.secret_key = SK.into();
+            store.insert_credential(&c).await.unwrap();
+        }
+        let settings = Settings {
+            region: "local-1".into(),
+            timing: opts.timing,
+            auth: opts.auth,
+            default_domain_id: DOMAIN.into(),
+            admin_token: opts.admin_token,
+        };
+        let app = AppState::new(store.clone(), Catalog::builtin(), settings)
+            .await
+            .expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = respool_server::router(app.clone());
+        let mut tasks = vec![tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        })];
+        if opts.reconciler {
+            tasks.push(tokio::spawn(respool_server::reconciler::run(
+                app.clone(),
+                Duration::from_millis(20),
+            )));
+        }
+        TestServer {
+            base,
+            app,
+            store,
+            http: reqwest::Client::new(),
+            dir: Some(dir),
+            ak: AK.into(),
+            sk: SK.into(),
+            tasks,
+        }
+    }
+
+    /// Stops serving and hands back the data directory, for a restart.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        self.tasks.iter().for_each(|t| t.abort());
+        self.dir.take().expect("the directory is held until stop")
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir
+            .as_ref()
+            .expect("the directory is held until stop")
+            .path()
+    }
+
+    /// Sends a request signed like the official SDK signs.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        self.call_as(
+            &self.ak.clone(),
+            &self.sk.clone(),
+            method,
+            path,
+            query,
+            body,
+            &[],
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn call_as(
+        &self,
+        ak: &str,
+        sk: &str,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        extra_headers: &[(&str, &str)],
+    ) -> Response {
+        let host = self.base.trim_start_matches("http://").to_owned();
+        let date = format_sdk_date(wall_ms() / 1000);
+        let body_bytes = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("Content-Type", "application/json"),
+            ("Host", &host),
+            ("User-Agent", "respool-tests"),
+            ("X-Sdk-Date", &date),
+        ];
+        headers.extend_from_slice(extra_headers);
+        let authorization = sign(
+            &ClientRequest {
+                method,
+                path,
+                query,
+                headers: &headers,
+                body: &body_bytes,
+            },
+            ak,
+            sk.as_bytes(),
+        )
+        .expect("sign");
+        let q = encode_query(query);
+        let url = if q.is_empty() {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}{path}?{q}", self.base)
+        };
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), url)
+            .header("Authorization", authorization)
+            .body(body_bytes);
+        for (k, v) in &headers {
+            if !k.eq_ignore_ascii_case("host") {
+                req = req.header(*k, *v);
+            }
+        }
+        Response::from(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Response {
+        Response::from(req.send().await.expect("request sent")).await
+    }
+
+    /// An IAM token from `POST /v3/auth/tokens` (the `hw_ak_sk` method).
+    pub async fn token(&self, ak: &str, sk: &str, project: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/v3/auth/tokens", self.base))
+            .json(&json!({"auth": {"identity": {"methods": ["hw_ak_sk"], "hw_ak_sk": {"access": {"key": ak}, "secret": {"key": sk}}}, "scope": {"project": {"id": project}}}}))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(r.status(), 201, "token request refused");
+        r.headers()["x-subject-token"].to_str().unwrap().to_owned()
+    }
+
+    pub fn pools_path(&self) -> String {
+        format!("/v2/{PROJECT}/pools")
+    }
+
+    pub async fn create_pool(&self, display: &str, count: i64) -> Value {
+        let r = self
+            .call(
+                "POST",
+                &self.pools_path(),
+                &[],
+                Some(&pool_body(display, count)),
+            )
+            .await;
+        assert_eq!(r.status, 200, "create {display}: {}", r.body);
+        r.body
+    }
+
+    pub async fn show(&self, name: &str) -> Response {
+        self.call("GET", &format!("{}/{name}", self.pools_path()), &[], None)
+            .await
+    }
+
+    pub async fn list(&self, query: &[(&str, &str)]) -> Response {
+        self.call("GET", &self.pools_path(), query, None).await
+    }
+
+    /// Names of the listed pools, in order.
+    pub async fn list_names(&self, query: &[(&str, &str)]) -> Vec<String> {
+        let r = self.list(query).await;
+        assert_eq!(r.status, 200, "list {query:?}: {}", r.body);
+        names(&r.body)
+    }
+}
+
+pub fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn pool_name(display: &str) -> String {
+    format!("{display}-{PROJECT}")
+}
+
+pub fn pool_body(display: &str, count: i64) -> Value {
+    json!({
+        "apiVersion": "v2",
+        "kind": "Pool",
+        "metadata": {"labels": {"os.modelarts/name": display, "os.modelarts/workspace.id": "0"}},
+        "spec": {
+            "type": "Dedicate",
+            "scope": ["Train", "Infer"],
+            "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": count}],
+            "network": {"name": "network-test"}
+        }
+    })
+}
+
+/// A response read whole.
+pub struct Response {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub async fn from(r: reqwest::Response) -> Response {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Asserts a ModelArts-shaped error with this status and code, and a request id.
+    pub fn assert_error(&self, status: u16, code: &str) -> &str {
+        assert_eq!(self.status, status, "body: {}", self.text);
+        assert_eq!(self.body["error_code"], code, "body: {}", self.text);
+        assert!(self.headers.contains_key("x-request-id"), "no X-Request-Id");
+        self.body["error_msg"]
+            .as_str()
+            .expect("error_msg is a string")
+    }
+}

@@ -1,0 +1,141 @@
+//! What every request meets at the HTTP edge: request ids, limits, unknown
+//! routes and methods, malformed bodies, health and the API description.
+
+mod common;
+
+use common::{pool_body, TestServer, PROJECT};
+use respool_core::timing::TimingProfile;
+use serde_json::Value;
+
+async fn with_token(s: &TestServer) -> String {
+    s.token(common::AK, common::SK, PROJECT).await
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_200_with_a_request_id() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    for path in ["/healthz", "/readyz"] {
+        let r = s.raw(s.http.get(format!("{}{path}", s.base))).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(r.headers.contains_key("x-request-id"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn request_ids_are_unique_per_response() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let a = s.raw(s.http.get(format!("{}/healthz", s.base))).await;
+    let b = s.raw(s.http.get(format!("{}/healthz", s.base))).await;
+    assert_ne!(a.headers["x-request-id"], b.headers["x-request-id"]);
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let r = s.raw(s.http.get(format!("{}/nothing/here", s.base))).await;
+    r.assert_error(404, "APIGW.0101");
+    let r = s
+        .call("GET", &format!("/v2/{PROJECT}/nothing"), &[], None)
+        .await;
+    r.assert_error(404, "APIGW.0101");
+    let r = s
+        .call("PUT", &format!("/v2/{PROJECT}/pools"), &[], None)
+        .await;
+    let msg = r.assert_error(405, "ModelArts.50004050");
+    assert!(msg.contains("PUT"), "{msg}");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_saying_where() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let token = with_token(&s).await;
+    let url = format!("{}/v2/{PROJECT}/pools", s.base);
+    let post = |body: &'static str| {
+        s.http
+            .post(&url)
+            .header("X-Auth-Token", &token)
+            .header("Content-Type", "application/json")
+            .body(body)
+    };
+    let r = s.raw(post("{\"apiVersion\": \"v2\",\n \"kind\": }")).await;
+    let msg = r.assert_error(400, "ModelArts.50004000");
+    assert!(msg.contains("line 2"), "{msg}");
+    let r = s.raw(post("")).await;
+    let msg = r.assert_error(400, "ModelArts.50004000");
+    assert!(msg.contains("empty"), "{msg}");
+    let r = s.raw(post("[1, 2]")).await;
+    r.assert_error(400, "ModelArts.50004000");
+    let r = s
+        .raw(post(
+            "{\"metadata\": {\"labels\": {\"os.modelarts/name\": 7}}}",
+        ))
+        .await;
+    let msg = r.assert_error(400, "ModelArts.50004000");
+    assert!(msg.contains("metadata.labels"), "{msg}");
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_are_413() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let token = with_token(&s).await;
+    let mut body = pool_body("pool-big", 1);
+    body["metadata"]["annotations"]["os.modelarts/description"] =
+        Value::String("x".repeat(1024 * 1024));
+    let r = s
+        .raw(
+            s.http
+                .post(format!("{}/v2/{PROJECT}/pools", s.base))
+                .header("X-Auth-Token", &token)
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(&body).unwrap()),
+        )
+        .await;
+    r.assert_error(413, "ModelArts.50004130");
+}
+
+#[tokio::test]
+async fn a_path_without_a_real_project_id_is_400() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    // What the SDK sends when its credentials carry no project id.
+    let r = s
+        .raw(s.http.get(format!("{}/v2/%7Bproject_id%7D/pools", s.base)))
+        .await;
+    let msg = r.assert_error(400, "ModelArts.50004000");
+    assert!(msg.contains("project_id"), "{msg}");
+}
+
+#[tokio::test]
+async fn openapi_document_describes_the_pool_operations() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let r = s.raw(s.http.get(format!("{}/openapi.json", s.base))).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = r.body["paths"].as_object().unwrap();
+    let list = &paths["/v2/{project_id}/pools"];
+    assert_eq!(list["get"]["operationId"], "ListPools");
+    assert_eq!(list["post"]["operationId"], "CreatePool");
+    let one = &paths["/v2/{project_id}/pools/{pool_name}"];
+    for (method, op) in [
+        ("get", "ShowPool"),
+        ("patch", "PatchPool"),
+        ("delete", "DeletePool"),
+    ] {
+        assert_eq!(one[method]["operationId"], op);
+    }
+    let params: Vec<&str> = list["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for q in ["workspaceId", "labelSelector", "status"] {
+        assert!(params.contains(&q), "{q} missing from {params:?}");
+    }
+    let pool = &r.body["components"]["schemas"]["Pool"];
+    assert!(pool["properties"]["apiVersion"].is_object(), "{pool}");
+    let buckets = &r.body["components"]["schemas"]["StatusResources"]["properties"]["available"];
+    assert_eq!(
+        buckets["type"], "array",
+        "status buckets are arrays: {buckets}"
+    );
+}
