@@ -3,13 +3,16 @@
 //! migrations, and one conformance suite that runs against both.
 
 mod error;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
+use respool_core::faults::{Fault, FaultEffect};
 use respool_core::identity::{Credential, User};
 use respool_core::pool::PoolState;
 
 pub use error::StoreError;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Which pools a list asks for. The label selector is applied by the caller.
@@ -63,6 +66,39 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    // The methods below have defaults, so a backend that does not have them
+    // yet still builds and serves: it holds no faults and refuses to store one.
+
+    /// `(project_id, name)` of every pool, in creation order.
+    async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Err(unsupported("all_pools"))
+    }
+
+    /// Removes every pool of every project; returns how many there were.
+    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+        Err(unsupported("remove_all_pools"))
+    }
+
+    /// Stores a fault rule; [`StoreError::AlreadyExists`] if its id is taken.
+    async fn insert_fault(&self, _fault: &Fault) -> Result<(), StoreError> {
+        Err(unsupported("insert_fault"))
+    }
+
+    /// Every fault rule, oldest first.
+    async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Deletes a fault rule; false if there was none.
+    async fn delete_fault(&self, _id: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// Deletes every fault rule; returns how many there were.
+    async fn delete_all_faults(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError>;
 
@@ -124,4 +160,28 @@ pub(crate) fn decode_pool(
     pool.project_id = project_id;
     pool.version = version;
     Ok(pool)
+}
+
+/// A fault as its row holds it: `(id, label_selector, effect, count, created_ms)`.
+pub(crate) fn decode_fault(
+    id: String,
+    label_selector: String,
+    effect: &str,
+    count: Option<i64>,
+    created_ms: i64,
+) -> Result<Fault, StoreError> {
+    let effect = FaultEffect::from_parts(effect, count)
+        .map_err(|e| StoreError::Corrupt(format!("fault {id}: {e}")))?;
+    Ok(Fault {
+        id,
+        label_selector,
+        effect,
+        created_ms,
+    })
+}
+
+fn unsupported(method: &str) -> StoreError {
+    StoreError::Unavailable(format!(
+        "{method} is not implemented by this storage backend"
+    ))
 }

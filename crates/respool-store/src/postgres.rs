@@ -1,0 +1,300 @@
+//! PostgreSQL, for several replicas on one database. The SQL stays within
+//! what PostgreSQL-compatible distributed databases also accept.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use respool_core::identity::{Credential, User};
+use respool_core::pool::PoolState;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+use crate::{decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://...`) and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
+        Self::connect(options).await
+    }
+
+    /// Like [`open`](Self::open), but keeps every table in `schema` (created
+    /// if missing): lets tests share one database without sharing data.
+    pub async fn open_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        Self::connect(options.options([("search_path", schema)])).await
+    }
+
+    async fn connect(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // Bounded, so requests answer 503 soon when the database is gone.
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options)
+            .await?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        sqlx::query(
+            "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&pool.project_id)
+        .bind(pool.name())
+        .bind(&c.workspace_id)
+        .bind(c.phase)
+        .bind(&c.parent)
+        .bind(pool.created_ms)
+        .bind(pool.version)
+        .bind(c.next_due_ms)
+        .bind(&c.labels)
+        .bind(&c.doc)
+        .bind(&c.state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<PoolState>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, doc, state FROM pools WHERE project_id = $1 AND name = $2",
+        )
+        .bind(project_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| decode_pool(project_id.to_owned(), r.get(0), r.get(1), r.get(2)))
+            .transpose()
+    }
+
+    async fn list_pools(&self, q: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT name, labels, doc FROM pools WHERE project_id = ",
+        );
+        sql.push_bind(q.project_id);
+        if let Some(ws) = q.workspace_id {
+            sql.push(" AND workspace_id = ").push_bind(ws);
+        }
+        if let Some(phases) = &q.phases {
+            sql.push(" AND phase IN (");
+            let mut list = sql.separated(", ");
+            for p in phases {
+                list.push_bind(*p);
+            }
+            sql.push(")");
+        }
+        if let Some(parent) = q.parent {
+            sql.push(" AND parent = ").push_bind(parent);
+        }
+        sql.push(" ORDER BY created_ms, name");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PoolRow {
+                name: r.get(0),
+                labels: r.get(1),
+                doc: r.get(2),
+            })
+            .collect())
+    }
+
+    async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        let done = sqlx::query(
+            "UPDATE pools SET workspace_id = $1, phase = $2, parent = $3, version = version + 1, next_due_ms = $4, labels = $5, doc = $6, state = $7
+             WHERE project_id = $8 AND name = $9 AND version = $10",
+        )
+        .bind(&c.workspace_id)
+        .bind(c.phase)
+        .bind(&c.parent)
+        .bind(c.next_due_ms)
+        .bind(&c.labels)
+        .bind(&c.doc)
+        .bind(&c.state)
+        .bind(&pool.project_id)
+        .bind(pool.name())
+        .bind(pool.version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        pool.version += 1;
+        Ok(())
+    }
+
+    async fn remove_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+        version: i64,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("DELETE FROM pools WHERE project_id = $1 AND name = $2 AND version = $3")
+                .bind(project_id)
+                .bind(name)
+                .bind(version)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    async fn due_pools(
+        &self,
+        project_id: Option<&str>,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT project_id, name FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ",
+        );
+        sql.push_bind(now_ms);
+        if let Some(p) = project_id {
+            sql.push(" AND project_id = ").push_bind(p);
+        }
+        sql.push(" ORDER BY next_due_ms LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO credentials (access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&c.access_key)
+        .bind(&c.secret_key)
+        .bind(&c.domain_id)
+        .bind(serde_json::to_string(&c.project_ids)?)
+        .bind(&c.security_token)
+        .bind(c.expires_ms)
+        .bind(c.created_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
+        let row = sqlx::query(&format!("{CREDENTIAL_COLUMNS} WHERE access_key = $1"))
+            .bind(access_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| credential_from_row(&r)).transpose()
+    }
+
+    async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{CREDENTIAL_COLUMNS} ORDER BY created_ms, access_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(credential_from_row).collect()
+    }
+
+    async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM credentials WHERE access_key = $1")
+            .bind(access_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO users (name, password_hash, domain_id, project_ids, created_ms) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(&u.domain_id)
+            .bind(serde_json::to_string(&u.project_ids)?)
+            .bind(u.created_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(User {
+                name: r.get(0),
+                password_hash: r.get(1),
+                domain_id: r.get(2),
+                project_ids: serde_json::from_str(r.get::<&str, _>(3))?,
+                created_ms: r.get(4),
+            })
+        })
+        .transpose()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials";
+
+fn credential_from_row(r: &PgRow) -> Result<Credential, StoreError> {
+    Ok(Credential {
+        access_key: r.get(0),
+        secret_key: r.get(1),
+        domain_id: r.get(2),
+        project_ids: serde_json::from_str(r.get::<&str, _>(3))?,
+        security_token: r.get(4),
+        expires_ms: r.get(5),
+        created_ms: r.get(6),
+    })
+}
