@@ -64,6 +64,7 @@ async fn authenticate(app: &AppState, req: Request) -> Result<Request, ApiError>
                 "authentication failed; serving anyway (--auth log)"
             );
             if let Some((canonical_request, string_to_sign)) = failure.debug {
+                let canonical_request = redact_tokens(&canonical_request);
                 tracing::debug!(%canonical_request, %string_to_sign, "what the server computed");
             }
             anonymous(app)
@@ -211,6 +212,21 @@ async fn identify(
     })
 }
 
+/// The canonical request with the values of token headers blanked: they
+/// are credentials, and logs are not the place for them.
+fn redact_tokens(canonical_request: &str) -> String {
+    canonical_request
+        .lines()
+        .map(|line| match line.split_once(':') {
+            Some((name, _)) if name == "x-security-token" || name == "x-auth-token" => {
+                format!("{name}:<redacted>")
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A header that may appear at most once, as text.
 fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Failure> {
     let mut values = headers.get_all(name).iter();
@@ -239,4 +255,32 @@ pub fn api_project(path: &str) -> Option<String> {
             .decode_utf8_lossy()
             .into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_values_never_reach_the_log() {
+        let canonical = "GET\n/v2/p/pools/\n\nhost:h\nx-auth-token:tok123\nx-security-token:sts456\nx-sdk-date:d\n";
+        let shown = redact_tokens(canonical);
+        assert!(
+            !shown.contains("tok123") && !shown.contains("sts456"),
+            "{shown}"
+        );
+        assert!(shown.contains("host:h") && shown.contains("x-security-token:<redacted>"));
+    }
+
+    #[test]
+    fn project_of_api_paths() {
+        assert_eq!(api_project("/v2/abc/pools").as_deref(), Some("abc"));
+        assert_eq!(api_project("/v1/abc").as_deref(), Some("abc"));
+        assert_eq!(
+            api_project("/v2/%7Bproject_id%7D/pools").as_deref(),
+            Some("{project_id}")
+        );
+        assert_eq!(api_project("/healthz"), None);
+        assert_eq!(api_project("/v3/auth/tokens"), None);
+    }
 }

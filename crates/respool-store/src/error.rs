@@ -10,8 +10,9 @@ pub enum StoreError {
     /// The database cannot be reached or answered with an error.
     #[error("database unavailable: {0}")]
     Unavailable(String),
-    /// A stored row does not decode: a bug or a foreign write, never client input.
-    #[error("corrupt record: {0}")]
+    /// A stored row does not decode, or the database refused a statement: a
+    /// bug or a foreign write, never client input.
+    #[error("storage error: {0}")]
     Corrupt(String),
 }
 
@@ -25,7 +26,18 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists,
+            sqlx::Error::Database(db) if !is_outage(db.code().as_deref()) => StoreError::Corrupt(e.to_string()),
             _ => StoreError::Unavailable(e.to_string()),
         }
     }
+}
+
+/// Transient failures, as opposed to errors in what was asked: SQLSTATE
+/// classes 08 (connection), 40 (transaction rollback), 53 (resources) and 57
+/// (operator intervention), and SQLite's busy and locked result codes.
+fn is_outage(code: Option<&str>) -> bool {
+    let Some(code) = code else { return true };
+    let sqlstate = ["08", "40", "53", "57"].iter().any(|class| code.starts_with(class));
+    let sqlite_busy = code.len() <= 4 && code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
+    sqlstate || sqlite_busy
 }

@@ -10,7 +10,7 @@ use respool_core::identity::{random_id, Credential};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::{AppState, Settings};
-use respool_store::{SqliteStore, Store, StoreError};
+use respool_store::{PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::cli::{ServeArgs, StoreArgs};
 
@@ -56,13 +56,32 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
         Some(url) => url.clone(),
         None => format!("sqlite://{}", args.data_dir.join("respool.db").display()),
     };
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        bail!("PostgreSQL storage is not available in this build; use a sqlite:// URL");
+    let store: Arc<dyn Store> = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(
+            PostgresStore::open(&url)
+                .await
+                .with_context(|| format!("cannot open database {}", redact(&url)))?,
+        )
+    } else {
+        Arc::new(
+            SqliteStore::open(&url)
+                .await
+                .with_context(|| format!("cannot open database {url}"))?,
+        )
+    };
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
-    let store = SqliteStore::open(&url)
-        .await
-        .with_context(|| format!("cannot open database {url}"))?;
-    Ok(Arc::new(store))
 }
 
 /// Makes sure a credential exists; returns the domain id of new pools when auth is off.
