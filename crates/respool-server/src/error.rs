@@ -38,6 +38,13 @@ pub enum ApiError {
     Conflict(String),
     #[error("Request body too large: the limit is {0} bytes.")]
     PayloadTooLarge(usize),
+    #[error("Request URI too long: the limit is {0} bytes.")]
+    UriTooLong(usize),
+    #[error("Request headers too large: the limits are {0} headers and {1} bytes.")]
+    HeadersTooLarge(usize, usize),
+    /// 503: the request took longer than the server allows.
+    #[error("Service unavailable: the request timed out.")]
+    Timeout,
     /// 503: the database does not answer.
     #[error("Service unavailable: the database cannot be reached.")]
     Unavailable,
@@ -68,6 +75,9 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PoolExists | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(..) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -84,6 +94,9 @@ impl ApiError {
             ApiError::PoolExists => "ModelArts.50015000",
             ApiError::Conflict(_) => "ModelArts.50004090",
             ApiError::PayloadTooLarge(_) => "ModelArts.50004130",
+            ApiError::UriTooLong(_) => "ModelArts.50004140",
+            ApiError::HeadersTooLarge(..) => "ModelArts.50004310",
+            ApiError::Timeout => "ModelArts.50005000",
             ApiError::Unavailable | ApiError::Internal(_) => "ModelArts.50005000",
         }
     }

@@ -43,9 +43,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         auth = ?args.auth,
         "respool serving"
     );
-    axum::serve(listener, respool_server::router(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    respool_server::listener::serve(listener, respool_server::router(app), shutdown_signal()).await;
     Ok(())
 }
 

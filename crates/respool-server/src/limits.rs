@@ -1,0 +1,35 @@
+//! Bounds on what one request may ask of the server: URL and header sizes,
+//! and time.
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+pub const MAX_URI: usize = 8 * 1024;
+pub const MAX_HEADERS_BYTES: usize = 32 * 1024;
+pub const MAX_HEADERS: usize = 100;
+/// A request that takes longer is answered 503 and its work abandoned.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn layer(req: Request, next: Next) -> Response {
+    let uri_len = req.uri().to_string().len();
+    if uri_len > MAX_URI {
+        return ApiError::UriTooLong(MAX_URI).into_response();
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADERS_BYTES {
+        return ApiError::HeadersTooLarge(MAX_HEADERS, MAX_HEADERS_BYTES).into_response();
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
+}
