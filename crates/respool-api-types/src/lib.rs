@@ -5,9 +5,13 @@
 //! types carry no behaviour; `respool-core` gives them meaning.
 
 mod meta;
+mod node;
 mod pool;
 
 pub use meta::{ErrorBody, ListMeta, ObjectMeta};
+pub use node::{
+    Node, NodeDeletion, NodeDriver, NodeList, NodeResult, NodeSpec, NodeStatus, NodeVolume,
+};
 pub use pool::{
     AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolDriverStatus, PoolList, PoolResource,
     PoolSpec, PoolStatus, ScopeStatus, StatusResources,

@@ -2,6 +2,7 @@
 //! through its lifecycle, and how label selectors pick pools. No HTTP, no SQL.
 
 mod error;
+pub mod faults;
 pub mod flavors;
 pub mod identity;
 pub mod merge_patch;

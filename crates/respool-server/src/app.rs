@@ -1,7 +1,9 @@
 //! Shared server state and the read-modify-write loop every pool change uses.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, RwLock};
 
+use respool_core::faults::Fault;
 use respool_core::flavors::Catalog;
 use respool_core::pool::{Env, PoolState, StepOutcome};
 use respool_core::timing::TimingProfile;
@@ -59,6 +61,50 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Key of the MAC on IAM tokens; shared by replicas through the store.
     pub token_secret: Arc<Vec<u8>>,
+    /// The fault rules, as last read from the store.
+    faults: Arc<RwLock<Arc<Vec<Fault>>>>,
+    /// Recent requests, for `GET /_respool/requests`.
+    pub requests: RequestLog,
+}
+
+/// One served request, as the request log keeps it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub time: String,
+    pub request_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub access_key: Option<String>,
+    pub duration_ms: f64,
+}
+
+/// The last [`RequestLog::CAPACITY`] requests, in memory only.
+#[derive(Clone, Default)]
+pub struct RequestLog {
+    ring: Arc<Mutex<VecDeque<RequestRecord>>>,
+}
+
+impl RequestLog {
+    pub const CAPACITY: usize = 1000;
+
+    pub fn push(&self, record: RequestRecord) {
+        let mut ring = self.ring.lock().expect("request log lock");
+        if ring.len() == Self::CAPACITY {
+            ring.pop_front();
+        }
+        ring.push_back(record);
+    }
+
+    /// The newest `limit` records, oldest first.
+    pub fn recent(&self, limit: usize) -> Vec<RequestRecord> {
+        let ring = self.ring.lock().expect("request log lock");
+        ring.iter()
+            .skip(ring.len().saturating_sub(limit))
+            .cloned()
+            .collect()
+    }
 }
 
 const TOKEN_SECRET: &str = "token_secret";
@@ -82,6 +128,7 @@ impl AppState {
                 fresh
             }
         };
+        let faults = store.list_faults().await?;
         Ok(AppState {
             store,
             catalog: Arc::new(catalog),
@@ -89,7 +136,43 @@ impl AppState {
             clock,
             wake: Arc::new(Notify::new()),
             token_secret: Arc::new(token_secret.into_bytes()),
+            faults: Arc::new(RwLock::new(Arc::new(faults))),
+            requests: RequestLog::default(),
         })
+    }
+
+    /// The fault rules in force.
+    pub fn faults(&self) -> Arc<Vec<Fault>> {
+        self.faults.read().expect("faults lock").clone()
+    }
+
+    /// Reads the fault rules again (another replica may have changed them).
+    pub async fn reload_faults(&self) -> Result<Arc<Vec<Fault>>, StoreError> {
+        let fresh = Arc::new(self.store.list_faults().await?);
+        *self.faults.write().expect("faults lock") = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// After the fault rules changed: gives every pool the faults that now
+    /// match it, so their effects start (or end) at once. Returns how many changed.
+    pub async fn spread_faults(&self) -> Result<usize, ApiError> {
+        let faults = self.reload_faults().await?;
+        let mut changed = 0;
+        for (project_id, name) in self.store.all_pools().await? {
+            let Some(pool) = self.store.get_pool(&project_id, &name).await? else {
+                continue;
+            };
+            if !pool.faults_outdated(&faults) {
+                continue;
+            }
+            // modify_pool applies the faults; a pool gone meanwhile is fine.
+            match self.modify_pool(&project_id, &name, |_, _| Ok(())).await {
+                Ok(_) => changed += 1,
+                Err(ApiError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(changed)
     }
 
     pub fn env<'a>(&'a self, domain_id: &'a str) -> Env<'a> {
@@ -120,6 +203,8 @@ impl AppState {
                 return Err(ApiError::pool_not_found(name));
             }
             let out = change(&mut pool, now)?;
+            // Labels may have changed, or the rules: the pool takes on the faults that match now.
+            pool.apply_faults(&self.faults(), now);
             // Stages with no duration (the immediate profile) end before the answer.
             let gone = pool.step(now) == StepOutcome::Gone;
             let written = if gone {
@@ -149,5 +234,41 @@ impl AppState {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: usize) -> RequestRecord {
+        RequestRecord {
+            time: String::new(),
+            request_id: None,
+            method: "GET".into(),
+            path: format!("/{i}"),
+            status: 200,
+            access_key: None,
+            duration_ms: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_request_log_keeps_only_the_newest() {
+        let log = RequestLog::default();
+        for i in 0..RequestLog::CAPACITY + 5 {
+            log.push(record(i));
+        }
+        let all = log.recent(usize::MAX);
+        assert_eq!(all.len(), RequestLog::CAPACITY);
+        assert_eq!(all[0].path, "/5");
+        let last = log.recent(2);
+        assert_eq!(
+            last.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+            vec![
+                format!("/{}", RequestLog::CAPACITY + 3),
+                format!("/{}", RequestLog::CAPACITY + 4)
+            ]
+        );
     }
 }

@@ -60,6 +60,25 @@ impl Clock {
         Ok(self.now())
     }
 
+    /// Adopts the stored clock if it is ahead: another replica advanced it.
+    /// Time never moves backward here.
+    pub async fn sync(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let Some(stored) = store
+            .get_setting(SETTING)
+            .await?
+            .and_then(|s| serde_json::from_str::<ClockState>(&s).ok())
+        else {
+            return Ok(());
+        };
+        let wall = wall_ms();
+        let mut s = self.state.write().expect("clock lock");
+        let ahead = stored.now(wall) - s.now(wall);
+        if ahead > 0 {
+            s.advance(ahead);
+        }
+        Ok(())
+    }
+
     async fn save(&self, store: &dyn Store) -> Result<(), StoreError> {
         let text = serde_json::to_string(&self.snapshot())?;
         store.put_setting(SETTING, &text).await

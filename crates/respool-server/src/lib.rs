@@ -7,6 +7,8 @@ mod clock;
 pub mod error;
 mod extract;
 mod handlers;
+mod limits;
+pub mod listener;
 mod middleware;
 mod openapi;
 pub mod reconciler;
@@ -19,7 +21,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 
-use handlers::{pools, system};
+use handlers::{admin, nodes, pools, system};
 
 /// Every route, with the layers every request passes through.
 pub fn router(app: AppState) -> Router {
@@ -36,13 +38,47 @@ pub fn router(app: AppState) -> Router {
             "/v2/{project_id}/pools/{pool_name}",
             get(pools::show).patch(pools::patch).delete(pools::delete),
         )
+        .route("/v2/{project_id}/pools/{pool_name}/nodes", get(nodes::list))
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/{node_name}",
+            get(nodes::show),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete",
+            post(nodes::batch_delete),
+        )
+        .route("/_respool/clock", get(admin::clock))
+        .route("/_respool/clock/advance", post(admin::advance))
+        .route(
+            "/_respool/faults",
+            get(admin::list_faults).post(admin::create_fault),
+        )
+        .route(
+            "/_respool/faults/{id}",
+            get(admin::show_fault).delete(admin::delete_fault),
+        )
+        .route("/_respool/reset", post(admin::reset))
+        .route("/_respool/requests", get(admin::requests))
+        .route(
+            "/_respool/pools/{project_id}/{pool_name}/pay",
+            post(admin::pay),
+        )
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            admin::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::layer,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(limits::layer))
         .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            admin::record,
+        ))
         .with_state(app)
 }

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::handlers::pools;
+use crate::handlers::{nodes, pools};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -10,7 +10,16 @@ use crate::handlers::pools;
         title = "respool: ModelArts resource-pool API",
         description = "The ModelArts resource-pool API as respool serves it. Requests are signed with SDK-HMAC-SHA256 or carry an IAM token in X-Auth-Token."
     ),
-    paths(pools::list, pools::create, pools::show, pools::patch, pools::delete)
+    paths(
+        pools::list,
+        pools::create,
+        pools::show,
+        pools::patch,
+        pools::delete,
+        nodes::list,
+        nodes::show,
+        nodes::batch_delete
+    )
 )]
 struct ApiDoc;
 

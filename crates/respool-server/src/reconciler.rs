@@ -25,8 +25,16 @@ pub async fn run(app: AppState, tick: Duration) {
     }
 }
 
-/// Steps every pool that is due now; returns how many changed.
+/// Steps every pool that is due now; returns how many changed. First picks
+/// up what other replicas may have changed: the clock and the fault rules.
 pub async fn pass(app: &AppState) -> Result<usize, StoreError> {
+    app.clock.sync(app.store.as_ref()).await?;
+    let before = app.faults();
+    if app.reload_faults().await? != before {
+        if let Err(e) = app.spread_faults().await {
+            tracing::warn!(error = %e, "could not apply changed faults; retrying next pass");
+        }
+    }
     catch_up(app, None).await
 }
 

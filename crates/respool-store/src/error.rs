@@ -26,7 +26,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists,
-            sqlx::Error::Database(db) if !is_outage(db.code().as_deref()) => StoreError::Corrupt(e.to_string()),
+            sqlx::Error::Database(db) if !is_outage(db.code().as_deref()) => {
+                StoreError::Corrupt(e.to_string())
+            }
             _ => StoreError::Unavailable(e.to_string()),
         }
     }
@@ -37,7 +39,10 @@ impl From<sqlx::Error> for StoreError {
 /// (operator intervention), and SQLite's busy and locked result codes.
 fn is_outage(code: Option<&str>) -> bool {
     let Some(code) = code else { return true };
-    let sqlstate = ["08", "40", "53", "57"].iter().any(|class| code.starts_with(class));
-    let sqlite_busy = code.len() <= 4 && code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
+    let sqlstate = ["08", "40", "53", "57"]
+        .iter()
+        .any(|class| code.starts_with(class));
+    let sqlite_busy =
+        code.len() <= 4 && code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
     sqlstate || sqlite_busy
 }

@@ -63,9 +63,21 @@ impl PoolState {
         labels.insert(keys::REGION.into(), env.region.into());
         labels.insert(keys::POOL_BIZ.into(), "private".into());
         let annotations = &mut metadata.annotations;
-        annotations
+        let billing = annotations
             .entry(keys::BILLING_MODE.into())
             .or_insert_with(|| "0".into());
+        if billing != "0" && billing != "1" {
+            return Err(DomainError::invalid(format!(
+                "invalid metadata.annotations[{}] {billing:?}: use \"0\" (pay-per-use) or \"1\" (yearly/monthly)",
+                keys::BILLING_MODE
+            )));
+        }
+        // A yearly/monthly pool waits for its order to be paid, unless it pays itself.
+        let awaiting_payment = billing == "1"
+            && !matches!(
+                annotations.get(keys::AUTO_PAY).map(String::as_str),
+                Some("true" | "1")
+            );
         annotations.insert(keys::SUBPOOLS_COUNT.into(), "0".into());
         metadata.name = name.clone();
         metadata.creation_timestamp = Some(crate::time::rfc3339(now_ms));
@@ -90,6 +102,9 @@ impl PoolState {
             deletion_ms: None,
             timing,
             ip_seq: 0,
+            awaiting_payment,
+            failure: None,
+            faults: Vec::new(),
             version: 0,
         };
         state.converge(env, now_ms);

@@ -3,8 +3,12 @@
 //! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
 
 use super::create::random_suffix;
-use super::{Env, Node, NodePhase, PoolState, ScopePhase, ScopeState};
+use super::{Env, Failure, FailureKind, Node, NodePhase, PoolState, ScopePhase, ScopeState};
+use crate::faults::FaultEffect;
 use crate::time::rfc3339;
+
+/// How long a failed creation stays listed (under `status=failed`): three days.
+pub const FAILED_RETENTION_MS: i64 = 3 * 24 * 3600 * 1000;
 
 /// What a lifecycle step left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +25,16 @@ impl PoolState {
     /// `Creating` nodes, sends surplus nodes to `Deleting`, starts enabling or
     /// disabling job types. Then refreshes `status`.
     pub(crate) fn converge(&mut self, env: &Env, now_ms: i64) {
+        if !self.awaiting_payment && self.failure.is_none_or(|f| f.kind != FailureKind::Creation) {
+            self.converge_nodes(env, now_ms);
+        }
+        self.converge_scopes(now_ms);
+        self.settle_faults(now_ms);
+        self.refresh_driver(env.catalog);
+        self.refresh_status();
+    }
+
+    fn converge_nodes(&mut self, env: &Env, now_ms: i64) {
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
         for r in &resources {
@@ -51,9 +65,6 @@ impl PoolState {
                 self.start_node_deletion(i, now_ms + d.node_delete);
             }
         }
-        self.converge_scopes(now_ms);
-        self.refresh_driver(env.catalog);
-        self.refresh_status();
     }
 
     fn converge_scopes(&mut self, now_ms: i64) {
@@ -109,7 +120,12 @@ impl PoolState {
 
     /// The earliest instant at which something will change by itself.
     pub fn next_due(&self) -> Option<i64> {
-        let nodes = self.nodes.iter().filter_map(|n| n.due_ms);
+        let stuck = self.deletion_stuck();
+        let nodes = self
+            .nodes
+            .iter()
+            .filter(|n| !(stuck && n.phase == NodePhase::Deleting))
+            .filter_map(|n| n.due_ms);
         let scopes = self.scopes.iter().filter_map(|s| s.due_ms);
         nodes.chain(scopes).chain(self.gone_at()).min()
     }
@@ -132,11 +148,22 @@ impl PoolState {
         }
     }
 
-    /// When a pool being deleted disappears. Every node's deletion ends by then,
-    /// because no profile deletes a node slower than a pool.
+    /// When the pool disappears: a deleted pool once its deletion ends (every
+    /// node's deletion ends by then, because no profile deletes a node slower
+    /// than a pool); a failed creation once its record has been kept long enough.
     fn gone_at(&self) -> Option<i64> {
-        self.deletion_ms
-            .map(|t| t + self.timing.durations().pool_delete)
+        match (self.deletion_ms, self.failure) {
+            (Some(_), _) if self.deletion_stuck() => None,
+            (Some(t), _) => Some(t + self.timing.durations().pool_delete),
+            (
+                None,
+                Some(Failure {
+                    kind: FailureKind::Creation,
+                    at_ms,
+                }),
+            ) => Some(at_ms + FAILED_RETENTION_MS),
+            _ => None,
+        }
     }
 
     /// Ends every stage due exactly at `t`.
@@ -147,10 +174,37 @@ impl PoolState {
             self.nodes.clear();
             return;
         }
-        self.nodes
-            .retain(|n| !(n.phase == NodePhase::Deleting && n.due_ms == Some(t)));
+        if !self.deletion_stuck() {
+            self.nodes
+                .retain(|n| !(n.phase == NodePhase::Deleting && n.due_ms == Some(t)));
+        }
+        let created = |n: &Node| n.phase == NodePhase::Creating && n.due_ms == Some(t);
+        if self.nodes.iter().any(created) {
+            if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
+                self.fail_creation(t);
+                return;
+            }
+            if self.became_running && self.has_fault(FaultEffect::ScalingFails) {
+                // The new nodes never arrive, and the spec follows the nodes that exist.
+                let failed: Vec<(String, String)> = self
+                    .nodes
+                    .iter()
+                    .filter(|n| created(n))
+                    .map(|n| (n.flavor.clone(), n.az.clone()))
+                    .collect();
+                self.nodes.retain(|n| !created(n));
+                for (flavor, az) in failed {
+                    self.spec_drop_node(&flavor, &az);
+                }
+                self.failure = Some(Failure {
+                    kind: FailureKind::Scaling,
+                    at_ms: t,
+                });
+            }
+        }
         for n in &mut self.nodes {
-            if n.phase == NodePhase::Creating && n.due_ms == Some(t) {
+            // Creation and recovery from a fault both end in Available.
+            if matches!(n.phase, NodePhase::Creating | NodePhase::Abnormal) && n.due_ms == Some(t) {
                 n.phase = NodePhase::Available;
                 n.due_ms = None;
             }
@@ -166,6 +220,7 @@ impl PoolState {
             }
         }
         if !self.became_running
+            && self.deletion_ms.is_none()
             && !self.nodes.is_empty()
             && self.nodes.iter().all(|n| n.phase != NodePhase::Creating)
         {
@@ -176,17 +231,64 @@ impl PoolState {
                 }
             }
         }
+        self.settle_faults(t);
         if self.became_running && self.deletion_ms.is_none() && self.nodes.is_empty() {
             // A pool left without nodes is deleted.
             self.start_deletion(t);
         }
     }
 
+    /// Creation failed at `t`: what was being built is gone, the record stays.
+    fn fail_creation(&mut self, t: i64) {
+        self.nodes.clear();
+        self.failure = Some(Failure {
+            kind: FailureKind::Creation,
+            at_ms: t,
+        });
+        for s in &mut self.scopes {
+            s.due_ms = None;
+        }
+    }
+
+    /// Takes one node of `flavor` in `az` out of `spec.resources`, dropping
+    /// the flavor when none is left: the spec follows removed nodes.
+    pub(crate) fn spec_drop_node(&mut self, flavor: &str, az: &str) {
+        let resources = &mut self.pool.spec.resources;
+        let Some(i) = resources.iter().position(|r| r.flavor == flavor) else {
+            return;
+        };
+        let r = &mut resources[i];
+        r.count -= 1;
+        if let Some(max) = &mut r.max_count {
+            *max = (*max - 1).max(r.count);
+        }
+        if let Some(azs) = &mut r.azs {
+            match azs.iter_mut().find(|a| a.az == az && a.count > 0) {
+                Some(a) => a.count -= 1,
+                // A node placed outside the listed AZs: take it from the largest.
+                None => {
+                    if let Some(a) = azs.iter_mut().max_by_key(|a| a.count) {
+                        a.count = (a.count - 1).max(0);
+                    }
+                }
+            }
+        }
+        if r.count <= 0 {
+            resources.remove(i);
+        }
+    }
+
     fn add_node(&mut self, flavor: &str, az: String, now_ms: i64, due_ms: i64) {
         self.ip_seq += 1;
         let seq = self.ip_seq;
+        let name = loop {
+            let name = format!("os-node-created-{}", random_suffix(5));
+            if !self.nodes.iter().any(|n| n.name == name) {
+                break name;
+            }
+        };
         self.nodes.push(Node {
-            name: format!("os-node-created-{}", random_suffix(5)),
+            name,
             flavor: flavor.into(),
             az,
             phase: NodePhase::Creating,

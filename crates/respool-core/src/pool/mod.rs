@@ -2,17 +2,22 @@
 //! lifecycle step reads and writes as one unit.
 
 mod create;
+mod faults;
 mod lifecycle;
+mod nodes;
 mod patch;
 mod status;
 
 use respool_api_types::Pool;
 use serde::{Deserialize, Serialize};
 
+use crate::faults::FaultEffect;
 use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
 pub use lifecycle::StepOutcome;
+pub use lifecycle::FAILED_RETENTION_MS;
+pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
 
 pub const API_VERSION: &str = "v2";
 pub const KIND: &str = "Pool";
@@ -40,6 +45,15 @@ pub struct PoolState {
     pub timing: TimingProfile,
     /// Counts allocated private addresses, so a removed node's address is not reused at once.
     pub ip_seq: u32,
+    /// A yearly/monthly pool whose order is not paid yet: no nodes until it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_payment: bool,
+    /// The last creation or scaling failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// The faults whose selectors match the pool's labels, as of the last change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<ActiveFault>,
     /// Optimistic-concurrency version; the store checks and bumps it on every write.
     #[serde(skip)]
     pub version: i64,
@@ -74,6 +88,26 @@ impl NodePhase {
             NodePhase::Deleting => "Deleting",
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailureKind {
+    Creation,
+    Scaling,
+}
+
+/// A fault in effect on one pool.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ActiveFault {
+    pub id: String,
+    #[serde(flatten)]
+    pub effect: FaultEffect,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,13 +252,21 @@ impl PoolState {
         self.pool.status.parent.as_deref()
     }
 
+    /// Derived from the nodes and a few flags, so it cannot disagree with them.
     pub fn phase(&self) -> PoolPhase {
+        let failed = |k: FailureKind| self.failure.is_some_and(|f| f.kind == k);
         if self.deletion_ms.is_some() {
             PoolPhase::Deleting
+        } else if failed(FailureKind::Creation) {
+            PoolPhase::CreationFailed
+        } else if self.awaiting_payment {
+            PoolPhase::Waiting
         } else if !self.became_running {
             PoolPhase::Creating
         } else if self.nodes.iter().any(|n| n.phase == NodePhase::Abnormal) {
             PoolPhase::Abnormal
+        } else if failed(FailureKind::Scaling) {
+            PoolPhase::ScalingFailed
         } else {
             PoolPhase::Running
         }

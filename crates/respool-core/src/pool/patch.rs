@@ -67,7 +67,12 @@ impl PoolState {
 
         let scaling = next.spec.resources != self.pool.spec.resources
             || next.spec.scope != self.pool.spec.scope;
-        if scaling && !matches!(self.phase(), PoolPhase::Running | PoolPhase::Abnormal) {
+        if scaling
+            && !matches!(
+                self.phase(),
+                PoolPhase::Running | PoolPhase::Abnormal | PoolPhase::ScalingFailed
+            )
+        {
             return Err(DomainError::invalid(format!(
                 "pool \"{}\" is {}: resources and job types can change only while it is Running",
                 self.name(),
@@ -75,6 +80,10 @@ impl PoolState {
             )));
         }
         self.pool = next;
+        if scaling {
+            // A new attempt: the last failure no longer describes the pool.
+            self.failure = None;
+        }
         self.converge(env, now_ms);
         Ok(())
     }

@@ -8,10 +8,12 @@ use respool_api_types::{
 
 use crate::flavors::{AcceleratorKind, Catalog};
 
-use super::{NodePhase, PoolState};
+use super::{FailureKind, NodePhase, PoolState};
 
-const GPU_DRIVER_VERSION: &str = "535.54.03";
-const NPU_DRIVER_VERSION: &str = "23.0.6";
+pub(crate) const GPU_DRIVER_VERSION: &str = "535.54.03";
+pub(crate) const NPU_DRIVER_VERSION: &str = "23.0.6";
+const CREATION_FAILED: &str = "Failed to create the pool: the resources could not be provisioned.";
+const SCALING_FAILED: &str = "Failed to scale the pool: the new nodes could not be provisioned.";
 
 impl PoolState {
     pub(crate) fn refresh_status(&mut self) {
@@ -26,8 +28,13 @@ impl PoolState {
             })
             .collect();
         let driver_state = self.driver_state();
+        let message = self.failure.map(|f| match f.kind {
+            FailureKind::Creation => CREATION_FAILED.to_owned(),
+            FailureKind::Scaling => SCALING_FAILED.to_owned(),
+        });
         let status = &mut self.pool.status;
         status.phase = phase.as_str().into();
+        status.message = message;
         status.resources = resources;
         status.scope = scope;
         if let Some(d) = &mut status.driver {
@@ -107,9 +114,12 @@ impl PoolState {
             (gpu.is_some() || npu.is_some()).then_some(PoolDriverStatus { gpu, npu });
     }
 
+    /// Clients that wait for the driver stop at `Running` or `Abnormal`.
     fn driver_state(&self) -> &'static str {
         if self.became_running {
             "Running"
+        } else if self.failure.is_some() {
+            "Abnormal"
         } else {
             "Creating"
         }

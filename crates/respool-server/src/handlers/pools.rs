@@ -110,6 +110,7 @@ pub async fn create(
     let now = app.clock.now();
     let env = app.env(&caller.domain_id);
     let mut pool = PoolState::create(&path.project_id, body, &env, now)?;
+    pool.apply_faults(&app.faults(), now);
     pool.step(now);
     match app.store.insert_pool(&pool).await {
         Ok(()) => {}

@@ -97,7 +97,7 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = respool_server::router(app.clone());
         let mut tasks = vec![tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            respool_server::listener::serve(listener, router, std::future::pending()).await;
         })];
         if opts.reconciler {
             tasks.push(tokio::spawn(respool_server::reconciler::run(
@@ -313,4 +313,161 @@ impl Response {
             .as_str()
             .expect("error_msg is a string")
     }
+}
+
+/// The admin token of [`TestServer::manual`] servers.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// Lifecycle helpers: the manual clock, the admin API, nodes.
+impl TestServer {
+    /// A server on the manual clock (only the admin API moves time), admin API on.
+    pub async fn manual() -> TestServer {
+        Self::manual_on(None).await
+    }
+
+    /// Like [`TestServer::manual`], on an existing data directory (a restart).
+    pub async fn manual_on(dir: Option<tempfile::TempDir>) -> TestServer {
+        Self::with(Options {
+            timing: TimingProfile::Manual,
+            admin_token: Some(ADMIN_TOKEN.into()),
+            dir,
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// Calls the admin API with the server's admin token.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Response {
+        let token = self.app.settings.admin_token.clone().unwrap_or_default();
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {token}"));
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.raw(req).await
+    }
+
+    /// Moves the virtual clock on; the answer reflects the new time.
+    pub async fn advance(&self, seconds: f64) -> Value {
+        let r = self
+            .admin(
+                "POST",
+                "/_respool/clock/advance",
+                Some(&json!({ "seconds": seconds })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "advance: {}", r.text);
+        r.body
+    }
+
+    /// Adds a fault; returns its id.
+    pub async fn add_fault(&self, selector: &str, effect: &str, count: Option<i64>) -> String {
+        let mut body = json!({ "labelSelector": selector, "effect": effect });
+        if let Some(c) = count {
+            body["count"] = json!(c);
+        }
+        let r = self.admin("POST", "/_respool/faults", Some(&body)).await;
+        assert_eq!(r.status, 201, "add fault: {}", r.text);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn remove_fault(&self, id: &str) {
+        let r = self
+            .admin("DELETE", &format!("/_respool/faults/{id}"), None)
+            .await;
+        assert_eq!(r.status, 200, "remove fault: {}", r.text);
+    }
+
+    /// The pool as shown, asserting it exists.
+    pub async fn pool(&self, name: &str) -> Value {
+        let r = self.show(name).await;
+        assert_eq!(r.status, 200, "show {name}: {}", r.text);
+        r.body
+    }
+
+    pub async fn phase(&self, name: &str) -> String {
+        self.pool(name).await["status"]["phase"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn create_with(&self, body: &Value) -> Response {
+        self.call("POST", &self.pools_path(), &[], Some(body)).await
+    }
+
+    pub async fn patch_pool(&self, name: &str, patch: &Value) -> Response {
+        self.call(
+            "PATCH",
+            &format!("{}/{name}", self.pools_path()),
+            &[],
+            Some(patch),
+        )
+        .await
+    }
+
+    pub async fn delete_pool(&self, name: &str) -> Response {
+        self.call(
+            "DELETE",
+            &format!("{}/{name}", self.pools_path()),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// Sets the count of the pool's (single) flavor.
+    pub async fn scale(&self, name: &str, count: i64) -> Response {
+        let patch =
+            json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": count}]}});
+        self.patch_pool(name, &patch).await
+    }
+
+    pub fn nodes_path(&self, pool: &str) -> String {
+        format!("{}/{pool}/nodes", self.pools_path())
+    }
+
+    pub async fn list_nodes(&self, pool: &str, query: &[(&str, &str)]) -> Response {
+        self.call("GET", &self.nodes_path(pool), query, None).await
+    }
+
+    /// Every node of the pool, as listed.
+    pub async fn nodes(&self, pool: &str) -> Vec<Value> {
+        let r = self.list_nodes(pool, &[]).await;
+        assert_eq!(r.status, 200, "list nodes of {pool}: {}", r.text);
+        r.body["items"].as_array().unwrap().clone()
+    }
+
+    pub async fn delete_nodes(&self, pool: &str, names: &[&str]) -> Response {
+        self.call(
+            "POST",
+            &format!("{}/batch-delete", self.nodes_path(pool)),
+            &[],
+            Some(&json!({ "deleteNodeNames": names })),
+        )
+        .await
+    }
+}
+
+/// The total count of one `status.resources` bucket.
+pub fn bucket(pool: &Value, name: &str) -> i64 {
+    pool["status"]["resources"][name]
+        .as_array()
+        .map(|items| items.iter().map(|f| f["count"].as_i64().unwrap()).sum())
+        .unwrap_or(0)
+}
+
+/// Node names with their phases.
+pub fn node_phases(nodes: &[Value]) -> Vec<(String, String)> {
+    nodes
+        .iter()
+        .map(|n| {
+            (
+                n["metadata"]["name"].as_str().unwrap().to_owned(),
+                n["status"]["phase"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,253 @@
+//! Nodes as the API shows them, paging through them, deleting some of them,
+//! and paying a pool's order so its nodes get built.
+
+use std::collections::BTreeMap;
+
+use respool_api_types as api;
+use respool_api_types::keys;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::status::{GPU_DRIVER_VERSION, NPU_DRIVER_VERSION};
+use super::{Env, Node, NodePhase, PoolPhase, PoolState, API_VERSION};
+use crate::flavors::{AcceleratorKind, Catalog};
+use crate::time::rfc3339;
+use crate::DomainError;
+
+pub const NODE_KIND: &str = "Node";
+pub const NODE_LIST_KIND: &str = "NodeList";
+/// The largest (and default) page of a node list.
+pub const MAX_NODE_PAGE: usize = 500;
+
+const NODEPOOL: &str = "os.modelarts.node/nodepool";
+const INSTANCE_ID: &str = "os.modelarts.node/underlying.instance.id";
+const BILLING_STATUS: &str = "os.modelarts/billing.status";
+
+/// Where a page of nodes ends: nodes are listed by creation time, then name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCursor {
+    pub created_ms: i64,
+    pub name: String,
+}
+
+pub struct NodePage {
+    pub items: Vec<api::Node>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<NodeCursor>,
+    /// Nodes after this page.
+    pub remaining: usize,
+}
+
+impl PoolState {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Up to `limit` nodes after `after`, in listing order.
+    pub fn node_page(
+        &self,
+        catalog: &Catalog,
+        after: Option<&NodeCursor>,
+        limit: usize,
+    ) -> NodePage {
+        let mut sorted: Vec<&Node> = self.nodes.iter().collect();
+        sorted.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
+        let rest: Vec<&Node> = sorted
+            .into_iter()
+            .filter(|n| after.is_none_or(|c| (n.created_ms, &n.name) > (c.created_ms, &c.name)))
+            .collect();
+        let page = &rest[..limit.min(rest.len())];
+        let remaining = rest.len() - page.len();
+        NodePage {
+            items: page.iter().map(|n| self.node_view(n, catalog)).collect(),
+            next: (remaining > 0)
+                .then(|| page.last())
+                .flatten()
+                .map(|n| NodeCursor {
+                    created_ms: n.created_ms,
+                    name: n.name.clone(),
+                }),
+            remaining,
+        }
+    }
+
+    /// A node as `GET .../nodes/{node_name}` shows it.
+    pub fn node_view(&self, n: &Node, catalog: &Catalog) -> api::Node {
+        let flavor = catalog.get(&n.flavor);
+        let pool_labels = &self.pool.metadata.labels;
+        let mut labels = BTreeMap::new();
+        labels.insert(NODEPOOL.to_owned(), format!("{}-default", n.flavor));
+        for key in [
+            keys::RESOURCE_ID,
+            keys::TENANT_DOMAIN_ID,
+            keys::TENANT_PROJECT_ID,
+        ] {
+            if let Some(v) = pool_labels.get(key) {
+                labels.insert(key.to_owned(), v.clone());
+            }
+        }
+        labels.insert(INSTANCE_ID.to_owned(), self.instance_id(n));
+        labels.insert(BILLING_STATUS.to_owned(), "0".to_owned());
+        let mut annotations = BTreeMap::new();
+        if let Some(mode) = self.pool.metadata.annotations.get(keys::BILLING_MODE) {
+            annotations.insert(keys::BILLING_MODE.to_owned(), mode.clone());
+        }
+        let volume = |v: &crate::flavors::Volume| api::NodeVolume {
+            volume_type: v.volume_type.clone(),
+            size: v.size(),
+            count: Some(1),
+        };
+        let resources = flavor.map(|f| f.node_resources()).unwrap_or_default();
+        let driver = flavor.and_then(|f| {
+            let version = match f.kind {
+                AcceleratorKind::Gpu => GPU_DRIVER_VERSION,
+                AcceleratorKind::Npu => NPU_DRIVER_VERSION,
+                AcceleratorKind::Cpu => return None,
+            };
+            let phase = if n.phase == NodePhase::Creating {
+                "Pending"
+            } else {
+                "Running"
+            };
+            Some(api::NodeDriver {
+                phase: phase.into(),
+                version: version.into(),
+            })
+        });
+        api::Node {
+            api_version: API_VERSION.into(),
+            kind: NODE_KIND.into(),
+            metadata: api::ObjectMeta {
+                name: n.name.clone(),
+                creation_timestamp: Some(rfc3339(n.created_ms)),
+                deletion_timestamp: None,
+                labels,
+                annotations,
+            },
+            spec: api::NodeSpec {
+                flavor: n.flavor.clone(),
+                root_volume: flavor.map(|f| volume(&f.root_volume)),
+                data_volumes: flavor
+                    .map(|f| f.data_volumes.iter().map(volume).collect())
+                    .unwrap_or_default(),
+            },
+            status: api::NodeStatus {
+                phase: n.phase.as_str().into(),
+                az: n.az.clone(),
+                private_ip: n.private_ip.clone(),
+                available_resources: resources.clone(),
+                resources,
+                driver,
+            },
+        }
+    }
+
+    /// The ECS instance behind a node: a UUID derived from the node, so it
+    /// stays the same without being stored.
+    fn instance_id(&self, n: &Node) -> String {
+        let digest = Sha256::new()
+            .chain_update(self.name())
+            .chain_update([0])
+            .chain_update(&n.name)
+            .chain_update(n.created_ms.to_be_bytes())
+            .finalize();
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&digest[..16]);
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h = hex::encode(b);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        )
+    }
+
+    /// Starts deleting the named nodes; the spec's counts follow. At least
+    /// one node must remain, and every name must be a node of the pool.
+    pub fn delete_nodes(
+        &mut self,
+        names: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<String>, DomainError> {
+        let pool = self.name().to_owned();
+        if names.is_empty() {
+            return Err(DomainError::invalid(
+                "deleteNodeNames must name at least one node",
+            ));
+        }
+        let phase = self.phase();
+        if !matches!(
+            phase,
+            PoolPhase::Running | PoolPhase::Abnormal | PoolPhase::ScalingFailed
+        ) {
+            return Err(DomainError::invalid(format!(
+                "pool \"{pool}\" is {}: nodes can be deleted only while it is Running",
+                phase.as_str()
+            )));
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        for n in names {
+            if !wanted.contains(n) {
+                wanted.push(n.clone());
+            }
+        }
+        let unknown: Vec<String> = wanted
+            .iter()
+            .filter(|n| self.node(n).is_none())
+            .map(|n| format!("{n:?}"))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(DomainError::invalid(format!(
+                "nodes not found in pool \"{pool}\": {}",
+                unknown.join(", ")
+            )));
+        }
+        let left = self
+            .nodes
+            .iter()
+            .filter(|n| n.phase != NodePhase::Deleting && !wanted.contains(&n.name))
+            .count();
+        if left == 0 {
+            return Err(DomainError::invalid(format!(
+                "at least one node must remain in pool \"{pool}\""
+            )));
+        }
+        let due = now_ms + self.timing.durations().node_delete;
+        for name in &wanted {
+            let i = self
+                .nodes
+                .iter()
+                .position(|n| &n.name == name)
+                .expect("checked above");
+            // Already on its way out: nothing more to do.
+            if self.nodes[i].phase == NodePhase::Deleting {
+                continue;
+            }
+            let (flavor, az) = (self.nodes[i].flavor.clone(), self.nodes[i].az.clone());
+            self.nodes[i].phase = NodePhase::Deleting;
+            self.nodes[i].due_ms = Some(due);
+            self.spec_drop_node(&flavor, &az);
+        }
+        self.settle_faults(now_ms);
+        self.refresh_status();
+        Ok(wanted)
+    }
+
+    /// Pays the pool's order: creation starts now.
+    pub fn pay(&mut self, env: &Env, now_ms: i64) -> Result<(), DomainError> {
+        if self.phase() != PoolPhase::Waiting {
+            return Err(DomainError::invalid(format!(
+                "pool \"{}\" is {}: it has no unpaid order",
+                self.name(),
+                self.phase().as_str()
+            )));
+        }
+        self.awaiting_payment = false;
+        self.converge(env, now_ms);
+        Ok(())
+    }
+}

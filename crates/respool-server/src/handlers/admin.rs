@@ -1,0 +1,266 @@
+//! The admin API under `/_respool/`: the virtual clock, fault rules, paying
+//! prepaid pools, reset, and the request log. It exists only when an admin
+//! token is configured, and answers only requests that carry it; to anyone
+//! else it looks like any unknown route.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use respool_api_types::Pool;
+use respool_core::faults::{Fault, FaultEffect};
+use respool_core::time::rfc3339;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::app::{AppState, RequestRecord};
+use crate::error::ApiError;
+use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::handlers::pools::PoolPath;
+use crate::middleware::REQUEST_ID;
+
+pub const PREFIX: &str = "/_respool";
+
+fn is_admin(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/_respool/")
+}
+
+/// Hides the admin API unless it is enabled and the caller has its token.
+pub async fn guard(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_admin(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let Some(token) = app.settings.admin_token.as_deref() else {
+        return ApiError::NoRoute.into_response();
+    };
+    let sent = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !same(sent.as_bytes(), token.as_bytes()) {
+        return ApiError::NoRoute.into_response();
+    }
+    next.run(req).await
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Keeps a record of every API request (not of the admin API or health probes).
+pub async fn record(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if is_admin(&path) || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let access_key = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| respool_sign::parse_authorization(v).ok())
+        .map(|a| a.access_key.to_owned());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    app.requests.push(RequestRecord {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        request_id: res
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        method,
+        path,
+        status: res.status().as_u16(),
+        access_key,
+        duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+    });
+    res
+}
+
+/// `GET /_respool/clock`
+pub async fn clock(State(app): State<AppState>) -> Json<Value> {
+    Json(clock_view(&app))
+}
+
+fn clock_view(app: &AppState) -> Value {
+    let now = app.clock.now();
+    json!({
+        "now": rfc3339(now),
+        "nowMs": now,
+        "frozen": app.clock.snapshot().frozen_at_ms.is_some(),
+        "timing": app.settings.timing.as_str(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Advance {
+    seconds: f64,
+}
+
+/// Ten years: more than any lifecycle needs, far from overflowing.
+const MAX_ADVANCE_S: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
+
+/// `POST /_respool/clock/advance {"seconds": N}`: moves virtual time on and
+/// lets the reconciler catch up before answering.
+pub async fn advance(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody<Advance>,
+) -> Result<Json<Value>, ApiError> {
+    if !(body.seconds.is_finite() && (0.0..=MAX_ADVANCE_S).contains(&body.seconds)) {
+        return Err(ApiError::bad_request(format!(
+            "seconds must be a number from 0 to {MAX_ADVANCE_S}"
+        )));
+    }
+    let ms = (body.seconds * 1000.0).round() as i64;
+    app.clock.advance(app.store.as_ref(), ms).await?;
+    let changed = crate::reconciler::pass(&app).await?;
+    let mut view = clock_view(&app);
+    view["changedPools"] = json!(changed);
+    Ok(Json(view))
+}
+
+/// A fault rule as the admin API shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultView {
+    id: String,
+    label_selector: String,
+    effect: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    created_at: String,
+}
+
+impl From<&Fault> for FaultView {
+    fn from(f: &Fault) -> Self {
+        FaultView {
+            id: f.id.clone(),
+            label_selector: f.label_selector.clone(),
+            effect: f.effect.name(),
+            count: f.effect.count(),
+            created_at: rfc3339(f.created_ms),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewFault {
+    #[serde(default)]
+    label_selector: String,
+    effect: String,
+    count: Option<i64>,
+}
+
+/// `POST /_respool/faults`: the effect starts at once on every matching pool.
+pub async fn create_fault(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody<NewFault>,
+) -> Result<(StatusCode, Json<FaultView>), ApiError> {
+    let effect = FaultEffect::from_parts(&body.effect, body.count)?;
+    let fault = Fault::new(&body.label_selector, effect, app.clock.now())?;
+    app.store.insert_fault(&fault).await?;
+    app.spread_faults().await?;
+    Ok((StatusCode::CREATED, Json(FaultView::from(&fault))))
+}
+
+/// `GET /_respool/faults`
+pub async fn list_faults(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let faults = app.reload_faults().await?;
+    let items: Vec<FaultView> = faults.iter().map(FaultView::from).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+pub struct FaultPath {
+    id: String,
+}
+
+/// `GET /_respool/faults/{id}`
+pub async fn show_fault(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<FaultPath>,
+) -> Result<Json<FaultView>, ApiError> {
+    let faults = app.reload_faults().await?;
+    let fault = faults
+        .iter()
+        .find(|f| f.id == path.id)
+        .ok_or_else(|| fault_not_found(&path.id))?;
+    Ok(Json(FaultView::from(fault)))
+}
+
+/// `DELETE /_respool/faults/{id}`: the effect ends at once (abnormal nodes
+/// start recovering, stuck deletions finish).
+pub async fn delete_fault(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<FaultPath>,
+) -> Result<Json<FaultView>, ApiError> {
+    let faults = app.reload_faults().await?;
+    let fault = faults
+        .iter()
+        .find(|f| f.id == path.id)
+        .ok_or_else(|| fault_not_found(&path.id))?;
+    if !app.store.delete_fault(&path.id).await? {
+        return Err(fault_not_found(&path.id));
+    }
+    app.spread_faults().await?;
+    Ok(Json(FaultView::from(fault)))
+}
+
+fn fault_not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        code: "RESPOOL.0404",
+        kind: "fault",
+        name: id.to_owned(),
+    }
+}
+
+/// `POST /_respool/reset`: every pool and fault rule goes; the clock stays.
+pub async fn reset(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let faults = app.store.delete_all_faults().await?;
+    let pools = app.store.remove_all_pools().await?;
+    app.reload_faults().await?;
+    Ok(Json(
+        json!({ "deletedPools": pools, "deletedFaults": faults }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RequestsQuery {
+    limit: Option<usize>,
+}
+
+/// `GET /_respool/requests?limit=N`: the most recent requests, oldest first.
+pub async fn requests(
+    State(app): State<AppState>,
+    QueryParams(q): QueryParams<RequestsQuery>,
+) -> Json<Value> {
+    let items = app
+        .requests
+        .recent(q.limit.unwrap_or(crate::app::RequestLog::CAPACITY));
+    Json(json!({ "items": items }))
+}
+
+/// `POST /_respool/pools/{project_id}/{pool_name}/pay`: pays a waiting
+/// yearly/monthly pool's order, so its creation starts.
+pub async fn pay(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<PoolPath>,
+) -> Result<Json<Pool>, ApiError> {
+    let env = app.env(&app.settings.default_domain_id);
+    let ((), pool) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            pool.pay(&env, now).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(pool.pool))
+}
