@@ -67,38 +67,23 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError>;
 
-    // The methods below have defaults, so a backend that does not have them
-    // yet still builds and serves: it holds no faults and refuses to store one.
-
     /// `(project_id, name)` of every pool, in creation order.
-    async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
-        Err(unsupported("all_pools"))
-    }
+    async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Removes every pool of every project; returns how many there were.
-    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
-        Err(unsupported("remove_all_pools"))
-    }
+    async fn remove_all_pools(&self) -> Result<u64, StoreError>;
 
     /// Stores a fault rule; [`StoreError::AlreadyExists`] if its id is taken.
-    async fn insert_fault(&self, _fault: &Fault) -> Result<(), StoreError> {
-        Err(unsupported("insert_fault"))
-    }
+    async fn insert_fault(&self, fault: &Fault) -> Result<(), StoreError>;
 
     /// Every fault rule, oldest first.
-    async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
-        Ok(Vec::new())
-    }
+    async fn list_faults(&self) -> Result<Vec<Fault>, StoreError>;
 
     /// Deletes a fault rule; false if there was none.
-    async fn delete_fault(&self, _id: &str) -> Result<bool, StoreError> {
-        Ok(false)
-    }
+    async fn delete_fault(&self, id: &str) -> Result<bool, StoreError>;
 
     /// Deletes every fault rule; returns how many there were.
-    async fn delete_all_faults(&self) -> Result<u64, StoreError> {
-        Ok(0)
-    }
+    async fn delete_all_faults(&self) -> Result<u64, StoreError>;
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError>;
 
@@ -178,10 +163,4 @@ pub(crate) fn decode_fault(
         effect,
         created_ms,
     })
-}
-
-fn unsupported(method: &str) -> StoreError {
-    StoreError::Unavailable(format!(
-        "{method} is not implemented by this storage backend"
-    ))
 }

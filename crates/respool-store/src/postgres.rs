@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use respool_core::faults::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::pool::PoolState;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use crate::{decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
+use crate::{decode_fault, decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -187,6 +188,55 @@ impl Store for PostgresStore {
             .push_bind(i64::from(limit));
         let rows = sql.build().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM pools").execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO faults (id, label_selector, effect, count, created_ms) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&f.id)
+            .bind(&f.label_selector)
+            .bind(f.effect.name())
+            .bind(f.effect.count().map(i64::from))
+            .bind(f.created_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
+        let rows = sqlx::query("SELECT id, label_selector, effect, count, created_ms FROM faults ORDER BY created_ms, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| decode_fault(r.get(0), r.get(1), r.get::<&str, _>(2), r.get(3), r.get(4)))
+            .collect()
+    }
+
+    async fn delete_fault(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM faults WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_all_faults(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM faults")
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {

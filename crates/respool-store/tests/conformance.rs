@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use respool_api_types::Pool;
+use respool_core::faults::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
 use respool_core::identity::{Credential, User};
 use respool_core::pool::{Env, PoolState};
@@ -80,6 +81,9 @@ conformance!(
     due_pools_come_soonest_first,
     settings_overwrite,
     credentials_and_users,
+    faults_round_trip_in_creation_order,
+    every_pool_of_every_project_can_be_listed_and_removed,
+    a_pool_keeps_its_faults_and_failure_through_the_store,
 );
 
 async fn pools_round_trip(s: &dyn Store) {
@@ -281,4 +285,57 @@ async fn credentials_and_users(s: &dyn Store) {
     ));
     assert_eq!(s.get_user("alice").await.unwrap(), Some(u));
     assert_eq!(s.get_user("bob").await.unwrap(), None);
+}
+
+async fn faults_round_trip_in_creation_order(s: &dyn Store) {
+    assert!(s.list_faults().await.unwrap().is_empty());
+    let a = Fault::new("a=b", FaultEffect::NodesAbnormal { count: 2 }, 5).unwrap();
+    let b = Fault::new("", FaultEffect::DeleteStuck, 5).unwrap();
+    let c = Fault::new("x", FaultEffect::CreationFails, 4).unwrap();
+    for f in [&a, &b, &c] {
+        s.insert_fault(f).await.unwrap();
+    }
+    assert!(matches!(
+        s.insert_fault(&a).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(
+        s.list_faults().await.unwrap(),
+        vec![c.clone(), a.clone(), b.clone()]
+    );
+    assert!(s.delete_fault(&a.id).await.unwrap());
+    assert!(!s.delete_fault(&a.id).await.unwrap());
+    assert_eq!(s.list_faults().await.unwrap(), vec![c, b]);
+    assert_eq!(s.delete_all_faults().await.unwrap(), 2);
+    assert!(s.list_faults().await.unwrap().is_empty());
+}
+
+async fn every_pool_of_every_project_can_be_listed_and_removed(s: &dyn Store) {
+    s.insert_pool(&pool("p1", "pool-one", "0", 1))
+        .await
+        .unwrap();
+    s.insert_pool(&pool("p2", "pool-two", "0", 2))
+        .await
+        .unwrap();
+    let all = s.all_pools().await.unwrap();
+    assert_eq!(
+        all,
+        vec![
+            ("p1".to_owned(), "pool-one-p1".to_owned()),
+            ("p2".to_owned(), "pool-two-p2".to_owned())
+        ]
+    );
+    assert_eq!(s.remove_all_pools().await.unwrap(), 2);
+    assert!(s.all_pools().await.unwrap().is_empty());
+}
+
+async fn a_pool_keeps_its_faults_and_failure_through_the_store(s: &dyn Store) {
+    let mut p = pool("p1", "pool-faulty", "0", 1_000);
+    let f = Fault::new("", FaultEffect::CreationFails, 1_000).unwrap();
+    assert!(p.apply_faults(&[f], 1_000));
+    p.step(1_000 + 2_000);
+    assert_eq!(p.phase().as_str(), "CreationFailed");
+    s.insert_pool(&p).await.unwrap();
+    let back = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(back, p);
 }
