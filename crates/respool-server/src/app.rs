@@ -65,6 +65,8 @@ pub struct AppState {
     faults: Arc<RwLock<Arc<Vec<Fault>>>>,
     /// Recent requests, for `GET /_respool/requests`.
     pub requests: RequestLog,
+    /// Names this process in reconciler leases.
+    pub replica_id: String,
 }
 
 /// One served request, as the request log keeps it.
@@ -138,6 +140,7 @@ impl AppState {
             token_secret: Arc::new(token_secret.into_bytes()),
             faults: Arc::new(RwLock::new(Arc::new(faults))),
             requests: RequestLog::default(),
+            replica_id: uuid::Uuid::new_v4().simple().to_string(),
         })
     }
 

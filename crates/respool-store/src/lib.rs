@@ -67,6 +67,18 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError>;
 
+    /// Claims up to `limit` due pools (stage ending at or before virtual
+    /// `now_ms`) for `owner` until wall time `lease_until_ms`, skipping pools
+    /// another owner holds a live lease on for the same stage; soonest first.
+    async fn claim_due_pools(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        wall_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
     /// `(project_id, name)` of every pool, in creation order.
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError>;
 

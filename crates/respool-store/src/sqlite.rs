@@ -188,6 +188,37 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    async fn claim_due_pools(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        wall_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
+             WHERE rowid IN (
+                 SELECT rowid FROM pools
+                 WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?3
+                   AND (lease_until_ms IS NULL OR lease_until_ms < ?4 OR lease_due_ms IS NOT next_due_ms OR lease_owner = ?1)
+                 ORDER BY next_due_ms LIMIT ?5)
+             RETURNING project_id, name, next_due_ms",
+        )
+        .bind(owner)
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .bind(wall_ms)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(soonest_first(
+            rows.into_iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
+        ))
+    }
+
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows =
             sqlx::query("SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name")
@@ -349,4 +380,10 @@ fn credential_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Credential, StoreE
         expires_ms: r.get(5),
         created_ms: r.get(6),
     })
+}
+
+/// `RETURNING` gives rows in no set order; the reconciler wants the soonest first.
+pub(crate) fn soonest_first(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String)> {
+    rows.sort_by_key(|r| r.2);
+    rows.into_iter().map(|(p, n, _)| (p, n)).collect()
 }

@@ -79,6 +79,7 @@ conformance!(
     updates_check_the_version,
     removal_checks_the_version,
     due_pools_come_soonest_first,
+    claims_share_due_pools_between_owners,
     settings_overwrite,
     credentials_and_users,
     faults_round_trip_in_creation_order,
@@ -338,4 +339,56 @@ async fn a_pool_keeps_its_faults_and_failure_through_the_store(s: &dyn Store) {
     s.insert_pool(&p).await.unwrap();
     let back = s.get_pool("p1", p.name()).await.unwrap().unwrap();
     assert_eq!(back, p);
+}
+
+async fn claims_share_due_pools_between_owners(s: &dyn Store) {
+    let mut pools = Vec::new();
+    for i in 0..4 {
+        let p = pool("p1", &format!("pool-claim-{i}"), "0", 1_000 + i);
+        s.insert_pool(&p).await.unwrap();
+        pools.push(p);
+    }
+    let due = pools.iter().map(|p| p.next_due().unwrap()).max().unwrap();
+    let wall = 50_000;
+    let a = s
+        .claim_due_pools("a", due, wall, wall + 10_000, 3)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    assert_eq!(a[0].1, pools[0].name(), "soonest first");
+    // The other owner gets only what is left while the leases live.
+    let b = s
+        .claim_due_pools("b", due, wall, wall + 10_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(b, vec![("p1".to_owned(), pools[3].name().to_owned())]);
+    let again = s.claim_due_pools("b", due, wall + 1, wall + 10_000, 10).await.unwrap();
+    assert_eq!(again, b, "only its own lease renews");
+    // Its own leases can be renewed; expired ones pass to anyone.
+    assert_eq!(
+        s.claim_due_pools("a", due, wall, wall + 10_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let later = s
+        .claim_due_pools("b", due, wall + 20_000, wall + 30_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 4);
+    // Once the claimed stage is done, the lease no longer holds the next one.
+    let mut p = s.get_pool("p1", pools[0].name()).await.unwrap().unwrap();
+    p.step(due);
+    s.update_pool(&mut p).await.unwrap();
+    if let Some(next) = p.next_due() {
+        let c = s
+            .claim_due_pools("c", next, wall + 20_001, wall + 30_000, 10)
+            .await
+            .unwrap();
+        assert!(
+            c.iter().any(|(_, n)| n == p.name()),
+            "the next stage is free to claim"
+        );
+    }
 }

@@ -69,7 +69,7 @@ pub async fn list(
         phases: status.map(|s| s.phases().iter().map(|p| p.as_str()).collect()),
         parent: q.parent.as_deref().filter(|p| !p.is_empty()),
     };
-    crate::reconciler::catch_up(&app, Some(&path.project_id)).await?;
+    crate::reconciler::catch_up(&app, &path.project_id).await?;
     let rows = app.store.list_pools(&query).await?;
     let mut body = String::with_capacity(64 + rows.iter().map(|r| r.doc.len() + 1).sum::<usize>());
     body.push_str(r#"{"apiVersion":""#);
