@@ -79,6 +79,17 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError>;
 
+    /// How many pools are in each phase, in one project (and workspace) or in all.
+    async fn count_pools_by_phase(
+        &self,
+        project_id: Option<&str>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// The reconciler's backlog at virtual time `now_ms`: how many pools are
+    /// due, and the earliest due time among them.
+    async fn due_backlog(&self, now_ms: i64) -> Result<(i64, Option<i64>), StoreError>;
+
     /// `(project_id, name)` of every pool, in creation order.
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError>;
 

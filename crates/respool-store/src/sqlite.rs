@@ -219,6 +219,31 @@ impl Store for SqliteStore {
         ))
     }
 
+    async fn count_pools_by_phase(
+        &self,
+        project_id: Option<&str>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new("SELECT phase, COUNT(*) FROM pools WHERE 1 = 1");
+        if let Some(p) = project_id {
+            sql.push(" AND project_id = ").push_bind(p);
+        }
+        if let Some(w) = workspace_id {
+            sql.push(" AND workspace_id = ").push_bind(w);
+        }
+        sql.push(" GROUP BY phase ORDER BY phase");
+        let rows = sql.build().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn due_backlog(&self, now_ms: i64) -> Result<(i64, Option<i64>), StoreError> {
+        let row = sqlx::query("SELECT COUNT(*), MIN(next_due_ms) FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?")
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.get(0), row.get(1)))
+    }
+
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows =
             sqlx::query("SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name")

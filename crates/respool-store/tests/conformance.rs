@@ -80,6 +80,7 @@ conformance!(
     removal_checks_the_version,
     due_pools_come_soonest_first,
     claims_share_due_pools_between_owners,
+    counts_by_phase_and_backlog,
     settings_overwrite,
     credentials_and_users,
     faults_round_trip_in_creation_order,
@@ -362,7 +363,10 @@ async fn claims_share_due_pools_between_owners(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(b, vec![("p1".to_owned(), pools[3].name().to_owned())]);
-    let again = s.claim_due_pools("b", due, wall + 1, wall + 10_000, 10).await.unwrap();
+    let again = s
+        .claim_due_pools("b", due, wall + 1, wall + 10_000, 10)
+        .await
+        .unwrap();
     assert_eq!(again, b, "only its own lease renews");
     // Its own leases can be renewed; expired ones pass to anyone.
     assert_eq!(
@@ -391,4 +395,41 @@ async fn claims_share_due_pools_between_owners(s: &dyn Store) {
             "the next stage is free to claim"
         );
     }
+}
+
+async fn counts_by_phase_and_backlog(s: &dyn Store) {
+    let mut running = pool("p1", "pool-run", "0", 0);
+    running.step(1_000_000);
+    s.insert_pool(&running).await.unwrap();
+    s.insert_pool(&pool("p1", "pool-new", "0", 500_000))
+        .await
+        .unwrap();
+    s.insert_pool(&pool("p1", "pool-ws", "ws", 500_000))
+        .await
+        .unwrap();
+    s.insert_pool(&pool("p2", "pool-other", "0", 600_000))
+        .await
+        .unwrap();
+    let owned = |v: Vec<(&str, i64)>| {
+        v.into_iter()
+            .map(|(p, n)| (p.to_owned(), n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        s.count_pools_by_phase(Some("p1"), Some("0")).await.unwrap(),
+        owned(vec![("Creating", 1), ("Running", 1)])
+    );
+    assert_eq!(
+        s.count_pools_by_phase(Some("p1"), None).await.unwrap(),
+        owned(vec![("Creating", 2), ("Running", 1)])
+    );
+    assert_eq!(
+        s.count_pools_by_phase(None, None).await.unwrap(),
+        owned(vec![("Creating", 3), ("Running", 1)])
+    );
+    assert_eq!(s.due_backlog(0).await.unwrap(), (0, None));
+    let first_due = pool("p1", "pool-x", "0", 500_000).next_due().unwrap();
+    let (count, oldest) = s.due_backlog(10_000_000).await.unwrap();
+    assert_eq!(count, 3);
+    assert_eq!(oldest, Some(first_due));
 }

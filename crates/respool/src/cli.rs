@@ -11,7 +11,8 @@ use respool_server::AuthMode;
 #[command(
     name = "respool",
     version,
-    about = "A self-hostable ModelArts resource-pool API"
+    about = "A self-hostable ModelArts resource-pool API",
+    after_long_help = crate::exit::HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,6 +29,17 @@ pub enum Command {
     /// Manage users who obtain tokens with a password.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Resource pools: list, get, create, scale, delete, wait.
+    Pool(PoolArgs),
+    /// Nodes of a pool: list, get, delete.
+    Node(NodeArgs),
+    /// Start a throwaway server and walk a pool through its life, step by step.
+    Demo(DemoArgs),
+    /// Print a shell completion script (e.g. `source <(respool completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Where the data lives; shared by every command that opens the store.
@@ -113,4 +125,210 @@ pub enum UsersCommand {
         #[arg(long)]
         domain: Option<String>,
     },
+}
+
+// ------------------------------------------------------------------ API client commands
+
+/// Where the API is and who calls it. Each setting comes from its flag, else the
+/// environment, else `<data-dir>/credentials.json` (written by `respool serve`).
+#[derive(Args, Clone, Default)]
+pub struct ConnArgs {
+    /// API endpoint [env: RESPOOL_ENDPOINT] (default: credentials.json's, else
+    /// http://127.0.0.1:8787). Without a scheme it means https://, as in the SDKs.
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub endpoint: Option<String>,
+    /// Access key [env: HUAWEICLOUD_SDK_AK].
+    #[arg(long, global = true, value_name = "AK", help_heading = "Connection")]
+    pub ak: Option<String>,
+    /// Secret key [env: HUAWEICLOUD_SDK_SK].
+    #[arg(long, global = true, value_name = "SK", help_heading = "Connection")]
+    pub sk: Option<String>,
+    /// Project id [env: HUAWEICLOUD_SDK_PROJECT_ID].
+    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
+    pub project_id: Option<String>,
+    /// Where to find credentials.json [env: RESPOOL_DATA_DIR] [default: ./respool-data].
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Connection")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// How to print objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Columns, kubectl style.
+    Table,
+    /// More columns.
+    Wide,
+    /// The API's JSON.
+    Json,
+    /// The API's object as YAML.
+    Yaml,
+}
+
+/// `--wait` and how long.
+#[derive(Args, Clone, Debug)]
+pub struct WaitArgs {
+    /// Wait until the change has taken effect, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this long (e.g. 90s, 20m, 1h30m).
+    #[arg(long, default_value = "20m", value_parser = crate::output::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Time between two looks at the pool.
+    #[arg(long, default_value = "500ms", value_parser = crate::output::parse_duration, hide = true)]
+    pub interval: std::time::Duration,
+}
+
+#[derive(Args)]
+pub struct PoolArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: PoolCommand,
+}
+
+#[derive(Subcommand)]
+pub enum PoolCommand {
+    /// List pools: name, display name, type, phase, flavors (available/total nodes), scopes, age.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Workspace id (the API's default is 0).
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Label selector, e.g. `os.modelarts/name=demo` or `team in (a,b),!legacy`.
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// Only pools being created, created, or whose creation failed.
+        #[arg(long, value_parser = ["creating", "created", "failed"])]
+        status: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one pool. NAME is its name or its display name.
+    Get {
+        name: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Create a pool from a file (-f) or from flags.
+    Create(CreateArgs),
+    /// Set the node count of one flavor of a pool.
+    Scale {
+        name: String,
+        /// The flavor to scale; may be left out when the pool has only one.
+        #[arg(long)]
+        flavor: Option<String>,
+        /// The new node count.
+        #[arg(long)]
+        count: i64,
+        #[command(flatten)]
+        wait: WaitArgs,
+        /// Print the pool instead of a message.
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+    },
+    /// Delete pools.
+    Delete {
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Wait for a pool to reach a phase, or to be deleted.
+    Wait {
+        name: String,
+        /// `phase=<Phase>` (phase=Running also waits for every node) or `delete`.
+        #[arg(long = "for", default_value = "phase=Running")]
+        condition: respool_client::WaitFor,
+        #[arg(long, default_value = "20m", value_parser = crate::output::parse_duration)]
+        timeout: std::time::Duration,
+        #[arg(long, default_value = "500ms", value_parser = crate::output::parse_duration, hide = true)]
+        interval: std::time::Duration,
+    },
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    /// A Pool object as YAML or JSON (`-` reads standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE", conflicts_with_all = ["name", "flavors", "counts", "scope", "network", "pool_type", "workspace", "labels", "description"])]
+    pub file: Option<PathBuf>,
+    /// Display name (os.modelarts/name): 4-32 lowercase letters, digits or '-'.
+    #[arg(long, required_unless_present = "file")]
+    pub name: Option<String>,
+    /// Flavor of the nodes; repeat for several flavors.
+    #[arg(
+        long = "flavor",
+        value_name = "FLAVOR",
+        required_unless_present = "file"
+    )]
+    pub flavors: Vec<String>,
+    /// Node count: one per --flavor, or one for all [default: 1].
+    #[arg(long = "count", value_name = "N")]
+    pub counts: Vec<i64>,
+    /// Job types: Train, Infer, Notebook (repeat or separate with commas) [default: Train].
+    #[arg(long, value_delimiter = ',')]
+    pub scope: Vec<String>,
+    /// Network name (spec.network.name); a Dedicate pool needs one.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Dedicate or Logical.
+    #[arg(long = "type", default_value = "Dedicate")]
+    pub pool_type: String,
+    /// Workspace id [default: 0].
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// Extra label KEY=VALUE; repeatable.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Description (os.modelarts/description).
+    #[arg(long)]
+    pub description: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the pool instead of a message.
+    #[arg(short, long, value_enum)]
+    pub output: Option<Format>,
+}
+
+#[derive(Args)]
+pub struct NodeArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: NodeCommand,
+}
+
+#[derive(Subcommand)]
+pub enum NodeCommand {
+    /// List the nodes of a pool (every page).
+    #[command(visible_alias = "ls")]
+    List {
+        pool: String,
+        /// Nodes per request (the API's limit, 1-500).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+        page_size: Option<u32>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one node.
+    Get {
+        pool: String,
+        node: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Delete nodes of a pool; the pool's node count shrinks to match.
+    Delete {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// How fast the demo server moves pools along: immediate or fast.
+    #[arg(long, default_value = "fast")]
+    pub timing: TimingProfile,
 }

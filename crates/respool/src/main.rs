@@ -1,10 +1,15 @@
 //! `respool`: the server (`respool serve`) and the tools around it.
 
 mod cli;
+mod cmd;
 mod credentials;
+mod demo;
+mod exit;
+mod output;
+mod progress;
 mod serve;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 
@@ -15,12 +20,24 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args).await,
         Command::Credentials(cmd) => credentials::run(cmd).await,
         Command::Users(cmd) => credentials::run_users(cmd).await,
+        Command::Pool(args) => cmd::pool::run(args).await,
+        Command::Node(args) => cmd::node::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "respool",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::from(1)
+            std::process::ExitCode::from(exit::code(&e))
         }
     }
 }
