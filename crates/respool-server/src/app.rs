@@ -67,6 +67,7 @@ pub struct AppState {
     pub requests: RequestLog,
     /// Names this process in reconciler leases.
     pub replica_id: String,
+    pub http_metrics: crate::metrics::HttpMetrics,
 }
 
 /// One served request, as the request log keeps it.
@@ -141,6 +142,7 @@ impl AppState {
             faults: Arc::new(RwLock::new(Arc::new(faults))),
             requests: RequestLog::default(),
             replica_id: uuid::Uuid::new_v4().simple().to_string(),
+            http_metrics: Default::default(),
         })
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod handlers;
 mod limits;
+mod metrics;
 pub mod listener;
 mod middleware;
 mod openapi;
@@ -28,6 +29,7 @@ pub fn router(app: AppState) -> Router {
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
+        .route("/metrics", get(metrics::scrape))
         .route("/openapi.json", get(system::openapi))
         .route("/v3/auth/tokens", post(tokens::create))
         .route(
@@ -63,6 +65,7 @@ pub fn router(app: AppState) -> Router {
             "/_respool/pools/{project_id}/{pool_name}/pay",
             post(admin::pay),
         )
+        .route_layer(axum::middleware::from_fn(metrics::label_route))
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
@@ -76,6 +79,7 @@ pub fn router(app: AppState) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(limits::layer))
         .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::observe))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             admin::record,

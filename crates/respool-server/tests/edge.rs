@@ -139,3 +139,62 @@ async fn openapi_document_describes_the_pool_operations() {
         "status buckets are arrays: {buckets}"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_pools_by_phase() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    s.create_pool("pool-metrics", 1).await;
+    s.list(&[]).await;
+    s.list(&[]).await;
+    s.show("nope").await;
+    s.raw(
+        s.http
+            .get(format!("{}/no/such/path/{}", s.base, "x".repeat(10))),
+    )
+    .await;
+    let r = s.raw(s.http.get(format!("{}/metrics", s.base))).await;
+    assert_eq!(r.status, 200);
+    let text = r.text;
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let pools = "{project_id}/pools";
+    assert_eq!(
+        line(&format!(
+            "respool_http_requests_total{{route=\"/v2/{pools}\",method=\"GET\",status=\"200\"}}"
+        )),
+        "2"
+    );
+    assert_eq!(
+        line(&format!(
+            "respool_http_requests_total{{route=\"/v2/{pools}\",method=\"POST\",status=\"200\"}}"
+        )),
+        "1"
+    );
+    assert_eq!(
+        line(&format!(
+            "respool_http_requests_total{{route=\"/v2/{pools}/{{pool_name}}\",method=\"GET\",status=\"404\"}}"
+        )),
+        "1"
+    );
+    assert_eq!(
+        line("respool_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}"),
+        "1"
+    );
+    assert_eq!(
+        line(&format!(
+            "respool_http_request_duration_seconds_count{{route=\"/v2/{pools}\",method=\"GET\"}}"
+        )),
+        "2"
+    );
+    assert!(text.contains("le=\"+Inf\""));
+    assert_eq!(line("respool_pools{phase=\"Running\"}"), "1");
+    assert_eq!(line("respool_reconciler_queue_depth"), "0");
+    assert_eq!(line("respool_reconciler_lag_seconds"), "0");
+}
