@@ -12,8 +12,6 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{decode_fault, decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -48,11 +46,29 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
+        migrate(&pool).await?;
         Ok(PostgresStore { pool })
+    }
+}
+
+/// Applies pending migrations without advisory locks (distributed
+/// PostgreSQL-compatible databases lack them). Each migration runs in its own
+/// transaction, so a replica that loses a race to another fails cleanly and,
+/// retrying, finds the work done.
+async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_locking(false);
+    let mut attempt = 0;
+    loop {
+        match migrator.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 5 => {
+                attempt += 1;
+                tracing::info!(error = %e, attempt, "migration raced another replica; retrying");
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+            Err(e) => return Err(StoreError::Unavailable(format!("migrations failed: {e}"))),
+        }
     }
 }
 

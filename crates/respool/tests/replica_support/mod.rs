@@ -41,6 +41,15 @@ impl Server {
 
 /// Starts `respool serve` on `dir` with extra arguments and environment.
 pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn(dir, args, env, Stdio::null())
+}
+
+/// Like [`start`], with the server's log (stderr) readable from `child.stderr`.
+pub fn start_logging(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    spawn(dir, args, env, Stdio::piped())
+}
+
+fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_respool"));
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -49,7 +58,7 @@ pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         .arg(dir)
         .env("RESPOOL_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     for var in [
         "RESPOOL_ACCESS_KEY",
         "RESPOOL_SECRET_KEY",

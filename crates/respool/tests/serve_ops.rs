@@ -1,0 +1,83 @@
+//! Operating one process: JSON logs and a graceful SIGTERM.
+
+mod replica_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use replica_support::start_logging;
+use serde_json::Value;
+
+fn sigterm(pid: u32) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits_cleanly_with_json_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_logging(
+        dir.path(),
+        &[
+            "--auth",
+            "off",
+            "--timing",
+            "immediate",
+            "--log-format",
+            "json",
+        ],
+        &[("RESPOOL_LOG", "info")],
+    );
+    let body = r#"{"metadata":{"labels":{"os.modelarts/name":"pool-inflight"}},"spec":{"type":"Dedicate","scope":["Train"],"resources":[{"flavor":"modelarts.vm.cpu.4ud","count":1}],"network":{"name":"n1"}}}"#;
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        conn,
+        "POST /v2/p1/pools HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (first, rest) = body.split_at(40);
+    conn.write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    // The request is half sent when the signal comes.
+    sigterm(server.child.id());
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("pool-inflight-p1"));
+
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    // New connections are refused once it has stopped.
+    assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err());
+
+    let log = BufReader::new(server.child.stderr.take().unwrap());
+    let mut posts = 0;
+    for line in log.lines() {
+        let line = line.unwrap();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if entry["fields"]["message"] == "request" && entry["fields"]["method"] == "POST" {
+            posts += 1;
+            assert_eq!(entry["fields"]["path"], "/v2/p1/pools");
+            assert_eq!(entry["fields"]["status"], 200);
+            assert!(entry["fields"]["request_id"]
+                .as_str()
+                .is_some_and(|id| id.len() == 32));
+        }
+    }
+    assert_eq!(posts, 1, "the POST is logged once");
+}
