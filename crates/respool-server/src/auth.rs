@@ -22,6 +22,8 @@ const DATE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// The authenticated caller, for handlers.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// Who is calling, for throttling: the access key, the token's user, or `anonymous`.
+    pub principal: String,
     pub access_key: Option<String>,
     pub domain_id: String,
 }
@@ -71,6 +73,11 @@ async fn authenticate(app: &AppState, req: Request) -> Result<Request, ApiError>
         }
         (Err(failure), _) => return Err(failure.error),
     };
+    if let Some(limiter) = &app.rate_limiter {
+        if !limiter.allow(&caller.principal) {
+            return Err(ApiError::Throttled(limiter.limit().per_second));
+        }
+    }
     let mut req = Request::from_parts(parts, Body::from(body));
     req.extensions_mut().insert(caller);
     Ok(req)
@@ -90,6 +97,7 @@ impl From<ApiError> for Failure {
 
 fn anonymous(app: &AppState) -> Caller {
     Caller {
+        principal: "anonymous".into(),
         access_key: None,
         domain_id: app.settings.default_domain_id.clone(),
     }
@@ -124,6 +132,10 @@ async fn identify(
             );
         }
         return Ok(Caller {
+            principal: claims
+                .access_key
+                .clone()
+                .unwrap_or_else(|| claims.user.clone()),
             access_key: claims.access_key,
             domain_id: claims.domain_id,
         });
@@ -207,6 +219,7 @@ async fn identify(
         .into());
     }
     Ok(Caller {
+        principal: credential.access_key.clone(),
         access_key: Some(credential.access_key),
         domain_id: credential.domain_id,
     })

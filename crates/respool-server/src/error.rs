@@ -33,6 +33,16 @@ pub enum ApiError {
     /// 409 `ModelArts.50015000`.
     #[error("Pool already exists.")]
     PoolExists,
+    /// 400 `ModelArts.7005`: no such workspace in the project (400, not 404,
+    /// as the live service answers).
+    #[error("workspace:{0} not existed")]
+    WorkspaceNotFound(String),
+    /// 404 `ModelArts.50025001`, worded as the API reference has it.
+    #[error("Network not exist.")]
+    NetworkNotFound(String),
+    /// 409 `ModelArts.50025000`: a network with this display name exists.
+    #[error("Network already exists.")]
+    NetworkExists,
     /// 409: a concurrent writer won; the client should read again and retry.
     #[error("Operation cannot be fulfilled on pool \"{0}\": the object has been modified; please apply your changes to the latest version and try again")]
     Conflict(String),
@@ -42,6 +52,9 @@ pub enum ApiError {
     UriTooLong(usize),
     #[error("Request headers too large: the limits are {0} headers and {1} bytes.")]
     HeadersTooLarge(usize, usize),
+    /// 429 `APIGW.0308`: the caller's request rate is over its limit.
+    #[error("The throttling threshold has been reached: policy user over ratelimit, limit:{0}, time:1 second")]
+    Throttled(f64),
     /// 503: the request took longer than the server allows.
     #[error("Service unavailable: the request timed out.")]
     Timeout,
@@ -69,6 +82,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::WorkspaceNotFound(_) => StatusCode::BAD_REQUEST,
+            ApiError::NetworkNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NetworkExists => StatusCode::CONFLICT,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NoRoute | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -78,6 +94,7 @@ impl ApiError {
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge(..) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,11 +109,15 @@ impl ApiError {
             ApiError::NotFound { code, .. } => code,
             ApiError::MethodNotAllowed(_) => "ModelArts.50004050",
             ApiError::PoolExists => "ModelArts.50015000",
+            ApiError::WorkspaceNotFound(_) => "ModelArts.7005",
+            ApiError::NetworkNotFound(_) => "ModelArts.50025001",
+            ApiError::NetworkExists => "ModelArts.50025000",
             ApiError::Conflict(_) => "ModelArts.50004090",
             ApiError::PayloadTooLarge(_) => "ModelArts.50004130",
             ApiError::UriTooLong(_) => "ModelArts.50004140",
             ApiError::HeadersTooLarge(..) => "ModelArts.50004310",
             ApiError::Timeout => "ModelArts.50005000",
+            ApiError::Throttled(_) => "APIGW.0308",
             ApiError::Unavailable | ApiError::Internal(_) => "ModelArts.50005000",
         }
     }

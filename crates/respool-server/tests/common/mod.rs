@@ -45,6 +45,12 @@ pub struct Options {
     /// Reuse an existing data directory (to test restarts).
     pub dir: Option<tempfile::TempDir>,
     pub reconciler: bool,
+    /// Refuse pools whose `spec.network.name` names no network.
+    pub require_networks: bool,
+    /// The flavor catalog; the built-in one when `None`.
+    pub catalog: Option<Catalog>,
+    /// Per-caller throttling.
+    pub rate_limit: Option<respool_server::ratelimit::RateLimit>,
 }
 
 impl Default for Options {
@@ -55,6 +61,9 @@ impl Default for Options {
             admin_token: None,
             dir: None,
             reconciler: true,
+            require_networks: false,
+            catalog: None,
+            rate_limit: None,
         }
     }
 }
@@ -89,10 +98,13 @@ impl TestServer {
             auth: opts.auth,
             default_domain_id: DOMAIN.into(),
             admin_token: opts.admin_token,
+            require_networks: opts.require_networks,
         };
-        let app = AppState::new(store.clone(), Catalog::builtin(), settings)
+        let catalog = opts.catalog.unwrap_or_else(Catalog::builtin);
+        let app = AppState::new(store.clone(), catalog, settings)
             .await
-            .expect("app state");
+            .expect("app state")
+            .with_rate_limit(opts.rate_limit);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = respool_server::router(app.clone());
