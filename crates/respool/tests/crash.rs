@@ -181,12 +181,14 @@ async fn crash_loop(database: Option<String>) {
         ledger.values().filter(|k| k.exists && !k.in_doubt).count() > 5,
         "too little happened: {ledger:?}"
     );
-    eprintln!(
-        "pools {} live {} deleted {} doubt {}",
-        ledger.len(),
-        ledger.values().filter(|k| k.exists).count(),
-        ledger.values().filter(|k| !k.exists).count(),
-        ledger.values().filter(|k| k.in_doubt).count()
+    let settled = |f: fn(&Known) -> bool| ledger.values().filter(|k| !k.in_doubt && f(k)).count();
+    assert!(
+        settled(|k| k.exists && k.count == 2) > 5,
+        "too few scales were acknowledged"
+    );
+    assert!(
+        settled(|k| !k.exists) > 5,
+        "too few deletes were acknowledged"
     );
     wait_until_settled(&server.base, &creds, &ledger).await;
 }
