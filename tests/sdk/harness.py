@@ -109,9 +109,10 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
 class RespoolServer:
     """One `respool serve` process with its own data dir and port."""
 
-    def __init__(self, timing, auth, workdir: Path):
+    def __init__(self, timing, auth, workdir: Path, extra_args=()):
         self.timing = timing
         self.auth = auth
+        self.extra_args = list(extra_args)  # more `respool serve` flags
         self.data_dir = workdir / "data"
         self.log_path = workdir / "server.log"
         self.project_id = PROJECT_ID
@@ -137,7 +138,8 @@ class RespoolServer:
             log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(
                 [str(respool_bin()), "serve", "--listen", f"127.0.0.1:{self.port}",
-                 "--data-dir", str(self.data_dir), "--timing", self.timing, "--auth", self.auth],
+                 "--data-dir", str(self.data_dir), "--timing", self.timing, "--auth", self.auth,
+                 *self.extra_args],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
             _LIVE.add(self)
@@ -240,11 +242,11 @@ class ServerFarm:
         self.root = root
         self.servers = {}
 
-    def get(self, timing="immediate", auth="enforce"):
-        key = (timing, auth)
+    def get(self, timing="immediate", auth="enforce", extra_args=()):
+        key = (timing, auth, tuple(extra_args))
         if key not in self.servers:
             workdir = Path(tempfile.mkdtemp(prefix=f"{timing}-{auth}-", dir=self.root))
-            self.servers[key] = RespoolServer(timing, auth, workdir).start()
+            self.servers[key] = RespoolServer(timing, auth, workdir, extra_args).start()
         srv = self.servers[key]
         if srv.proc.poll() is not None:
             raise RuntimeError(f"respool ({timing}, {auth}) died:\n{srv.log_tail()}")

@@ -131,9 +131,15 @@ def test_list_workspace_filter(trio):
     mine = set(trio["name"].values())
     assert mine <= set(listed_names(client))  # default workspace "0"
     assert mine <= set(listed_names(client, workspace_id="0"))
-    other = list_raw(client, workspace_id="1")["items"]
-    assert not mine & {i["metadata"]["name"] for i in other}
-    assert all(i["metadata"]["labels"]["os.modelarts/workspace.id"] == "1" for i in other)
+    # Another workspace must exist to be listed (an unknown one is a 400 ModelArts.7005).
+    ws = client.create_workspace(m.CreateWorkspaceRequest(
+        body=m.CreateWorkspaceReq(name=unique_name("ws")))).id
+    try:
+        other = list_raw(client, workspace_id=ws)["items"]
+        assert not mine & {i["metadata"]["name"] for i in other}
+        assert all(i["metadata"]["labels"]["os.modelarts/workspace.id"] == ws for i in other)
+    finally:
+        client.delete_workspace(m.DeleteWorkspaceRequest(workspace_id=ws))
 
 
 NAME = "os.modelarts/name"

@@ -4,17 +4,41 @@
 //! models where the two disagree: `status.resources.*` are arrays). These
 //! types carry no behaviour; `respool-core` gives them meaning.
 
+mod event;
+mod flavor;
 mod meta;
+mod network;
 mod node;
+mod observe;
+mod order;
 mod pool;
+mod workspace;
 
+pub use event::{Event, EventList, EventMeta};
+pub use flavor::{
+    FlavorVolume, ResourceFlavor, ResourceFlavorList, ResourceFlavorSpec, ResourceFlavorStatus,
+    ResourceFlavorXpu,
+};
 pub use meta::{ErrorBody, ListMeta, ObjectMeta};
+pub use network::{
+    Network, NetworkConnection, NetworkConnectionStatus, NetworkList, NetworkSpec, NetworkStatus,
+    NetworkSubnet, PeerConnection, PeerConnectionStatus, SfsTurboConnection, SfsTurboStatus,
+};
 pub use node::{
     Node, NodeDeletion, NodeDriver, NodeList, NodeResult, NodeSpec, NodeStatus, NodeVolume,
 };
+pub use observe::{
+    MetricDimension, MetricStatistic, PoolMonitor, PoolMonitorDataPoint, PoolMonitorMetric,
+    PoolMonitorMetrics, PoolStatistics, PoolStatisticsBody, PoolStatusCounts, PoolTag, PoolTagList,
+    Tag, TagDeletion, TagDeletionRequest, TagRequest,
+};
+pub use order::{Order, OrderFlavorCount, OrderItem, OrderItemList, OrderList};
 pub use pool::{
     AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolDriverStatus, PoolList, PoolResource,
     PoolSpec, PoolStatus, ScopeStatus, StatusResources,
+};
+pub use workspace::{
+    Workspace, WorkspaceCreate, WorkspaceGrant, WorkspaceList, WorkspaceRef, WorkspaceUpdate,
 };
 
 /// Label and annotation keys the service itself reads or fills in.
@@ -37,4 +61,12 @@ pub mod keys {
     pub const AUTO_PAY: &str = "os.modelarts/auto.pay";
     /// respool's own: overrides the server's timing profile for one pool.
     pub const TIMING: &str = "respool.io/timing";
+    /// A pool's tags, as the JSON text of an array of `{"key", "value"}`.
+    pub const TMS_TAGS: &str = "os.modelarts/tms.tags";
+    /// Flavor label: supported job types joined by `.`, e.g. `Train.Infer`.
+    pub const FLAVOR_SCOPE: &str = "os.modelarts/scope";
+    /// Flavor label: `"true"` for bare-metal flavors.
+    pub const FLAVOR_BAREMETAL: &str = "os.modelarts.flavor/baremetal";
+    /// Flavor label: `"true"` for flavors with local disks.
+    pub const FLAVOR_LOCALDISK: &str = "os.modelarts.flavor/localdisk";
 }

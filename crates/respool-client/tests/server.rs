@@ -35,12 +35,20 @@ async fn start(timing: TimingProfile) -> Server {
     c.access_key = AK.into();
     c.secret_key = SK.into();
     store.insert_credential(&c).await.unwrap();
+    // An empty workspace, for the workspace filter of the list tests.
+    let elsewhere = respool_api_types::Workspace {
+        id: "elsewhere".into(),
+        name: "elsewhere".into(),
+        ..Default::default()
+    };
+    store.insert_workspace(PID, &elsewhere).await.unwrap();
     let settings = Settings {
         region: "local-1".into(),
         timing,
         auth: AuthMode::Enforce,
         default_domain_id: DOMAIN.into(),
         admin_token: None,
+        require_networks: false,
     };
     let app = AppState::new(store, Catalog::builtin(), settings)
         .await

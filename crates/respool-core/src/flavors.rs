@@ -45,16 +45,6 @@ pub const PHASE_NORMAL: &str = "normal";
 /// Per-AZ capacity phase: no capacity left.
 pub const PHASE_SOLDOUT: &str = "soldout";
 
-/// Label keys of a `ResourceFlavor` object.
-pub mod labels {
-    /// Supported job types joined by `.`, e.g. `Train.Infer`.
-    pub const SCOPE: &str = "os.modelarts/scope";
-    /// `"true"` for bare-metal flavors.
-    pub const BAREMETAL: &str = "os.modelarts.flavor/baremetal";
-    /// `"true"` for flavors with local disks.
-    pub const LOCALDISK: &str = "os.modelarts.flavor/localdisk";
-}
-
 /// Why a flavor catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum FlavorError {
@@ -292,59 +282,6 @@ impl Flavor {
             .iter()
             .map(|(suffix, phase)| (az_name(region, suffix), phase.clone()))
             .collect()
-    }
-
-    /// The flavor as a `ResourceFlavor` object of
-    /// `GET /v1/{project_id}/resourceflavors`. Data disks are given both as
-    /// `dataVolumes` (OTC, Terraform) and `dataVolume` (the SDK's spelling).
-    pub fn to_resource_flavor(&self, region: &str) -> serde_json::Value {
-        use serde_json::{json, Map, Value};
-
-        let volume = |v: &Volume| json!({"volumeType": v.volume_type, "size": v.size()});
-        let data_volumes: Vec<Value> = self.data_volumes.iter().map(volume).collect();
-
-        let mut spec = Map::new();
-        spec.insert("type".into(), json!(self.pool_type));
-        spec.insert("cpuArch".into(), json!(self.cpu_arch));
-        spec.insert("cpu".into(), json!(self.cpu.to_string()));
-        spec.insert("memory".into(), json!(format!("{}Gi", self.memory_gi)));
-        if let Some(acc) = &self.accelerator {
-            let count = acc.count.to_string();
-            spec.insert(
-                self.kind.as_str().into(),
-                json!({
-                    "type": acc.r#type,
-                    "size": count,
-                    "memory": acc.memory,
-                    "card": count,
-                    "chip": count,
-                }),
-            );
-        }
-        spec.insert("dataVolumes".into(), json!(data_volumes));
-        spec.insert("dataVolume".into(), json!(data_volumes));
-        spec.insert("rootVolume".into(), volume(&self.root_volume));
-        spec.insert("billingModes".into(), json!(self.billing_modes));
-        spec.insert("billingCode".into(), json!(self.name));
-        spec.insert("jobFlavors".into(), json!(self.job_flavors));
-        spec.insert("creatingSteps".into(), json!([]));
-        spec.insert("flavorBootType".into(), json!(self.flavor_boot_type()));
-
-        json!({
-            "kind": "ResourceFlavor",
-            "apiVersion": "v1",
-            "metadata": {
-                "name": self.name,
-                "labels": {
-                    labels::SCOPE: self.scope_label(),
-                    labels::BAREMETAL: self.baremetal.to_string(),
-                    labels::LOCALDISK: self.local_disk.to_string(),
-                },
-                "annotations": {},
-            },
-            "spec": Value::Object(spec),
-            "status": {"phase": self.phase_in_region(region)},
-        })
     }
 
     /// Checks that the entry makes sense; the error says what is wrong.

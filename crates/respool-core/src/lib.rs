@@ -6,10 +6,14 @@ pub mod faults;
 pub mod flavors;
 pub mod identity;
 pub mod merge_patch;
+pub mod network;
+pub mod observe;
 pub mod pool;
 pub mod selector;
+pub mod tags;
 pub mod time;
 pub mod timing;
 pub mod validate;
+pub mod workspace;
 
 pub use error::DomainError;

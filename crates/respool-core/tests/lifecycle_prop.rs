@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use respool_api_types::Pool;
 use respool_core::faults::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
-use respool_core::pool::{Env, NodePhase, PoolPhase, PoolState, StepOutcome};
+use respool_core::pool::{Env, NodePhase, PoolPhase, PoolState, Record, StepOutcome};
 use respool_core::timing::TimingProfile;
 use serde_json::json;
 
@@ -129,6 +129,8 @@ struct World {
     now: i64,
     pools: Vec<Option<PoolState>>,
     last_phase: Vec<Option<PoolPhase>>,
+    /// What each slot's pool has recorded (events, order changes), in order.
+    logs: Vec<Vec<Record>>,
     /// Pools whose deletion finished, kept to check they stay gone.
     ghosts: Vec<PoolState>,
     faults: Vec<Fault>,
@@ -141,6 +143,7 @@ impl World {
             now: START,
             pools: vec![None; SLOTS],
             last_phase: vec![None; SLOTS],
+            logs: vec![Vec::new(); SLOTS],
             ghosts: Vec::new(),
             faults: Vec::new(),
         }
@@ -189,7 +192,11 @@ impl World {
         self.pools[slot] = Some(pool);
     }
 
-    fn bury(&mut self, slot: usize, pool: PoolState) {
+    fn bury(&mut self, slot: usize, mut pool: PoolState) {
+        self.logs[slot].extend(pool.pending.take());
+        check_records(&self.logs[slot], None);
+        assert!(pool.orders.is_empty(), "a deleted pool ends all its orders");
+        self.logs[slot].clear();
         if let Some(prev) = self.last_phase[slot] {
             assert!(
                 reachable(prev, PoolPhase::Deleting) || prev == PoolPhase::CreationFailed,
@@ -230,8 +237,9 @@ impl World {
                 let now = self.now;
                 let mut pool = PoolState::create(PROJECT, body, &self.env(), now).unwrap();
                 pool.apply_faults(&self.faults, now);
+                self.logs[*slot].clear();
                 if pool.step(now) == StepOutcome::Gone {
-                    self.ghosts.push(pool);
+                    self.bury(*slot, pool);
                     return;
                 }
                 self.pools[*slot] = Some(pool);
@@ -320,9 +328,13 @@ impl World {
 
     fn check(&mut self) {
         for slot in 0..SLOTS {
-            let Some(p) = &self.pools[slot] else {
+            let Some(p) = &mut self.pools[slot] else {
                 continue;
             };
+            // What the store would write with the pool.
+            self.logs[slot].extend(p.pending.take());
+            let p = &*p;
+            check_records(&self.logs[slot], Some(p));
             check_pool(p, self.now);
             let phase = p.phase();
             if let Some(prev) = self.last_phase[slot] {
@@ -346,6 +358,94 @@ fn reload(p: &PoolState) -> PoolState {
     back.project_id = p.project_id.clone();
     back.version = p.version;
     back
+}
+
+/// Events and orders tell the pool's story without gaps or repeats: each
+/// change starts where the one before ended, the last ends where the pool is
+/// (or, for a deleted pool, with no nodes), and an order that ended is never
+/// written again.
+fn check_records(log: &[Record], pool: Option<&PoolState>) {
+    fn between<'a>(message: &'a str, from: &str, to: &str) -> (&'a str, &'a str) {
+        let rest = &message[message.find(from).unwrap() + from.len()..];
+        let (a, rest) = rest.split_once(" to ").unwrap();
+        let b = rest.split([',', '.']).next().unwrap();
+        let _ = to;
+        (a, b)
+    }
+    let mut phase: Option<String> = None;
+    let mut counts = "0/0/0/0".to_owned();
+    let mut last_at = i64::MIN;
+    let mut ended: BTreeSet<String> = BTreeSet::new();
+    let mut latest: BTreeMap<String, respool_core::pool::PoolOrder> = BTreeMap::new();
+    for r in log {
+        match r {
+            Record::Event { at_ms, event } => {
+                assert!(*at_ms >= last_at, "events are recorded in time order");
+                last_at = *at_ms;
+                if event.reason == "PoolStatusChange" {
+                    let (a, b) = between(&event.message, "from ", " to ");
+                    assert_ne!(a, b, "{}", event.message);
+                    if let Some(prev) = &phase {
+                        assert_eq!(prev, a, "status changes chain: {}", event.message);
+                    }
+                    phase = Some(b.to_owned());
+                } else {
+                    let (a, b) = between(&event.message, "count from ", " to ");
+                    assert_eq!(a, counts, "count changes chain: {}", event.message);
+                    assert_ne!(a, b, "{}", event.message);
+                    counts = b.to_owned();
+                }
+            }
+            Record::Order(o) => {
+                let name = &o.order.order_name;
+                assert!(!ended.contains(name), "order {name} written after it ended");
+                if matches!(o.order.phase.as_str(), "successed" | "failed") {
+                    ended.insert(name.clone());
+                    assert_eq!(
+                        o.order.phase == "failed",
+                        o.order.fail_reason.is_some(),
+                        "failed orders say why"
+                    );
+                    assert!(o.items.iter().all(|i| i.status != "processing"));
+                }
+                latest.insert(name.clone(), o.clone());
+            }
+        }
+    }
+    let Some(p) = pool else {
+        assert_eq!(counts, "0/0/0/0", "a deleted pool ends with no nodes");
+        return;
+    };
+    if let Some(phase) = phase {
+        assert_eq!(
+            phase,
+            p.phase().as_str(),
+            "the last status event is the phase"
+        );
+    }
+    let c = |ph: NodePhase| p.nodes.iter().filter(|n| n.phase == ph).count();
+    let now = format!(
+        "{}/{}/{}/{}",
+        c(NodePhase::Available),
+        c(NodePhase::Abnormal),
+        c(NodePhase::Creating),
+        c(NodePhase::Deleting)
+    );
+    assert_eq!(counts, now, "the last count event is the nodes");
+    for o in &p.orders {
+        assert!(matches!(o.order.phase.as_str(), "pending" | "processing"));
+        assert_eq!(
+            latest.get(&o.order.order_name),
+            Some(o),
+            "open orders are written as they stand"
+        );
+    }
+    if let Some(label) = p.pool.metadata.labels.get("os.modelarts/order.name") {
+        assert!(
+            latest.contains_key(label),
+            "the order label names a written order"
+        );
+    }
 }
 
 fn check_pool(p: &PoolState, now: i64) {

@@ -84,7 +84,10 @@ async fn fixture() -> Fixture {
     let mut credential = Credential::generate(DOMAIN, vec![SMALL.into(), BIG.into()], wall_ms());
     credential.access_key = AK.into();
     credential.secret_key = SK.into();
-    store.insert_credential(&credential).await.expect("credential");
+    store
+        .insert_credential(&credential)
+        .await
+        .expect("credential");
     let catalog = Catalog::builtin();
     let env = Env {
         catalog: &catalog,
@@ -110,10 +113,15 @@ async fn fixture() -> Fixture {
         auth,
         default_domain_id: DOMAIN.into(),
         admin_token: None,
+        require_networks: false,
     };
-    let signed = AppState::new(store.clone(), Catalog::builtin(), settings(AuthMode::Enforce))
-        .await
-        .expect("app");
+    let signed = AppState::new(
+        store.clone(),
+        Catalog::builtin(),
+        settings(AuthMode::Enforce),
+    )
+    .await
+    .expect("app");
     let open = AppState::new(store.clone(), Catalog::builtin(), settings(AuthMode::Off))
         .await
         .expect("app");
@@ -240,9 +248,8 @@ fn bench(c: &mut Criterion) {
             .iter(|| async { call(&f.open, get(&big_path, &[])).await })
     });
     g.bench_function("router_label_selector", |b| {
-        b.to_async(&rt).iter(|| async {
-            call(&f.open, get(&big_path, &[("labelSelector", SELECTOR)])).await
-        })
+        b.to_async(&rt)
+            .iter(|| async { call(&f.open, get(&big_path, &[("labelSelector", SELECTOR)])).await })
     });
     g.bench_function("serde_json_encode_in_memory", |b| {
         b.iter(|| serde_json::to_vec(black_box(&f.big_pools)).expect("encode"))

@@ -49,6 +49,9 @@ pub struct Settings {
     pub default_domain_id: String,
     /// Bearer token of the admin API; `None` hides the admin API.
     pub admin_token: Option<String>,
+    /// A Dedicate pool's `spec.network.name` must name an existing network
+    /// of the project. Off by default: any name is accepted, as emulators do.
+    pub require_networks: bool,
 }
 
 #[derive(Clone)]
@@ -68,6 +71,8 @@ pub struct AppState {
     /// Names this process in reconciler leases.
     pub replica_id: String,
     pub http_metrics: crate::metrics::HttpMetrics,
+    /// Per-caller throttling; `None` serves every request.
+    pub rate_limiter: Option<crate::ratelimit::RateLimiter>,
 }
 
 /// One served request, as the request log keeps it.
@@ -143,6 +148,7 @@ impl AppState {
             requests: RequestLog::default(),
             replica_id: uuid::Uuid::new_v4().simple().to_string(),
             http_metrics: Default::default(),
+            rate_limiter: None,
         })
     }
 
@@ -189,6 +195,12 @@ impl AppState {
         }
     }
 
+    /// Throttles each caller to `limit` (see [`crate::ratelimit`]).
+    pub fn with_rate_limit(mut self, limit: Option<crate::ratelimit::RateLimit>) -> AppState {
+        self.rate_limiter = limit.map(crate::ratelimit::RateLimiter::new);
+        self
+    }
+
     /// Reads a pool, lets `change` modify it, writes it back; on a concurrent
     /// write, reads again and repeats. `change` sees the pool already brought
     /// up to date with the clock.
@@ -213,7 +225,7 @@ impl AppState {
             // Stages with no duration (the immediate profile) end before the answer.
             let gone = pool.step(now) == StepOutcome::Gone;
             let written = if gone {
-                self.store.remove_pool(project_id, name, pool.version).await
+                self.store.retire_pool(&pool).await
             } else {
                 self.store.update_pool(&mut pool).await
             };
@@ -231,11 +243,7 @@ impl AppState {
 
     /// Removes a pool whose deletion has finished; someone else doing it first is fine.
     pub async fn forget(&self, pool: &PoolState) -> Result<(), ApiError> {
-        match self
-            .store
-            .remove_pool(&pool.project_id, pool.name(), pool.version)
-            .await
-        {
+        match self.store.retire_pool(pool).await {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e.into()),
         }

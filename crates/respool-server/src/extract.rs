@@ -56,6 +56,13 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body is empty; a JSON object is required",
         ));
     }
+    // Every body this API reads is a JSON object. Serde's derived structs also
+    // accept an array of their fields in order (`[null, null]`); refuse that.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::bad_request(
+            "invalid JSON body: expected a JSON object, found an array",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -94,5 +101,52 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
             .await
             .map(|p| PathParams(p.0))
             .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Two {
+        a: Option<String>,
+        b: Option<u32>,
+    }
+
+    fn message(r: Result<Two, ApiError>) -> String {
+        match r {
+            Err(ApiError::BadRequest(m)) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    /// Found by fuzzing the API: `PUT /v1/{p}/workspaces/0` with the body
+    /// `[null, null]` was accepted as a struct given as a sequence.
+    #[test]
+    fn arrays_are_not_objects() {
+        for body in ["[null, null]", " \n[]", "[\"x\", 1]"] {
+            let m = message(decode_json(body.as_bytes()));
+            assert!(m.contains("expected a JSON object"), "{body}: {m}");
+        }
+        assert!(decode_json::<Two>(br#"{"a":"x","b":1}"#).is_ok());
+        assert!(decode_json::<serde_json::Value>(b"[1]").is_err());
+    }
+
+    #[test]
+    fn other_non_objects_are_400s() {
+        for body in [
+            "",
+            "  ",
+            "null",
+            "1",
+            "\"s\"",
+            "{",
+            "{\"b\":-1}",
+            "\u{feff}{}",
+        ] {
+            message(decode_json(body.as_bytes()));
+        }
     }
 }

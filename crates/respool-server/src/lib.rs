@@ -8,21 +8,25 @@ pub mod error;
 mod extract;
 mod handlers;
 mod limits;
-mod metrics;
 pub mod listener;
+mod metrics;
 mod middleware;
 mod openapi;
+mod paging;
+pub mod ratelimit;
 pub mod reconciler;
 mod tokens;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 
-use handlers::{admin, nodes, pools, system};
+use handlers::{
+    admin, events, flavors, networks, nodes, orders, pools, stats, system, tags, workspaces,
+};
 
 /// Every route, with the layers every request passes through.
 pub fn router(app: AppState) -> Router {
@@ -49,6 +53,46 @@ pub fn router(app: AppState) -> Router {
             "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete",
             post(nodes::batch_delete),
         )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/monitor",
+            get(stats::monitor_pool),
+        )
+        .route("/v2/{project_id}/statistics/pools", get(stats::statistics))
+        .route("/v1/{project_id}/resourceflavors", get(flavors::list))
+        .route(
+            "/v1/{project_id}/networks",
+            get(networks::list).post(networks::create),
+        )
+        .route(
+            "/v1/{project_id}/networks/{network_name}",
+            get(networks::show)
+                .patch(networks::patch)
+                .delete(networks::delete),
+        )
+        .route(
+            "/v1/{project_id}/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
+        .route(
+            "/v1/{project_id}/workspaces/{workspace_id}",
+            get(workspaces::show)
+                .put(workspaces::update)
+                .delete(workspaces::delete),
+        )
+        // The literal `tags` before `{pool_name}`: the project's tags, not a pool's.
+        .route("/v1/{project_id}/pools/tags", get(tags::list_all))
+        .route("/v1/{project_id}/pools/{pool_name}/tags", get(tags::show))
+        .route(
+            "/v1/{project_id}/pools/{pool_name}/tags/create",
+            post(tags::create),
+        )
+        .route(
+            "/v1/{project_id}/pools/{pool_name}/tags/delete",
+            delete(tags::delete),
+        )
+        .route("/v1/{project_id}/orders", get(orders::list))
+        .route("/v1/{project_id}/orders/{order_name}", get(orders::show))
+        .route("/v1/{project_id}/events", get(events::list))
         .route("/_respool/clock", get(admin::clock))
         .route("/_respool/clock/advance", post(admin::advance))
         .route(
@@ -79,7 +123,10 @@ pub fn router(app: AppState) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(limits::layer))
         .layer(axum::middleware::from_fn(middleware::request_id))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::observe,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             admin::record,

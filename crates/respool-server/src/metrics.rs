@@ -36,10 +36,13 @@ impl Histogram {
     }
 }
 
-/// (route, method, status) → latency histogram.
+/// Route template, method, status.
+type Series = (String, String, u16);
+
+/// Latency histograms of answered requests, one per series.
 #[derive(Clone, Default)]
 pub struct HttpMetrics {
-    inner: Arc<Mutex<BTreeMap<(String, String, u16), Histogram>>>,
+    inner: Arc<Mutex<BTreeMap<Series, Histogram>>>,
 }
 
 impl HttpMetrics {

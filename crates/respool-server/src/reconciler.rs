@@ -44,7 +44,13 @@ pub async fn pass(app: &AppState) -> Result<usize, StoreError> {
         let wall = respool_core::time::wall_ms();
         let claimed = app
             .store
-            .claim_due_pools(&app.replica_id, app.clock.now(), wall, wall + LEASE_MS, BATCH)
+            .claim_due_pools(
+                &app.replica_id,
+                app.clock.now(),
+                wall,
+                wall + LEASE_MS,
+                BATCH,
+            )
             .await?;
         let full = claimed.len() == BATCH as usize;
         changed += step_each(app, claimed).await?;
@@ -61,7 +67,10 @@ pub async fn pass(app: &AppState) -> Result<usize, StoreError> {
 pub async fn catch_up(app: &AppState, project_id: &str) -> Result<usize, StoreError> {
     let mut changed = 0;
     for _ in 0..MAX_BATCHES {
-        let due = app.store.due_pools(Some(project_id), app.clock.now(), BATCH).await?;
+        let due = app
+            .store
+            .due_pools(Some(project_id), app.clock.now(), BATCH)
+            .await?;
         let full = due.len() == BATCH as usize;
         changed += step_each(app, due).await?;
         if !full {
@@ -83,11 +92,7 @@ async fn step_each(app: &AppState, pools: Vec<(String, String)>) -> Result<usize
             let written = match pool.step(now) {
                 StepOutcome::Unchanged => continue,
                 StepOutcome::Changed => app.store.update_pool(&mut pool).await,
-                StepOutcome::Gone => {
-                    app.store
-                        .remove_pool(&project_id, &name, pool.version)
-                        .await
-                }
+                StepOutcome::Gone => app.store.retire_pool(&pool).await,
             };
             match written {
                 Ok(()) => changed += 1,

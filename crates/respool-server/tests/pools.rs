@@ -145,8 +145,9 @@ async fn list_filters_by_workspace_status_and_label_selector() {
     b["metadata"]["labels"]["team"] = json!("ml");
     b["metadata"]["labels"]["tier"] = json!("gold");
     s.call("POST", &s.pools_path(), &[], Some(&b)).await;
+    let ws1 = s.create_workspace("ws-one").await;
     let mut c = pool_body("pool-c", 1);
-    c["metadata"]["labels"]["os.modelarts/workspace.id"] = json!("ws1");
+    c["metadata"]["labels"]["os.modelarts/workspace.id"] = json!(ws1);
     c["metadata"]["labels"]["team"] = json!("ops");
     s.call("POST", &s.pools_path(), &[], Some(&c)).await;
 
@@ -165,7 +166,7 @@ async fn list_filters_by_workspace_status_and_label_selector() {
         vec![a.clone(), b.clone()]
     );
     assert_eq!(
-        s.list_names(&[("workspaceId", "ws1")]).await,
+        s.list_names(&[("workspaceId", &ws1)]).await,
         vec![c.clone()]
     );
     assert_eq!(
@@ -451,6 +452,7 @@ async fn patch_merges_and_replaces_arrays_whole() {
 async fn patch_refuses_immutable_fields_and_mixed_workspace_moves() {
     let s = TestServer::start(TimingProfile::Immediate).await;
     s.create_pool("pool-imm", 1).await;
+    let ws2 = s.create_workspace("ws-two").await;
     let path = format!("{}/{}", s.pools_path(), pool_name("pool-imm"));
     let cases = [
         (json!({"spec": {"type": "Logical"}}), "spec.type"),
@@ -464,7 +466,7 @@ async fn patch_refuses_immutable_fields_and_mixed_workspace_moves() {
         ),
         (json!({"metadata": {"name": "x"}}), "metadata.name"),
         (
-            json!({"metadata": {"labels": {"os.modelarts/workspace.id": "ws2"}, "annotations": {"os.modelarts/description": "moved"}}}),
+            json!({"metadata": {"labels": {"os.modelarts/workspace.id": ws2}, "annotations": {"os.modelarts/description": "moved"}}}),
             "workspace",
         ),
         (
@@ -484,13 +486,13 @@ async fn patch_refuses_immutable_fields_and_mixed_workspace_moves() {
             "PATCH",
             &path,
             &[],
-            Some(&json!({"metadata": {"labels": {"os.modelarts/workspace.id": "ws2"}}})),
+            Some(&json!({"metadata": {"labels": {"os.modelarts/workspace.id": ws2}}})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(s.list_names(&[]).await.is_empty());
     assert_eq!(
-        s.list_names(&[("workspaceId", "ws2")]).await,
+        s.list_names(&[("workspaceId", &ws2)]).await,
         vec![pool_name("pool-imm")]
     );
 }

@@ -3,15 +3,19 @@
 //! migrations, and one conformance suite that runs against both.
 
 mod error;
+mod history;
 mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
+use respool_api_types::Workspace;
 use respool_core::faults::{Fault, FaultEffect};
 use respool_core::identity::{Credential, User};
+use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 
 pub use error::StoreError;
+pub use history::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -37,7 +41,9 @@ pub struct PoolRow {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a new pool; [`StoreError::AlreadyExists`] if its name is taken.
+    /// Stores a new pool with its pending records (orders, events), in one
+    /// transaction; [`StoreError::AlreadyExists`] if its name is taken, and
+    /// then none of its records are written.
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError>;
 
     async fn get_pool(&self, project_id: &str, name: &str)
@@ -47,8 +53,31 @@ pub trait Store: Send + Sync + 'static {
     async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError>;
 
     /// Writes `pool` if its stored version still equals `pool.version`, then
-    /// bumps the version; [`StoreError::Conflict`] otherwise.
+    /// bumps the version; [`StoreError::Conflict`] otherwise. Its pending
+    /// records are written in the same transaction (so a write that loses
+    /// the race records nothing) and taken from it once committed.
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError>;
+
+    /// Removes a pool whose deletion has finished, like [`Store::remove_pool`]
+    /// for `pool.version`, writing its pending records in the same
+    /// transaction; [`StoreError::Conflict`] if the stored version differs.
+    async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError>;
+
+    /// The orders that match `query`: how many there are, and one page of
+    /// them as stored, newest first.
+    async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError>;
+
+    /// The items of an order as stored (a JSON array); `None` if there is no
+    /// such order in the project.
+    async fn get_order_items(
+        &self,
+        project_id: &str,
+        order_name: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Up to `query.limit` events of one resource that match `query`,
+    /// newest first (oldest first if `query.ascending`).
+    async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError>;
 
     /// Removes a pool if its stored version still equals `version`.
     async fn remove_pool(
@@ -93,7 +122,8 @@ pub trait Store: Send + Sync + 'static {
     /// `(project_id, name)` of every pool, in creation order.
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Removes every pool of every project; returns how many there were.
+    /// Removes every pool of every project, with every order and event;
+    /// returns how many pools there were.
     async fn remove_all_pools(&self) -> Result<u64, StoreError>;
 
     /// Stores a fault rule; [`StoreError::AlreadyExists`] if its id is taken.
@@ -126,6 +156,54 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError>;
+
+    /// Stores a new network; [`StoreError::AlreadyExists`] if its name is
+    /// taken in the project.
+    async fn insert_network(&self, network: &NetworkState) -> Result<(), StoreError>;
+
+    async fn get_network(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<NetworkState>, StoreError>;
+
+    /// The networks of a project in creation order (then name).
+    async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError>;
+
+    /// Writes `network` if its stored version still equals `network.version`,
+    /// then bumps the version; [`StoreError::Conflict`] otherwise.
+    async fn update_network(&self, network: &mut NetworkState) -> Result<(), StoreError>;
+
+    /// Deletes a network; false if there was none.
+    async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError>;
+
+    /// Stores a workspace; [`StoreError::AlreadyExists`] if its id or its
+    /// name is taken in the project.
+    async fn insert_workspace(
+        &self,
+        project_id: &str,
+        workspace: &Workspace,
+    ) -> Result<(), StoreError>;
+
+    async fn get_workspace(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<Workspace>, StoreError>;
+
+    /// The workspaces of a project in creation order (then id).
+    async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError>;
+
+    /// Overwrites a stored workspace (same id); false if there is none,
+    /// [`StoreError::AlreadyExists`] if its new name is taken.
+    async fn update_workspace(
+        &self,
+        project_id: &str,
+        workspace: &Workspace,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a workspace; false if there was none.
+    async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError>;
 
     /// Answers only when the database does.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -185,5 +263,22 @@ pub(crate) fn decode_fault(
         label_selector,
         effect,
         created_ms,
+    })
+}
+
+/// A network as its row holds it.
+pub(crate) fn decode_network(
+    project_id: String,
+    created_ms: i64,
+    ready_ms: i64,
+    version: i64,
+    doc: &str,
+) -> Result<NetworkState, StoreError> {
+    Ok(NetworkState {
+        project_id,
+        network: serde_json::from_str(doc)?,
+        created_ms,
+        ready_ms,
+        version,
     })
 }

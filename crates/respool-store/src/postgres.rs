@@ -4,13 +4,18 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use respool_api_types::Workspace;
 use respool_core::faults::Fault;
 use respool_core::identity::{Credential, User};
+use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use crate::{decode_fault, decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
+use crate::{
+    decode_fault, decode_network, decode_pool, history, EventQuery, EventRow, OrderPage,
+    OrderQuery, PoolColumns, PoolQuery, PoolRow, Store, StoreError,
+};
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -76,6 +81,7 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 impl Store for PostgresStore {
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -91,8 +97,10 @@ impl Store for PostgresStore {
         .bind(&c.labels)
         .bind(&c.doc)
         .bind(&c.state)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        history::postgres::write(&mut tx, pool).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -145,6 +153,7 @@ impl Store for PostgresStore {
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE pools SET workspace_id = $1, phase = $2, parent = $3, version = version + 1, next_due_ms = $4, labels = $5, doc = $6, state = $7
              WHERE project_id = $8 AND name = $9 AND version = $10",
@@ -159,13 +168,50 @@ impl Store for PostgresStore {
         .bind(&pool.project_id)
         .bind(pool.name())
         .bind(pool.version)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            // Dropping the transaction rolls it back: the loser records nothing.
+            return Err(StoreError::Conflict);
+        }
+        history::postgres::write(&mut tx, pool).await?;
+        tx.commit().await?;
+        pool.version += 1;
+        pool.pending.take();
+        Ok(())
+    }
+
+    async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("DELETE FROM pools WHERE project_id = $1 AND name = $2 AND version = $3")
+                .bind(&pool.project_id)
+                .bind(pool.name())
+                .bind(pool.version)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        pool.version += 1;
+        history::postgres::write(&mut tx, pool).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
+        history::postgres::list_orders(&self.pool, query).await
+    }
+
+    async fn get_order_items(
+        &self,
+        project_id: &str,
+        order_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        history::postgres::get_order_items(&self.pool, project_id, order_name).await
+    }
+
+    async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
+        history::postgres::list_events(&self.pool, query).await
     }
 
     async fn remove_pool(
@@ -273,7 +319,11 @@ impl Store for PostgresStore {
     }
 
     async fn remove_all_pools(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM pools").execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM events").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM orders").execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM pools").execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
@@ -400,6 +450,156 @@ impl Store for PostgresStore {
             })
         })
         .transpose()
+    }
+
+    async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO networks (project_id, name, created_ms, ready_ms, version, labels, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&n.project_id)
+        .bind(n.name())
+        .bind(n.created_ms)
+        .bind(n.ready_ms)
+        .bind(n.version)
+        .bind(serde_json::to_string(&n.network.metadata.labels)?)
+        .bind(serde_json::to_string(&n.network)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_network(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<NetworkState>, StoreError> {
+        let row = sqlx::query(
+            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = $1 AND name = $2",
+        )
+        .bind(project_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            decode_network(
+                project_id.to_owned(),
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get::<&str, _>(3),
+            )
+        })
+        .transpose()
+    }
+
+    async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = $1 ORDER BY created_ms, name",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                decode_network(
+                    project_id.to_owned(),
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get::<&str, _>(3),
+                )
+            })
+            .collect()
+    }
+
+    async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE networks SET version = version + 1, labels = $1, doc = $2 WHERE project_id = $3 AND name = $4 AND version = $5",
+        )
+        .bind(serde_json::to_string(&n.network.metadata.labels)?)
+        .bind(serde_json::to_string(&n.network)?)
+        .bind(&n.project_id)
+        .bind(n.name())
+        .bind(n.version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        n.version += 1;
+        Ok(())
+    }
+
+    async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM networks WHERE project_id = $1 AND name = $2")
+            .bind(project_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO workspaces (project_id, id, name, created_ms, doc) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(project_id)
+        .bind(&w.id)
+        .bind(&w.name)
+        .bind(w.create_time)
+        .bind(serde_json::to_string(w)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_workspace(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<Workspace>, StoreError> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM workspaces WHERE project_id = $1 AND id = $2")
+                .bind(project_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM workspaces WHERE project_id = $1 ORDER BY created_ms, id",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(docs
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE workspaces SET name = $1, doc = $2 WHERE project_id = $3 AND id = $4",
+        )
+        .bind(&w.name)
+        .bind(serde_json::to_string(w)?)
+        .bind(project_id)
+        .bind(&w.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM workspaces WHERE project_id = $1 AND id = $2")
+            .bind(project_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -5,13 +5,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use respool_api_types::Workspace;
 use respool_core::faults::Fault;
 use respool_core::identity::{Credential, User};
+use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{decode_fault, decode_pool, PoolColumns, PoolQuery, PoolRow, Store, StoreError};
+use crate::{
+    decode_fault, decode_network, decode_pool, history, EventQuery, EventRow, OrderPage,
+    OrderQuery, PoolColumns, PoolQuery, PoolRow, Store, StoreError,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -60,6 +65,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,8 +81,10 @@ impl Store for SqliteStore {
         .bind(&c.labels)
         .bind(&c.doc)
         .bind(&c.state)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        history::sqlite::write(&mut tx, pool).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -127,6 +135,7 @@ impl Store for SqliteStore {
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
              WHERE project_id = ? AND name = ? AND version = ?",
@@ -141,13 +150,50 @@ impl Store for SqliteStore {
         .bind(&pool.project_id)
         .bind(pool.name())
         .bind(pool.version)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            // Dropping the transaction rolls it back: the loser records nothing.
+            return Err(StoreError::Conflict);
+        }
+        history::sqlite::write(&mut tx, pool).await?;
+        tx.commit().await?;
+        pool.version += 1;
+        pool.pending.take();
+        Ok(())
+    }
+
+    async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?")
+                .bind(&pool.project_id)
+                .bind(pool.name())
+                .bind(pool.version)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        pool.version += 1;
+        history::sqlite::write(&mut tx, pool).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
+        history::sqlite::list_orders(&self.pool, query).await
+    }
+
+    async fn get_order_items(
+        &self,
+        project_id: &str,
+        order_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        history::sqlite::get_order_items(&self.pool, project_id, order_name).await
+    }
+
+    async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
+        history::sqlite::list_events(&self.pool, query).await
     }
 
     async fn remove_pool(
@@ -253,7 +299,11 @@ impl Store for SqliteStore {
     }
 
     async fn remove_all_pools(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM pools").execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM events").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM orders").execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM pools").execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
@@ -384,6 +434,155 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO networks (project_id, name, created_ms, ready_ms, version, labels, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&n.project_id)
+        .bind(n.name())
+        .bind(n.created_ms)
+        .bind(n.ready_ms)
+        .bind(n.version)
+        .bind(serde_json::to_string(&n.network.metadata.labels)?)
+        .bind(serde_json::to_string(&n.network)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_network(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<NetworkState>, StoreError> {
+        let row = sqlx::query(
+            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? AND name = ?",
+        )
+        .bind(project_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            decode_network(
+                project_id.to_owned(),
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get::<&str, _>(3),
+            )
+        })
+        .transpose()
+    }
+
+    async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? ORDER BY created_ms, name",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                decode_network(
+                    project_id.to_owned(),
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get::<&str, _>(3),
+                )
+            })
+            .collect()
+    }
+
+    async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE networks SET version = version + 1, labels = ?, doc = ? WHERE project_id = ? AND name = ? AND version = ?",
+        )
+        .bind(serde_json::to_string(&n.network.metadata.labels)?)
+        .bind(serde_json::to_string(&n.network)?)
+        .bind(&n.project_id)
+        .bind(n.name())
+        .bind(n.version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict);
+        }
+        n.version += 1;
+        Ok(())
+    }
+
+    async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM networks WHERE project_id = ? AND name = ?")
+            .bind(project_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO workspaces (project_id, id, name, created_ms, doc) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(project_id)
+        .bind(&w.id)
+        .bind(&w.name)
+        .bind(w.create_time)
+        .bind(serde_json::to_string(w)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_workspace(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<Workspace>, StoreError> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM workspaces WHERE project_id = ? AND id = ?")
+                .bind(project_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM workspaces WHERE project_id = ? ORDER BY created_ms, id",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(docs
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE workspaces SET name = ?, doc = ? WHERE project_id = ? AND id = ?")
+                .bind(&w.name)
+                .bind(serde_json::to_string(w)?)
+                .bind(project_id)
+                .bind(&w.id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM workspaces WHERE project_id = ? AND id = ?")
+            .bind(project_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

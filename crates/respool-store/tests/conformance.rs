@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use respool_api_types::Pool;
+use respool_api_types::{Network, Pool, Workspace};
 use respool_core::faults::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
 use respool_core::identity::{Credential, User};
+use respool_core::network::NetworkState;
 use respool_core::pool::{Env, PoolState};
 use respool_core::timing::TimingProfile;
 use respool_store::{PoolQuery, PostgresStore, SqliteStore, Store, StoreError};
@@ -86,6 +87,12 @@ conformance!(
     faults_round_trip_in_creation_order,
     every_pool_of_every_project_can_be_listed_and_removed,
     a_pool_keeps_its_faults_and_failure_through_the_store,
+    networks_round_trip_in_creation_order,
+    network_updates_check_the_version,
+    workspaces_round_trip_with_unique_names,
+    records_are_written_with_the_pool_and_outlive_it,
+    a_write_that_loses_records_nothing,
+    orders_and_events_list_newest_first_with_filters,
 );
 
 async fn pools_round_trip(s: &dyn Store) {
@@ -432,4 +439,466 @@ async fn counts_by_phase_and_backlog(s: &dyn Store) {
     let (count, oldest) = s.due_backlog(10_000_000).await.unwrap();
     assert_eq!(count, 3);
     assert_eq!(oldest, Some(first_due));
+}
+
+fn network(project: &str, display: &str, now: i64) -> NetworkState {
+    let body: Network = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Network",
+        "metadata": {"labels": {"os.modelarts/name": display, "team": display}},
+        "spec": {"cidr": "192.168.0.0/16"}
+    }))
+    .unwrap();
+    NetworkState::create(project, body, TimingProfile::Fast, now).unwrap()
+}
+
+async fn networks_round_trip_in_creation_order(s: &dyn Store) {
+    let a = network("p1", "net-a", 30);
+    s.insert_network(&a).await.unwrap();
+    s.insert_network(&network("p1", "net-b", 10)).await.unwrap();
+    s.insert_network(&network("p1", "net-c", 10)).await.unwrap();
+    s.insert_network(&network("p2", "net-a", 5)).await.unwrap();
+    let again = s.insert_network(&network("p1", "net-a", 40)).await;
+    assert!(matches!(again, Err(StoreError::AlreadyExists)), "{again:?}");
+
+    let got = s
+        .get_network("p1", a.name())
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(got, a);
+    assert!(s.get_network("p2", a.name()).await.unwrap().is_none());
+    let names: Vec<String> = s
+        .list_networks("p1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.name().to_owned())
+        .collect();
+    assert_eq!(names, ["net-b-p1", "net-c-p1", "net-a-p1"]);
+    assert!(s.delete_network("p1", a.name()).await.unwrap());
+    assert!(!s.delete_network("p1", a.name()).await.unwrap());
+    assert_eq!(s.list_networks("p1").await.unwrap().len(), 2);
+    assert_eq!(s.list_networks("p2").await.unwrap().len(), 1);
+    assert!(s.list_networks("p3").await.unwrap().is_empty());
+}
+
+async fn network_updates_check_the_version(s: &dyn Store) {
+    let n = network("p1", "net-v", 1);
+    s.insert_network(&n).await.unwrap();
+    let mut first = s.get_network("p1", n.name()).await.unwrap().unwrap();
+    let mut second = first.clone();
+    first
+        .patch(&json!({"metadata": {"annotations": {"os.modelarts/description": "one"}}}))
+        .unwrap();
+    s.update_network(&mut first).await.unwrap();
+    assert_eq!(first.version, 1);
+    second
+        .patch(&json!({"metadata": {"annotations": {"os.modelarts/description": "two"}}}))
+        .unwrap();
+    let lost = s.update_network(&mut second).await;
+    assert!(matches!(lost, Err(StoreError::Conflict)), "{lost:?}");
+    let stored = s.get_network("p1", n.name()).await.unwrap().unwrap();
+    assert_eq!(
+        stored.network.metadata.annotations["os.modelarts/description"],
+        "one"
+    );
+    assert_eq!(stored.version, 1);
+}
+
+fn workspace(id: &str, name: &str, t: i64) -> Workspace {
+    Workspace {
+        id: id.into(),
+        name: name.into(),
+        auth_type: "PUBLIC".into(),
+        create_time: t,
+        update_time: t,
+        status: "NORMAL".into(),
+        ..Workspace::default()
+    }
+}
+
+async fn workspaces_round_trip_with_unique_names(s: &dyn Store) {
+    let a = workspace("a".repeat(32).as_str(), "team-a", 20);
+    s.insert_workspace("p1", &a).await.unwrap();
+    s.insert_workspace("p1", &workspace("0", "default", 10))
+        .await
+        .unwrap();
+    // The same id or name in another project is another workspace.
+    s.insert_workspace("p2", &a).await.unwrap();
+    let same_name = s
+        .insert_workspace("p1", &workspace(&"b".repeat(32), "team-a", 30))
+        .await;
+    assert!(
+        matches!(same_name, Err(StoreError::AlreadyExists)),
+        "{same_name:?}"
+    );
+    let same_id = s
+        .insert_workspace("p1", &workspace(&"a".repeat(32), "team-z", 30))
+        .await;
+    assert!(
+        matches!(same_id, Err(StoreError::AlreadyExists)),
+        "{same_id:?}"
+    );
+
+    assert_eq!(s.get_workspace("p1", &a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.get_workspace("p3", &a.id).await.unwrap(), None);
+    let ids: Vec<String> = s
+        .list_workspaces("p1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(ids, ["0".to_owned(), a.id.clone()]);
+
+    let mut renamed = a.clone();
+    renamed.name = "team-renamed".into();
+    renamed.description = "new".into();
+    assert!(s.update_workspace("p1", &renamed).await.unwrap());
+    assert_eq!(
+        s.get_workspace("p1", &a.id).await.unwrap(),
+        Some(renamed.clone())
+    );
+    let mut clash = renamed.clone();
+    clash.name = "default".into();
+    let clashed = s.update_workspace("p1", &clash).await;
+    assert!(
+        matches!(clashed, Err(StoreError::AlreadyExists)),
+        "{clashed:?}"
+    );
+    assert!(!s
+        .update_workspace("p1", &workspace(&"c".repeat(32), "ghost", 1))
+        .await
+        .unwrap());
+
+    assert!(s.delete_workspace("p1", &a.id).await.unwrap());
+    assert!(!s.delete_workspace("p1", &a.id).await.unwrap());
+    assert_eq!(s.list_workspaces("p1").await.unwrap().len(), 1);
+    assert_eq!(s.list_workspaces("p2").await.unwrap().len(), 1);
+}
+
+/// Orders of a project as listed, decoded.
+async fn orders(s: &dyn Store, q: respool_store::OrderQuery<'_>) -> (u64, Vec<serde_json::Value>) {
+    let page = s.list_orders(&q).await.unwrap();
+    let docs = page
+        .docs
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    (page.total, docs)
+}
+
+fn order_query(project_id: &str) -> respool_store::OrderQuery<'_> {
+    respool_store::OrderQuery {
+        project_id,
+        limit: 100,
+        ..Default::default()
+    }
+}
+
+/// Messages of a pool's events as listed (newest first).
+async fn event_messages(s: &dyn Store, project_id: &str, name: &str) -> Vec<String> {
+    s.list_events(&respool_store::EventQuery {
+        project_id,
+        resource: "pools",
+        name,
+        limit: 500,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let e: serde_json::Value = serde_json::from_str(&r.doc).unwrap();
+        e["message"].as_str().unwrap().to_owned()
+    })
+    .collect()
+}
+
+async fn records_are_written_with_the_pool_and_outlive_it(s: &dyn Store) {
+    let p = pool("p1", "pool-rec", "0", 1_000);
+    let order = p.pool.metadata.labels["os.modelarts/order.name"].clone();
+    s.insert_pool(&p).await.unwrap();
+    let (total, items) = orders(s, order_query("p1")).await;
+    assert_eq!(total, 1);
+    assert_eq!(items[0]["orderName"], order.as_str());
+    assert_eq!(items[0]["phase"], "processing");
+    assert_eq!(items[0]["resourceName"], p.name());
+    assert_eq!(
+        event_messages(s, "p1", p.name()).await,
+        ["Pool resources status changed, available/abnormal/creating/deleting count from 0/0/0/0 to 0/0/2/0, timestamp: 1."]
+    );
+
+    // The nodes come up: the order ends, two events follow, all with the pool.
+    let mut p = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert!(
+        p.pending.is_empty(),
+        "a pool read back has nothing to write"
+    );
+    p.step(3_000);
+    s.update_pool(&mut p).await.unwrap();
+    assert!(p.pending.is_empty(), "written records are taken");
+    let (_, items) = orders(s, order_query("p1")).await;
+    assert_eq!(items[0]["phase"], "successed");
+    let detail: serde_json::Value =
+        serde_json::from_str(&s.get_order_items("p1", &order).await.unwrap().unwrap()).unwrap();
+    let detail = detail.as_array().unwrap();
+    assert_eq!(detail.len(), 3, "the pool and its two nodes");
+    assert!(detail.iter().all(|i| i["status"] == "succeed"));
+    assert!(s.get_order_items("p2", &order).await.unwrap().is_none());
+    assert_eq!(
+        event_messages(s, "p1", p.name()).await,
+        [
+            "Pool status changed, from Creating to Running.",
+            "Pool resources status changed, available/abnormal/creating/deleting count from 0/0/2/0 to 2/0/0/0, timestamp: 3.",
+            "Pool resources status changed, available/abnormal/creating/deleting count from 0/0/0/0 to 0/0/2/0, timestamp: 1.",
+        ]
+    );
+
+    // Deleted and gone: the pool's orders and events stay.
+    p.delete(4_000);
+    s.update_pool(&mut p).await.unwrap();
+    assert_eq!(p.step(100_000), respool_core::pool::StepOutcome::Gone);
+    s.retire_pool(&p).await.unwrap();
+    assert!(s.get_pool("p1", p.name()).await.unwrap().is_none());
+    let (total, items) = orders(s, order_query("p1")).await;
+    assert_eq!(total, 2);
+    assert_eq!(items[0]["operation"], "delete");
+    assert_eq!(items[0]["phase"], "successed");
+    let events = event_messages(s, "p1", p.name()).await;
+    assert_eq!(events.len(), 6, "{events:?}");
+    assert!(
+        events[0].ends_with("to 0/0/0/0, timestamp: 5."),
+        "{events:?}"
+    );
+}
+
+async fn a_write_that_loses_records_nothing(s: &dyn Store) {
+    let p = pool("p1", "pool-race", "0", 1_000);
+    s.insert_pool(&p).await.unwrap();
+    // A second create of the same name fails, and so does its order.
+    let twin = pool("p1", "pool-race", "0", 1_500);
+    assert!(matches!(
+        s.insert_pool(&twin).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(orders(s, order_query("p1")).await.0, 1);
+    assert_eq!(event_messages(s, "p1", p.name()).await.len(), 1);
+
+    // Two replicas step the same pool: one write wins, and only its records stay.
+    let mut a = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    let mut b = a.clone();
+    a.step(3_000);
+    b.step(3_000);
+    s.update_pool(&mut a).await.unwrap();
+    assert!(matches!(
+        s.update_pool(&mut b).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        !b.pending.is_empty(),
+        "the loser keeps what it did not write"
+    );
+    let events = event_messages(s, "p1", p.name()).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    // The loser reads again: the transition is already recorded.
+    let mut b = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(b.step(3_000), respool_core::pool::StepOutcome::Unchanged);
+    assert!(b.pending.is_empty());
+
+    // Writing the same records twice (insert, then update of that state) adds nothing.
+    let mut again = pool("p1", "pool-twice", "0", 1_000);
+    s.insert_pool(&again).await.unwrap();
+    s.update_pool(&mut again).await.unwrap();
+    assert_eq!(event_messages(s, "p1", again.name()).await.len(), 1);
+
+    // A retirement that lost the race is not written either.
+    let mut c = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    c.delete(4_000);
+    let mut stale = c.clone();
+    s.update_pool(&mut c).await.unwrap();
+    assert_eq!(stale.step(100_000), respool_core::pool::StepOutcome::Gone);
+    assert!(matches!(
+        s.retire_pool(&stale).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(s.get_pool("p1", p.name()).await.unwrap().is_some());
+    let (_, items) = orders(s, order_query("p1")).await;
+    let delete = items.iter().find(|o| o["operation"] == "delete").unwrap();
+    assert_eq!(delete["phase"], "processing");
+}
+
+async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
+    use respool_store::{EventCursor, EventQuery, OrderQuery};
+    // Three pools created at 1 s, 2 s and 3 s; the second in workspace "ws".
+    let mut names = Vec::new();
+    for (display, ws, t) in [
+        ("pool-a1", "0", 1_000),
+        ("pool-b2", "ws", 2_000),
+        ("pool-c3", "0", 3_000),
+    ] {
+        let p = pool("p1", display, ws, t);
+        s.insert_pool(&p).await.unwrap();
+        names.push(p.name().to_owned());
+    }
+    s.insert_pool(&pool("p2", "pool-x9", "0", 500))
+        .await
+        .unwrap();
+    // The first pool runs (its order succeeds) and is scaled at 5 s.
+    let mut a = s.get_pool("p1", &names[0]).await.unwrap().unwrap();
+    a.step(4_000);
+    let catalog = Catalog::builtin();
+    let env = Env {
+        catalog: &catalog,
+        region: "local-1",
+        domain_id: "d",
+        timing: TimingProfile::Fast,
+    };
+    a.patch(
+        &json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 3}]}}),
+        &env,
+        5_000,
+    )
+    .unwrap();
+    s.update_pool(&mut a).await.unwrap();
+
+    let display = |o: &serde_json::Value| o["resourceDisplayName"].as_str().unwrap().to_owned();
+    let (total, all) = orders(s, order_query("p1")).await;
+    assert_eq!(total, 4);
+    assert_eq!(
+        all.iter().map(display).collect::<Vec<_>>(),
+        ["pool-a1", "pool-c3", "pool-b2", "pool-a1"],
+        "newest first"
+    );
+    assert_eq!(all[0]["operation"], "modify");
+    assert_eq!(all[0]["initCount"][0]["count"], 2);
+    assert_eq!(all[0]["specCount"][0]["count"], 3);
+
+    // By pool: its metadata.name or its display name.
+    for involved in [names[0].as_str(), "pool-a1"] {
+        let (total, got) = orders(
+            s,
+            OrderQuery {
+                involved_name: Some(involved),
+                ..order_query("p1")
+            },
+        )
+        .await;
+        assert_eq!(total, 2, "{involved}");
+        assert!(got.iter().all(|o| o["resourceName"] == names[0].as_str()));
+    }
+    let by = |q: OrderQuery<'static>| async move { orders(s, q).await };
+    let (n, got) = by(OrderQuery {
+        phase: Some("successed"),
+        ..order_query("p1")
+    })
+    .await;
+    assert_eq!((n, display(&got[0])), (1, "pool-a1".to_owned()));
+    let (n, _) = by(OrderQuery {
+        workspace_id: Some("ws"),
+        ..order_query("p1")
+    })
+    .await;
+    assert_eq!(n, 1);
+    let (n, got) = by(OrderQuery {
+        since_ms: Some(2_000),
+        until_ms: Some(3_000),
+        ..order_query("p1")
+    })
+    .await;
+    assert_eq!(n, 2);
+    assert_eq!(
+        got.iter().map(display).collect::<Vec<_>>(),
+        ["pool-c3", "pool-b2"]
+    );
+    // Paging: the count is of every match, the page is limit after offset.
+    let (n, got) = by(OrderQuery {
+        limit: 2,
+        offset: 1,
+        ..order_query("p1")
+    })
+    .await;
+    assert_eq!(n, 4);
+    assert_eq!(
+        got.iter().map(display).collect::<Vec<_>>(),
+        ["pool-c3", "pool-b2"]
+    );
+    assert_eq!(orders(s, order_query("p2")).await.0, 1, "projects apart");
+    assert_eq!(orders(s, order_query("p3")).await.0, 0);
+
+    // Events of the first pool, each at its stage's time (not when the
+    // step ran): 1 s created, 3 s running, 5 s scaling.
+    let events = |q: EventQuery<'static>| async move { s.list_events(&q).await.unwrap() };
+    let base = EventQuery {
+        project_id: "p1",
+        resource: "pools",
+        name: Box::leak(names[0].clone().into_boxed_str()),
+        limit: 500,
+        ..Default::default()
+    };
+    let all = events(base.clone()).await;
+    assert_eq!(all.len(), 4);
+    let times: Vec<i64> = all.iter().map(|r| r.cursor.created_ms).collect();
+    assert_eq!(times, [5_000, 3_000, 3_000, 1_000], "newest first");
+    let asc = events(EventQuery {
+        ascending: true,
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(
+        asc.iter().map(|r| r.cursor).collect::<Vec<_>>(),
+        all.iter().rev().map(|r| r.cursor).collect::<Vec<_>>()
+    );
+    // Pages follow one another without gaps or repeats, in both directions.
+    for ascending in [false, true] {
+        let mut after: Option<EventCursor> = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = events(EventQuery {
+                limit: 1,
+                after,
+                ascending,
+                ..base.clone()
+            })
+            .await;
+            let Some(last) = page.last() else { break };
+            after = Some(last.cursor);
+            seen.extend(page.iter().map(|r| r.cursor));
+        }
+        let want: Vec<EventCursor> = if ascending {
+            asc.iter().map(|r| r.cursor).collect()
+        } else {
+            all.iter().map(|r| r.cursor).collect()
+        };
+        assert_eq!(seen, want);
+    }
+    let normal = events(EventQuery {
+        event_type: Some("Warning"),
+        ..base.clone()
+    })
+    .await;
+    assert!(normal.is_empty());
+    let window = events(EventQuery {
+        since_ms: Some(2_000),
+        until_ms: Some(4_500),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(window.len(), 2);
+    assert!(events(EventQuery {
+        project_id: "p2",
+        ..base.clone()
+    })
+    .await
+    .is_empty());
+    assert!(events(EventQuery {
+        resource: "networks",
+        ..base.clone()
+    })
+    .await
+    .is_empty());
+    // Reset takes orders and events with the pools.
+    s.remove_all_pools().await.unwrap();
+    assert_eq!(orders(s, order_query("p1")).await.0, 0);
+    assert!(events(base).await.is_empty());
 }

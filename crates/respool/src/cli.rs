@@ -72,6 +72,18 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "RESPOOL_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    /// Requests per second allowed to each access key (bursts of twice that);
+    /// 0 turns throttling off. Default: 20 with realistic timing, else off.
+    #[arg(long, env = "RESPOOL_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+    /// A JSON file of extra resource flavors (same format as the built-in
+    /// catalog); a flavor with a built-in name replaces the built-in one.
+    #[arg(long, env = "RESPOOL_FLAVORS", value_name = "FILE")]
+    pub flavors: Option<PathBuf>,
+    /// Refuse Dedicate pools whose spec.network.name names no network of the
+    /// project (by default any name is accepted).
+    #[arg(long, env = "RESPOOL_REQUIRE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_networks: bool,
     /// Access key to ensure at start (with RESPOOL_SECRET_KEY and RESPOOL_PROJECT_ID).
     #[arg(long, env = "RESPOOL_ACCESS_KEY", hide_env_values = true)]
     pub access_key: Option<String>,

@@ -39,6 +39,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         auth: AuthMode::Enforce,
         default_domain_id: domain,
         admin_token: None,
+        require_networks: false,
     };
     let app = AppState::new(store, Catalog::builtin(), settings).await?;
     let reconciler = tokio::spawn(respool_server::reconciler::run(

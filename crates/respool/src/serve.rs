@@ -9,6 +9,7 @@ use respool_core::flavors::Catalog;
 use respool_core::identity::{random_id, Credential};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
+use respool_server::ratelimit::RateLimit;
 use respool_server::{AppState, Settings};
 use respool_store::{PostgresStore, SqliteStore, Store, StoreError};
 
@@ -26,8 +27,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         admin_token: std::env::var("RESPOOL_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.is_empty()),
+        require_networks: args.require_networks,
     };
-    let app = AppState::new(store, Catalog::builtin(), settings).await?;
+    let rate_limit = match (args.rate_limit, args.timing) {
+        (Some(0), _) => None,
+        (Some(n), _) => Some(RateLimit::per_second(n)),
+        (None, TimingProfile::Realistic) => Some(RateLimit::per_second(20)),
+        (None, _) => None,
+    };
+    let catalog = load_catalog(args.flavors.as_deref())?;
+    let app = AppState::new(store, catalog, settings)
+        .await?
+        .with_rate_limit(rate_limit);
     let tick = match args.timing {
         TimingProfile::Immediate | TimingProfile::Fast => Duration::from_millis(100),
         TimingProfile::Realistic | TimingProfile::Manual => Duration::from_secs(1),
@@ -45,6 +56,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     respool_server::listener::serve(listener, respool_server::router(app), shutdown_signal()).await;
     Ok(())
+}
+
+/// The built-in flavor catalog, extended with the flavors of `file`.
+fn load_catalog(file: Option<&Path>) -> anyhow::Result<Catalog> {
+    let mut catalog = Catalog::builtin();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the flavors file {}", path.display()))?;
+        let extra = Catalog::from_json(&text)
+            .with_context(|| format!("invalid flavors file {}", path.display()))?;
+        tracing::info!(file = %path.display(), flavors = extra.len(), "extra resource flavors loaded");
+        catalog.extend(extra);
+    }
+    Ok(catalog)
 }
 
 pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {

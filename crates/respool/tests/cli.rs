@@ -160,7 +160,9 @@ fn list_filters_by_selector_status_and_workspace() {
     assert!(names(&["--status", "creating"]).is_empty());
     assert!(names(&["--status", "failed"]).is_empty());
     assert_eq!(names(&["--workspace", "0"]), both);
-    assert!(names(&["--workspace", "ws-elsewhere"]).is_empty());
+    // A workspace that does not exist is the API's 400 ModelArts.7005.
+    let err = s.fails(&["pool", "list", "--workspace", "ws-elsewhere"], 7);
+    assert!(err.contains("ModelArts.7005"), "{err}");
 
     // The table says when nothing matched; a bad selector is the API's 400.
     s.run(&["pool", "list", "-l", "color=green"])

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use rand::Rng;
 use respool_api_types::{keys, Pool, PoolSpec, PoolStatus};
 
+use super::history::{Observed, Operation};
 use super::{Env, PoolState, API_VERSION, DEFAULT_WORKSPACE, KIND};
 use crate::selector::{validate_label_key, validate_label_value};
 use crate::{validate, DomainError};
@@ -105,9 +106,20 @@ impl PoolState {
             awaiting_payment,
             failure: None,
             faults: Vec::new(),
+            orders: Vec::new(),
+            observed: None,
+            pending: Default::default(),
             version: 0,
         };
+        // Events start from a pool with no nodes yet.
+        state.observed = Some(Observed {
+            phase: state.phase(),
+            counts: [0; 4],
+        });
+        let before = state.node_marks();
         state.converge(env, now_ms);
+        state.open_order(Operation::Apply, Vec::new(), &before, now_ms);
+        state.record(now_ms, false);
         Ok(state)
     }
 }

@@ -17,6 +17,7 @@ impl PoolState {
         self.faults = active;
         self.settle_faults(now_ms);
         self.refresh_status();
+        self.record(now_ms, false);
         true
     }
 

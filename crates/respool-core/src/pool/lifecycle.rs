@@ -3,6 +3,7 @@
 //! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
 
 use super::create::random_suffix;
+use super::history::Operation;
 use super::{Env, Failure, FailureKind, Node, NodePhase, PoolState, ScopePhase, ScopeState};
 use crate::faults::FaultEffect;
 use crate::time::rfc3339;
@@ -98,7 +99,16 @@ impl PoolState {
     /// was, stamped with `deletionTimestamp`.
     pub fn delete(&mut self, now_ms: i64) -> respool_api_types::Pool {
         let mut answer = self.pool.clone();
-        self.start_deletion(now_ms);
+        if self.deletion_ms.is_none() {
+            let (before, init) = (self.node_marks(), self.spec_counts());
+            self.start_deletion(now_ms);
+            let order = self.open_order(Operation::Delete, init, &before, now_ms);
+            answer
+                .metadata
+                .labels
+                .insert(respool_api_types::keys::ORDER_NAME.into(), order);
+            self.record(now_ms, false);
+        }
         answer.metadata.deletion_timestamp = self.deletion_ms.map(rfc3339);
         answer
     }
@@ -137,8 +147,11 @@ impl PoolState {
             self.apply_due(t);
             changed = true;
             if self.gone_at().is_some_and(|g| g <= t) && self.nodes.is_empty() {
+                self.record(t, true);
                 return StepOutcome::Gone;
             }
+            // Each stage is recorded at its own time, however late the step.
+            self.record(t, false);
         }
         if changed {
             self.refresh_status();

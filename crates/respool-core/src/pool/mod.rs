@@ -3,6 +3,7 @@
 
 mod create;
 mod faults;
+mod history;
 mod lifecycle;
 mod nodes;
 mod patch;
@@ -15,6 +16,10 @@ use crate::faults::FaultEffect;
 use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
+pub use history::{
+    Observed, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
+    EVENT_RESOURCE, ORDER_FAILED, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+};
 pub use lifecycle::StepOutcome;
 pub use lifecycle::FAILED_RETENTION_MS;
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
@@ -54,6 +59,16 @@ pub struct PoolState {
     /// The faults whose selectors match the pool's labels, as of the last change.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<ActiveFault>,
+    /// Orders still in progress (pending or processing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<PoolOrder>,
+    /// Phase and node counts as last recorded in events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
+    /// Events and order changes not yet written; the store writes them with
+    /// the pool, in the same transaction.
+    #[serde(skip)]
+    pub pending: Pending,
     /// Optimistic-concurrency version; the store checks and bumps it on every write.
     #[serde(skip)]
     pub version: i64,

@@ -8,6 +8,7 @@ use respool_api_types::keys;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::history::Operation;
 use super::status::{GPU_DRIVER_VERSION, NPU_DRIVER_VERSION};
 use super::{Env, Node, NodePhase, PoolPhase, PoolState, API_VERSION};
 use crate::flavors::{AcceleratorKind, Catalog};
@@ -216,6 +217,7 @@ impl PoolState {
                 "at least one node must remain in pool \"{pool}\""
             )));
         }
+        let (before, init) = (self.node_marks(), self.spec_counts());
         let due = now_ms + self.timing.durations().node_delete;
         for name in &wanted {
             let i = self
@@ -234,6 +236,8 @@ impl PoolState {
         }
         self.settle_faults(now_ms);
         self.refresh_status();
+        self.open_order(Operation::Modify, init, &before, now_ms);
+        self.record(now_ms, false);
         Ok(wanted)
     }
 
@@ -246,8 +250,11 @@ impl PoolState {
                 self.phase().as_str()
             )));
         }
+        let before = self.node_marks();
         self.awaiting_payment = false;
         self.converge(env, now_ms);
+        self.start_unpaid_order(&before, now_ms);
+        self.record(now_ms, false);
         Ok(())
     }
 }

@@ -1,16 +1,20 @@
 //! Updating a pool with a JSON merge patch.
 
+use std::collections::BTreeMap;
+
 use respool_api_types::{keys, Pool};
 use serde_json::Value;
 
 use super::create::{validate_labels, validate_spec};
+use super::history::Operation;
 use super::{Env, PoolPhase, PoolState};
 use crate::merge_patch::merge_patch;
 use crate::{validate, DomainError};
 
 /// Labels the service owns; a patch may not change them.
-const SYSTEM_LABELS: [&str; 6] = [
+const SYSTEM_LABELS: [&str; 7] = [
     keys::NAME,
+    keys::ORDER_NAME,
     keys::RESOURCE_ID,
     keys::TENANT_PROJECT_ID,
     keys::TENANT_DOMAIN_ID,
@@ -39,6 +43,16 @@ impl PoolState {
             DomainError::invalid(format!("invalid patch at {}: {}", e.path(), e.inner()))
         })?;
         next.status = self.pool.status.clone();
+        // A physical pool's elastic amount is its count. Clients send back a
+        // stale maxCount with a new count (the Terraform provider sends the
+        // one in its state, 0 when the pool showed none): they scale as asked.
+        if next.spec.pool_type == "Dedicate" {
+            for r in &mut next.spec.resources {
+                if r.max_count.is_some_and(|m| m != r.count) {
+                    r.max_count = Some(r.count);
+                }
+            }
+        }
 
         check_immutable(&self.pool, &next)?;
         validate_labels(&next.metadata.labels, &next.metadata.annotations)?;
@@ -79,12 +93,25 @@ impl PoolState {
                 self.phase().as_str()
             )));
         }
+        let counts = |p: &Pool| -> BTreeMap<String, i64> {
+            p.spec
+                .resources
+                .iter()
+                .map(|r| (r.flavor.clone(), r.count))
+                .collect()
+        };
+        let resized = counts(&next) != counts(&self.pool);
+        let (before, init) = (self.node_marks(), self.spec_counts());
         self.pool = next;
         if scaling {
             // A new attempt: the last failure no longer describes the pool.
             self.failure = None;
         }
         self.converge(env, now_ms);
+        if resized {
+            self.open_order(Operation::Modify, init, &before, now_ms);
+        }
+        self.record(now_ms, false);
         Ok(())
     }
 }

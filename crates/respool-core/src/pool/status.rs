@@ -12,8 +12,10 @@ use super::{FailureKind, NodePhase, PoolState};
 
 pub(crate) const GPU_DRIVER_VERSION: &str = "535.54.03";
 pub(crate) const NPU_DRIVER_VERSION: &str = "23.0.6";
-const CREATION_FAILED: &str = "Failed to create the pool: the resources could not be provisioned.";
-const SCALING_FAILED: &str = "Failed to scale the pool: the new nodes could not be provisioned.";
+pub(crate) const CREATION_FAILED: &str =
+    "Failed to create the pool: the resources could not be provisioned.";
+pub(crate) const SCALING_FAILED: &str =
+    "Failed to scale the pool: the new nodes could not be provisioned.";
 
 impl PoolState {
     pub(crate) fn refresh_status(&mut self) {

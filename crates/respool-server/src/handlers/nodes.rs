@@ -2,12 +2,8 @@
 
 use axum::extract::State;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use respool_api_types::{ErrorBody, ListMeta, Node, NodeDeletion, NodeList, NodeResult};
-use respool_core::pool::{
-    NodeCursor, PoolState, StepOutcome, API_VERSION, MAX_NODE_PAGE, NODE_LIST_KIND,
-};
+use respool_api_types::{ErrorBody, Node, NodeDeletion, NodeList, NodeResult};
+use respool_core::pool::{NodeCursor, PoolState, StepOutcome, API_VERSION, NODE_LIST_KIND};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,6 +11,10 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::handlers::pools::PoolPath;
+use crate::paging;
+
+/// Names the node list in its `continue` tokens.
+const PAGING: &str = "nodes";
 
 #[derive(Deserialize)]
 pub struct NodePath {
@@ -43,22 +43,11 @@ pub async fn list(
     PathParams(path): PathParams<PoolPath>,
     QueryParams(q): QueryParams<ListNodesQuery>,
 ) -> Result<Json<NodeList>, ApiError> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let after = q
-        .continue_token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(decode_token)
-        .transpose()?;
+    let limit = paging::parse_limit(q.limit.as_deref())?;
+    let after: Option<NodeCursor> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let pool = current_pool(&app, &path.project_id, &path.pool_name).await?;
     let page = pool.node_page(&app.catalog, after.as_ref(), limit);
-    let metadata = match page.next {
-        Some(next) => ListMeta {
-            continue_token: Some(encode_token(&next)),
-            remaining_item_count: Some(page.remaining as u64),
-        },
-        None => ListMeta::default(),
-    };
+    let metadata = paging::list_meta(PAGING, page.next.as_ref(), page.remaining);
     Ok(Json(NodeList {
         api_version: API_VERSION.into(),
         kind: NODE_LIST_KIND.into(),
@@ -113,7 +102,11 @@ pub async fn batch_delete(
 }
 
 /// The pool as of now, even if the reconciler has not written it yet.
-async fn current_pool(app: &AppState, project_id: &str, name: &str) -> Result<PoolState, ApiError> {
+pub(crate) async fn current_pool(
+    app: &AppState,
+    project_id: &str,
+    name: &str,
+) -> Result<PoolState, ApiError> {
     let Some(mut pool) = app.store.get_pool(project_id, name).await? else {
         return Err(ApiError::pool_not_found(name));
     };
@@ -121,60 +114,4 @@ async fn current_pool(app: &AppState, project_id: &str, name: &str) -> Result<Po
         return Err(ApiError::pool_not_found(name));
     }
     Ok(pool)
-}
-
-fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
-    let Some(raw) = raw.filter(|s| !s.is_empty()) else {
-        return Ok(MAX_NODE_PAGE);
-    };
-    match raw.parse::<usize>() {
-        Ok(0) => Ok(MAX_NODE_PAGE),
-        Ok(n) if n <= MAX_NODE_PAGE => Ok(n),
-        _ => Err(ApiError::bad_request(format!(
-            "invalid limit {raw:?}: use an integer from 0 to {MAX_NODE_PAGE}"
-        ))),
-    }
-}
-
-/// Opaque to clients: the listing position, base64url-encoded JSON.
-fn encode_token(c: &NodeCursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).expect("a cursor serializes"))
-}
-
-fn decode_token(token: &str) -> Result<NodeCursor, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid continue token: use metadata.continue of the previous page unchanged",
-            )
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_round_trip_and_garbage_is_refused() {
-        let c = NodeCursor {
-            created_ms: 42,
-            name: "os-node-created-abcde".into(),
-        };
-        assert_eq!(decode_token(&encode_token(&c)).unwrap(), c);
-        assert!(decode_token("not a token!").is_err());
-        assert!(decode_token(&URL_SAFE_NO_PAD.encode(b"{}")).is_err());
-    }
-
-    #[test]
-    fn limits() {
-        assert_eq!(parse_limit(None).unwrap(), 500);
-        assert_eq!(parse_limit(Some("0")).unwrap(), 500);
-        assert_eq!(parse_limit(Some("7")).unwrap(), 7);
-        assert!(parse_limit(Some("501")).is_err());
-        assert!(parse_limit(Some("-1")).is_err());
-        assert!(parse_limit(Some("x")).is_err());
-    }
 }

@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::handlers::{networks, workspaces};
 
 #[derive(Deserialize)]
 pub struct ProjectPath {
@@ -63,6 +64,7 @@ pub async fn list(
         .as_deref()
         .filter(|w| !w.is_empty())
         .unwrap_or(DEFAULT_WORKSPACE);
+    workspaces::ensure_exists(&app, &path.project_id, workspace).await?;
     let query = PoolQuery {
         project_id: &path.project_id,
         workspace_id: Some(workspace),
@@ -110,6 +112,8 @@ pub async fn create(
     let now = app.clock.now();
     let env = app.env(&caller.domain_id);
     let mut pool = PoolState::create(&path.project_id, body, &env, now)?;
+    workspaces::ensure_exists(&app, &path.project_id, pool.workspace_id()).await?;
+    networks::ensure_for_pool(&app, &path.project_id, &pool.pool).await?;
     pool.apply_faults(&app.faults(), now);
     pool.step(now);
     match app.store.insert_pool(&pool).await {
@@ -158,6 +162,15 @@ pub async fn patch(
     JsonBody(patch): JsonBody<Value>,
 ) -> Result<Json<Pool>, ApiError> {
     let env = app.env(&caller.domain_id);
+    // A move to another workspace needs that workspace to exist.
+    let moved_to = patch
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(|l| l.get(respool_api_types::keys::WORKSPACE_ID))
+        .and_then(Value::as_str);
+    if let Some(w) = moved_to {
+        workspaces::ensure_exists(&app, &path.project_id, w).await?;
+    }
     let ((), pool) = app
         .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
             pool.patch(&patch, &env, now).map_err(ApiError::from)

@@ -463,6 +463,49 @@ impl TestServer {
     }
 }
 
+/// Helpers for the pool's neighbours: workspaces, networks.
+impl TestServer {
+    pub fn workspaces_path(&self) -> String {
+        format!("/v1/{PROJECT}/workspaces")
+    }
+
+    pub fn networks_path(&self) -> String {
+        format!("/v1/{PROJECT}/networks")
+    }
+
+    /// Creates a workspace; returns its id.
+    pub async fn create_workspace(&self, name: &str) -> String {
+        let r = self
+            .call(
+                "POST",
+                &self.workspaces_path(),
+                &[],
+                Some(&json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "create workspace {name}: {}", r.text);
+        r.body["id"].as_str().expect("workspace id").to_owned()
+    }
+
+    /// Creates a network; returns its `metadata.name`.
+    pub async fn create_network(&self, display: &str, cidr: &str) -> String {
+        let body = json!({
+            "apiVersion": "v1",
+            "kind": "Network",
+            "metadata": {"labels": {"os.modelarts/name": display}},
+            "spec": {"cidr": cidr}
+        });
+        let r = self
+            .call("POST", &self.networks_path(), &[], Some(&body))
+            .await;
+        assert_eq!(r.status, 200, "create network {display}: {}", r.text);
+        r.body["metadata"]["name"]
+            .as_str()
+            .expect("network name")
+            .to_owned()
+    }
+}
+
 /// The total count of one `status.resources` bucket.
 pub fn bucket(pool: &Value, name: &str) -> i64 {
     pool["status"]["resources"][name]
@@ -482,4 +525,88 @@ pub fn node_phases(nodes: &[Value]) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// The `User-Agent` of the huaweicloud Terraform provider's golangsdk client.
+pub const GO_USER_AGENT: &str =
+    "terraform-provider-iac huaweicloud/1.80.0 golangsdk/2.0.0 Terraform/1.9.8 (+https://www.terraform.io)";
+
+/// Requests signed as the Terraform provider's golangsdk signs them.
+impl TestServer {
+    /// Sends a request as the huaweicloud Terraform provider does
+    /// (`golangsdk.ProviderClient.doRequest`): `Accept: application/json` and
+    /// `User-Agent` always, `Content-Type` when the call sets one, and the
+    /// body as Go's `json.Encoder` writes it (keys sorted, a trailing
+    /// newline). The SDK-HMAC-SHA256 signature covers exactly the headers
+    /// in Go's header map at signing time, and `Host` is not among them (Go
+    /// keeps it out of the map); `X-Project-Id` is set after signing, so it
+    /// is sent but not signed. The query goes out in canonical order, as the
+    /// signer rewrites it.
+    pub async fn call_go(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        content_type: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let date = format_sdk_date(wall_ms() / 1000);
+        let mut body_bytes = Vec::new();
+        if let Some(b) = body {
+            body_bytes = serde_json::to_vec(b).unwrap();
+            body_bytes.push(b'\n');
+        }
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("Accept", "application/json"),
+            ("User-Agent", GO_USER_AGENT),
+            ("X-Sdk-Date", &date),
+        ];
+        if let Some(ct) = content_type {
+            headers.push(("Content-Type", ct));
+        }
+        let mut signed: Vec<String> = headers
+            .iter()
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect();
+        signed.sort();
+        let signed: Vec<&str> = signed.iter().map(String::as_str).collect();
+        let mut sorted = query.to_vec();
+        sorted.sort();
+        let q = encode_query(&sorted);
+        let canonical = respool_sign::canonical_request(
+            &respool_sign::RequestParts {
+                method,
+                path,
+                query: &q,
+                headers: &headers,
+                body: &body_bytes,
+            },
+            &signed,
+        )
+        .expect("canonical request");
+        let signature = respool_sign::signature(
+            self.sk.as_bytes(),
+            &respool_sign::string_to_sign(&date, &canonical),
+        );
+        let authorization = format!(
+            "SDK-HMAC-SHA256 Access={}, SignedHeaders={}, Signature={signature}",
+            self.ak,
+            signed.join(";")
+        );
+        let url = if q.is_empty() {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}{path}?{q}", self.base)
+        };
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), url)
+            .header("Authorization", authorization)
+            .header("X-Project-Id", PROJECT)
+            .body(body_bytes);
+        for (k, v) in &headers {
+            req = req.header(*k, *v);
+        }
+        Response::from(req.send().await.expect("request sent")).await
+    }
 }

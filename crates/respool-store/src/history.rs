@@ -1,0 +1,448 @@
+//! Orders and events: written with the pool they belong to, in the same
+//! transaction as the pool's own write, and listed newest first. They outlive
+//! their pool: a deleted pool's orders and events stay listable.
+
+use respool_core::pool::{PoolState, Record};
+
+use crate::StoreError;
+
+/// Which orders a list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery<'a> {
+    pub project_id: &'a str,
+    /// Orders of the pool with this `metadata.name` or this display name.
+    pub involved_name: Option<&'a str>,
+    pub workspace_id: Option<&'a str>,
+    pub phase: Option<&'a str>,
+    /// Orders created at or after this instant (epoch ms).
+    pub since_ms: Option<i64>,
+    /// Orders created at or before this instant (epoch ms).
+    pub until_ms: Option<i64>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One page of orders: how many match in all, and the page's orders as
+/// stored (JSON objects, as served), newest first.
+#[derive(Debug, Clone, Default)]
+pub struct OrderPage {
+    pub total: u64,
+    pub docs: Vec<String>,
+}
+
+/// Where a page of events ends: events are listed by time, then by the order
+/// in which they were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventCursor {
+    pub created_ms: i64,
+    pub id: i64,
+}
+
+/// Which events a list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery<'a> {
+    pub project_id: &'a str,
+    /// The kind of resource (`pools`).
+    pub resource: &'a str,
+    /// The resource's name (a pool's `metadata.name`).
+    pub name: &'a str,
+    /// `Normal` or `Warning`.
+    pub event_type: Option<&'a str>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Only events after this one, in listing order.
+    pub after: Option<EventCursor>,
+    /// Oldest first instead of newest first.
+    pub ascending: bool,
+    pub limit: u32,
+}
+
+/// A listed event as stored: its place in the listing and the served object.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub cursor: EventCursor,
+    pub doc: String,
+}
+
+/// What one record writes.
+pub(crate) enum RecordRow<'a> {
+    /// Inserted, or written over the stored version of the same order.
+    Order {
+        name: &'a str,
+        resource_name: &'a str,
+        display_name: &'a str,
+        workspace_id: &'a str,
+        phase: &'a str,
+        created_ms: i64,
+        doc: String,
+        items: String,
+    },
+    /// Inserted once: writing the same event again does nothing.
+    Event {
+        name: &'a str,
+        uid: &'a str,
+        created_ms: i64,
+        event_type: &'a str,
+        doc: String,
+    },
+}
+
+/// The rows of the records `pool` has yet to write.
+pub(crate) fn record_rows(pool: &PoolState) -> Result<Vec<RecordRow<'_>>, StoreError> {
+    pool.pending
+        .records()
+        .iter()
+        .map(|r| {
+            Ok(match r {
+                Record::Order(o) => RecordRow::Order {
+                    name: &o.order.order_name,
+                    resource_name: &o.order.resource_name,
+                    display_name: &o.order.resource_display_name,
+                    workspace_id: &o.order.workspace_id,
+                    phase: &o.order.phase,
+                    created_ms: o.order.creation_timestamp,
+                    doc: serde_json::to_string(&o.order)?,
+                    items: serde_json::to_string(&o.items)?,
+                },
+                Record::Event { at_ms, event } => RecordRow::Event {
+                    name: pool.name(),
+                    uid: &event.metadata.name,
+                    created_ms: *at_ms,
+                    event_type: &event.event_type,
+                    doc: serde_json::to_string(event)?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Writes over an order only if it is the same pool's: two pools' order names
+/// cannot then clobber each other, however unlikely a clash is.
+const ORDER_UPSERT: &str = " ON CONFLICT (project_id, name) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, items = excluded.items WHERE orders.resource_name = excluded.resource_name";
+
+pub(crate) mod sqlite {
+    use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+
+    use super::*;
+    use respool_core::pool::EVENT_RESOURCE;
+
+    pub async fn write(conn: &mut SqliteConnection, pool: &PoolState) -> Result<(), StoreError> {
+        for row in record_rows(pool)? {
+            match row {
+                RecordRow::Order {
+                    name,
+                    resource_name,
+                    display_name,
+                    workspace_id,
+                    phase,
+                    created_ms,
+                    doc,
+                    items,
+                } => {
+                    sqlx::query(&format!(
+                        "INSERT INTO orders (project_id, name, resource_name, display_name, workspace_id, phase, created_ms, doc, items)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?){ORDER_UPSERT}"
+                    ))
+                    .bind(&pool.project_id)
+                    .bind(name)
+                    .bind(resource_name)
+                    .bind(display_name)
+                    .bind(workspace_id)
+                    .bind(phase)
+                    .bind(created_ms)
+                    .bind(doc)
+                    .bind(items)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                RecordRow::Event {
+                    name,
+                    uid,
+                    created_ms,
+                    event_type,
+                    doc,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO events (project_id, resource, name, uid, created_ms, event_type, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, uid) DO NOTHING",
+                    )
+                    .bind(&pool.project_id)
+                    .bind(EVENT_RESOURCE)
+                    .bind(name)
+                    .bind(uid)
+                    .bind(created_ms)
+                    .bind(event_type)
+                    .bind(doc)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn order_filters<'q>(sql: &mut QueryBuilder<'q, Sqlite>, q: &OrderQuery<'q>) {
+        sql.push(" WHERE project_id = ").push_bind(q.project_id);
+        if let Some(n) = q.involved_name {
+            sql.push(" AND (resource_name = ")
+                .push_bind(n)
+                .push(" OR display_name = ")
+                .push_bind(n)
+                .push(")");
+        }
+        if let Some(w) = q.workspace_id {
+            sql.push(" AND workspace_id = ").push_bind(w);
+        }
+        if let Some(p) = q.phase {
+            sql.push(" AND phase = ").push_bind(p);
+        }
+        if let Some(t) = q.since_ms {
+            sql.push(" AND created_ms >= ").push_bind(t);
+        }
+        if let Some(t) = q.until_ms {
+            sql.push(" AND created_ms <= ").push_bind(t);
+        }
+    }
+
+    pub async fn list_orders(db: &SqlitePool, q: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM orders");
+        order_filters(&mut count, q);
+        let total: i64 = count.build().fetch_one(db).await?.get(0);
+        let mut page = QueryBuilder::<Sqlite>::new("SELECT doc FROM orders");
+        order_filters(&mut page, q);
+        page.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
+            .push_bind(i64::from(q.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(q.offset));
+        let rows = page.build().fetch_all(db).await?;
+        Ok(OrderPage {
+            total: total as u64,
+            docs: rows.into_iter().map(|r| r.get(0)).collect(),
+        })
+    }
+
+    pub async fn get_order_items(
+        db: &SqlitePool,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT items FROM orders WHERE project_id = ? AND name = ?")
+                .bind(project_id)
+                .bind(name)
+                .fetch_optional(db)
+                .await?,
+        )
+    }
+
+    pub async fn list_events(
+        db: &SqlitePool,
+        q: &EventQuery<'_>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT created_ms, id, doc FROM events WHERE project_id = ",
+        );
+        sql.push_bind(q.project_id)
+            .push(" AND resource = ")
+            .push_bind(q.resource)
+            .push(" AND name = ")
+            .push_bind(q.name);
+        if let Some(t) = q.event_type {
+            sql.push(" AND event_type = ").push_bind(t);
+        }
+        if let Some(t) = q.since_ms {
+            sql.push(" AND created_ms >= ").push_bind(t);
+        }
+        if let Some(t) = q.until_ms {
+            sql.push(" AND created_ms <= ").push_bind(t);
+        }
+        let (cmp, dir) = if q.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        if let Some(c) = q.after {
+            sql.push(format!(" AND (created_ms {cmp} "))
+                .push_bind(c.created_ms)
+                .push(" OR (created_ms = ")
+                .push_bind(c.created_ms)
+                .push(format!(" AND id {cmp} "))
+                .push_bind(c.id)
+                .push("))");
+        }
+        sql.push(format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
+            .push_bind(i64::from(q.limit));
+        let rows = sql.build().fetch_all(db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| EventRow {
+                cursor: EventCursor {
+                    created_ms: r.get(0),
+                    id: r.get(1),
+                },
+                doc: r.get(2),
+            })
+            .collect())
+    }
+}
+
+pub(crate) mod postgres {
+    use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+
+    use super::*;
+    use respool_core::pool::EVENT_RESOURCE;
+
+    pub async fn write(conn: &mut PgConnection, pool: &PoolState) -> Result<(), StoreError> {
+        for row in record_rows(pool)? {
+            match row {
+                RecordRow::Order {
+                    name,
+                    resource_name,
+                    display_name,
+                    workspace_id,
+                    phase,
+                    created_ms,
+                    doc,
+                    items,
+                } => {
+                    sqlx::query(&format!(
+                        "INSERT INTO orders (project_id, name, resource_name, display_name, workspace_id, phase, created_ms, doc, items)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9){ORDER_UPSERT}"
+                    ))
+                    .bind(&pool.project_id)
+                    .bind(name)
+                    .bind(resource_name)
+                    .bind(display_name)
+                    .bind(workspace_id)
+                    .bind(phase)
+                    .bind(created_ms)
+                    .bind(doc)
+                    .bind(items)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                RecordRow::Event {
+                    name,
+                    uid,
+                    created_ms,
+                    event_type,
+                    doc,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO events (project_id, resource, name, uid, created_ms, event_type, doc) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (project_id, uid) DO NOTHING",
+                    )
+                    .bind(&pool.project_id)
+                    .bind(EVENT_RESOURCE)
+                    .bind(name)
+                    .bind(uid)
+                    .bind(created_ms)
+                    .bind(event_type)
+                    .bind(doc)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn order_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, q: &OrderQuery<'q>) {
+        sql.push(" WHERE project_id = ").push_bind(q.project_id);
+        if let Some(n) = q.involved_name {
+            sql.push(" AND (resource_name = ")
+                .push_bind(n)
+                .push(" OR display_name = ")
+                .push_bind(n)
+                .push(")");
+        }
+        if let Some(w) = q.workspace_id {
+            sql.push(" AND workspace_id = ").push_bind(w);
+        }
+        if let Some(p) = q.phase {
+            sql.push(" AND phase = ").push_bind(p);
+        }
+        if let Some(t) = q.since_ms {
+            sql.push(" AND created_ms >= ").push_bind(t);
+        }
+        if let Some(t) = q.until_ms {
+            sql.push(" AND created_ms <= ").push_bind(t);
+        }
+    }
+
+    pub async fn list_orders(db: &PgPool, q: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
+        let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM orders");
+        order_filters(&mut count, q);
+        let total: i64 = count.build().fetch_one(db).await?.get(0);
+        let mut page = QueryBuilder::<Postgres>::new("SELECT doc FROM orders");
+        order_filters(&mut page, q);
+        page.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
+            .push_bind(i64::from(q.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(q.offset));
+        let rows = page.build().fetch_all(db).await?;
+        Ok(OrderPage {
+            total: total as u64,
+            docs: rows.into_iter().map(|r| r.get(0)).collect(),
+        })
+    }
+
+    pub async fn get_order_items(
+        db: &PgPool,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT items FROM orders WHERE project_id = $1 AND name = $2")
+                .bind(project_id)
+                .bind(name)
+                .fetch_optional(db)
+                .await?,
+        )
+    }
+
+    pub async fn list_events(db: &PgPool, q: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT created_ms, id, doc FROM events WHERE project_id = ",
+        );
+        sql.push_bind(q.project_id)
+            .push(" AND resource = ")
+            .push_bind(q.resource)
+            .push(" AND name = ")
+            .push_bind(q.name);
+        if let Some(t) = q.event_type {
+            sql.push(" AND event_type = ").push_bind(t);
+        }
+        if let Some(t) = q.since_ms {
+            sql.push(" AND created_ms >= ").push_bind(t);
+        }
+        if let Some(t) = q.until_ms {
+            sql.push(" AND created_ms <= ").push_bind(t);
+        }
+        let (cmp, dir) = if q.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        if let Some(c) = q.after {
+            sql.push(format!(" AND (created_ms {cmp} "))
+                .push_bind(c.created_ms)
+                .push(" OR (created_ms = ")
+                .push_bind(c.created_ms)
+                .push(format!(" AND id {cmp} "))
+                .push_bind(c.id)
+                .push("))");
+        }
+        sql.push(format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
+            .push_bind(i64::from(q.limit));
+        let rows = sql.build().fetch_all(db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| EventRow {
+                cursor: EventCursor {
+                    created_ms: r.get(0),
+                    id: r.get(1),
+                },
+                doc: r.get(2),
+            })
+            .collect())
+    }
+}

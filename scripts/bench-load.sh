@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Load benchmarks of respool over loopback, side by side, printed as one table.
+#
+#   scripts/bench-load.sh            the full run (release build, ~15 minutes)
+#   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
+#                                    step works, in well under a minute
+#   scripts/bench-load.sh --only list,signed,big,scale,writes,memory,prism
+#   scripts/bench-load.sh --strict   exit 1 when a target is missed
+#
+# Every figure is a ratio or a median/percentile taken in this one run: the
+# machines are noisy, so compare rows of one table, never runs of two.
+# Only 127.0.0.1 is targeted; every load is bounded in time and count.
+#
+# Needs: cargo, python3, wrk (installed with apt-get when missing), eatmydata
+# (only to seed the 1M-pool store fast; optional), PostgreSQL on 127.0.0.1:5432
+# for the PostgreSQL write row (skipped when absent), npm for Prism (full mode).
+#
+# Environment: BENCH_DIR (default target/bench-load), BENCH_PORT (first of
+# four ports, default 18781), BENCH_PG_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres), BENCH_REUSE_SEED=1 (keep the
+# seeded 1M-pool store of an earlier run with the same sizes), BENCH_PROFILE
+# (debug or release: which build to run), BENCH_NO_BUILD=1 (use the binaries
+# already built), BENCH_DURATION (seconds per measured load, full mode).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SMOKE=0
+STRICT=0
+ONLY="list,signed,big,scale,writes,memory,prism"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) SMOKE=1 ;;
+        --strict) STRICT=1 ;;
+        --only) ONLY="$2"; shift ;;
+        --only=*) ONLY="${1#--only=}" ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        *) echo "bench-load: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+wants() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+if [ "$SMOKE" = 1 ]; then
+    PROFILE=debug; CARGO_PROFILE=()
+    DUR=1; WARM=0.3; ROUNDS=1; CONNS=64
+    TEN=10; BIG=300; SMALL_PROJECTS=4; SCALE_PROJECTS=40; PER_PROJECT=5
+    ENCODE_SAMPLES=3; WRITE_CLIENTS=32
+else
+    PROFILE=release; CARGO_PROFILE=(--release)
+    DUR=${BENCH_DURATION:-6}; WARM=1; ROUNDS=3; CONNS=64
+    TEN=10; BIG=10000; SMALL_PROJECTS=100; SCALE_PROJECTS=10000; PER_PROJECT=100
+    ENCODE_SAMPLES=15; WRITE_CLIENTS=32
+fi
+
+WORK=${BENCH_DIR:-$ROOT/target/bench-load}
+PORT=${BENCH_PORT:-18781}
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+mkdir -p "$WORK"
+RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
+
+# One credential for every server; auth-off servers ignore it.
+export RESPOOL_ACCESS_KEY=BENCHACCESSKEY000001
+export RESPOOL_SECRET_KEY=BenchSecretKey00000000000000000000000000
+export RESPOOL_PROJECT_ID=0123456789abcdef0123456789abcdef
+export RESPOOL_DOMAIN_ID=d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0
+export RESPOOL_ADMIN_TOKEN=bench-admin-token
+export NO_PROXY=127.0.0.1,localhost
+# The big list is one project of its own (10,000 pools).
+BIG_PROJECT=b16b16b16b16b16b16b16b16b16b16b1
+# Matches one pool in ten (see crates/respool-loadgen/src/fixtures.rs).
+SELECTOR='env=prod,tier in (gold)'
+
+say() { printf 'bench-load: %s\n' "$*" >&2; }
+record() { printf '%s\n' "$1" >> "$RESULTS"; }
+
+# ------------------------------------------------------------------ tools
+
+need_apt() { # command package
+    command -v "$1" >/dev/null 2>&1 && return 0
+    say "installing $2"
+    if [ "$(id -u)" = 0 ]; then
+        (apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) || true
+    fi
+    command -v "$1" >/dev/null 2>&1
+}
+need_apt python3 python3 || { say "python3 is required"; exit 1; }
+need_apt wrk wrk || { say "wrk is required (apt-get install wrk)"; exit 1; }
+EATMYDATA=()
+if need_apt eatmydata eatmydata; then EATMYDATA=(eatmydata); fi
+
+if [ -n "${BENCH_PROFILE:-}" ]; then
+    PROFILE=$BENCH_PROFILE
+    CARGO_PROFILE=(--profile "$PROFILE")
+    [ "$PROFILE" = debug ] && CARGO_PROFILE=()
+fi
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    say "building respool and respool-loadgen ($PROFILE)"
+    cargo build --quiet "${CARGO_PROFILE[@]}" -p respool -p respool-loadgen
+fi
+BIN=$ROOT/target/$PROFILE
+RESPOOL=$BIN/respool
+LOADGEN=$BIN/respool-loadgen
+
+# ---------------------------------------------------------------- servers
+
+declare -A PIDS=()
+cleanup() {
+    for name in "${!PIDS[@]}"; do
+        kill "${PIDS[$name]}" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# start NAME PORT DATA_DIR AUTH [DATABASE_URL]: serves in the background and
+# waits for /healthz; the start-to-healthz time goes to $WORK/NAME.start.
+start() {
+    local name=$1 port=$2 dir=$3 auth=$4 db=${5:-}
+    local args=(serve --listen "127.0.0.1:$port" --data-dir "$dir" --timing immediate --auth "$auth")
+    [ -n "$db" ] && args+=(--database "$db")
+    local t0
+    t0=$(date +%s%N)
+    "$RESPOOL" "${args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.log" &
+    PIDS[$name]=$!
+    if ! "$LOADGEN" wait --endpoint "http://127.0.0.1:$port" --since-ns "$t0" \
+        --timeout-secs 60 --pid "${PIDS[$name]}" >"$WORK/$name.start" 2>/dev/null; then
+        say "$name did not start:"; tail -5 "$WORK/$name.log" >&2; exit 1
+    fi
+}
+stop() { # NAME [SIGNAL]
+    local pid=${PIDS[$1]:-}
+    [ -z "$pid" ] && return 0
+    kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "PIDS[$1]"
+}
+rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/${PIDS[$1]}/status"; }
+
+seed() { # DIR PROJECT PROJECTS PER_PROJECT
+    mkdir -p "$1"
+    "${EATMYDATA[@]}" "$LOADGEN" seed --database "sqlite://$1/respool.db" \
+        --project "$2" --projects "$3" --pools-per-project "$4" --concurrency 4
+}
+
+# wrk_rps URL: requests per second of one bounded wrk run with $CONNS connections.
+wrk_rps() {
+    local out
+    out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 10s "$@")
+    if grep -q "Non-2xx" <<<"$out"; then
+        say "wrk saw errors against $*:"; echo "$out" >&2; exit 1
+    fi
+    awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+}
+
+# load LABEL PORT [loadgen load args...]: one signed load run, recorded.
+load() {
+    local label=$1 port=$2; shift 2
+    local line
+    line=$("$LOADGEN" load --endpoint "http://127.0.0.1:$port" --label "$label" \
+        --warmup "$WARM" --duration "$DUR" "$@")
+    record "$line"
+    echo "$line"
+}
+
+url() { echo "http://127.0.0.1:$1/v2/$RESPOOL_PROJECT_ID/pools"; }
+
+# ------------------------------------------------------------ 1 and 2: lists
+
+if wants list || wants signed || wants prism; then
+    TEN_DIR=$WORK/ten
+    rm -rf "$TEN_DIR"
+    seed "$TEN_DIR" "$RESPOOL_PROJECT_ID" 1 "$TEN" 2>/dev/null
+fi
+
+if wants list; then
+    say "1. list of $TEN pools vs /healthz (wrk, $CONNS connections, $ROUNDS rounds of ${DUR}s)"
+    start open "$PORT" "$TEN_DIR" off
+    for r in $(seq "$ROUNDS"); do
+        h=$(wrk_rps "http://127.0.0.1:$PORT/healthz")
+        l=$(wrk_rps "$(url "$PORT")")
+        record "{\"label\":\"wrk_healthz\",\"rps\":$h,\"round\":$r}"
+        record "{\"label\":\"wrk_list10\",\"rps\":$l,\"round\":$r}"
+        say "   round $r: healthz $h/s, list $l/s"
+    done
+    stop open
+fi
+
+if wants signed; then
+    say "2. signed list vs auth off (respool-loadgen, $CONNS connections)"
+    start enforce "$PORT" "$TEN_DIR" enforce
+    start open "$((PORT + 1))" "$TEN_DIR" off
+    for r in $(seq "$ROUNDS"); do
+        load signed_list10 "$PORT" --connections "$CONNS" >/dev/null
+        load open_list10 "$((PORT + 1))" --connections "$CONNS" >/dev/null
+    done
+    stop enforce
+    stop open
+fi
+
+# ------------------------------------------ 3: a 10,000-pool list, selectors
+
+if wants big; then
+    say "3. a list of $BIG pools vs serde_json encoding them in-process"
+    BIG_DIR=$WORK/big
+    rm -rf "$BIG_DIR"
+    seed "$BIG_DIR" "$BIG_PROJECT" 1 "$BIG" 2>/dev/null
+    start big "$PORT" "$BIG_DIR" off
+    record "$("$LOADGEN" encode --endpoint "http://127.0.0.1:$PORT" --project "$BIG_PROJECT" \
+        --samples "$ENCODE_SAMPLES" | sed 's/^{/{"label":"encode_big",/')"
+    load big_plain "$PORT" --project "$BIG_PROJECT" --connections 2 >/dev/null
+    load big_selector "$PORT" --project "$BIG_PROJECT" --connections 2 \
+        --query "labelSelector=$SELECTOR" >/dev/null
+    stop big
+fi
+
+# ------------------------------------------- 4 and 6: scale, memory, start
+
+if wants scale || wants memory; then
+    SMALL_DIR=$WORK/scale-small
+    LARGE_DIR=$WORK/scale-large
+    small_total=$((SMALL_PROJECTS * PER_PROJECT))
+    large_total=$((SCALE_PROJECTS * PER_PROJECT))
+    stamp="$large_total $SCALE_PROJECTS $PER_PROJECT $(cat crates/respool-store/migrations/sqlite/*.sql | cksum)"
+    rm -rf "$SMALL_DIR"
+    say "4. seeding $small_total pools ($SMALL_PROJECTS projects)"
+    seed "$SMALL_DIR" "$RESPOOL_PROJECT_ID" "$SMALL_PROJECTS" "$PER_PROJECT" 2>/dev/null
+    if [ "${BENCH_REUSE_SEED:-0}" = 1 ] && [ "$(cat "$LARGE_DIR/stamp" 2>/dev/null)" = "$stamp" ]; then
+        say "   reusing the seeded $large_total-pool store"
+    else
+        rm -rf "$LARGE_DIR"
+        say "   seeding $large_total pools ($SCALE_PROJECTS projects); takes a while at full size"
+        seed "$LARGE_DIR" "$RESPOOL_PROJECT_ID" "$SCALE_PROJECTS" "$PER_PROJECT"
+        echo "$stamp" > "$LARGE_DIR/stamp"
+    fi
+    # Drop what the seeder left in the page cache? Not possible without root
+    # everywhere; both stores are read once before measuring instead.
+    for size in small large; do
+        dir=$WORK/scale-$size
+        start "scale_$size" "$PORT" "$dir" off
+        record "$(sed "s/^{/{\"label\":\"start_$size\",/" "$WORK/scale_$size.start")"
+        sleep 1
+        record "{\"label\":\"idle_rss_$size\",\"rss_kb\":$(rss_kb "scale_$size" VmRSS)}"
+        projects=$SMALL_PROJECTS
+        [ "$size" = large ] && projects=$SCALE_PROJECTS
+        # One project's pools, the project drawn at random for each request.
+        load "scale_${size}_list" "$PORT" --projects "$projects" --connections 8 >/dev/null
+        record "{\"label\":\"peak_rss_$size\",\"rss_kb\":$(rss_kb "scale_$size" VmHWM)}"
+        stop "scale_$size"
+    done
+fi
+
+# ------------------------------------------------------------- 5: writes
+
+if wants writes; then
+    say "5. concurrent signed creates, $WRITE_CLIENTS clients"
+    W=$WORK/writes-sqlite
+    rm -rf "$W"; mkdir -p "$W"
+    start writes_sqlite "$PORT" "$W" enforce
+    load creates_sqlite "$PORT" --op create --connections "$WRITE_CLIENTS" >/dev/null
+    created=$(tail -1 "$RESULTS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ok_total"])')
+    # Durable: killed without warning, the store still holds every answered create.
+    stop writes_sqlite KILL
+    start writes_sqlite "$PORT" "$W" enforce
+    kept=$("$LOADGEN" count --endpoint "http://127.0.0.1:$PORT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pools"])')
+    record "{\"label\":\"durable_sqlite\",\"answered\":$created,\"kept\":$kept}"
+    stop writes_sqlite
+    if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+        db=respool_bench_$$
+        admin_url=$PG_URL
+        psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
+        pg=${admin_url%/*}/$db
+        W=$WORK/writes-postgres
+        rm -rf "$W"; mkdir -p "$W"
+        start writes_pg "$PORT" "$W" enforce "$pg"
+        load creates_postgres "$PORT" --op create --connections "$WRITE_CLIENTS" >/dev/null
+        created=$(tail -1 "$RESULTS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ok_total"])')
+        stop writes_pg KILL
+        start writes_pg "$PORT" "$W" enforce "$pg"
+        kept=$("$LOADGEN" count --endpoint "http://127.0.0.1:$PORT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pools"])')
+        record "{\"label\":\"durable_postgres\",\"answered\":$created,\"kept\":$kept}"
+        stop writes_pg
+        psql -q "$admin_url" -c "DROP DATABASE $db" >/dev/null
+    else
+        say "   PostgreSQL is not running on 127.0.0.1:5432: its row is skipped"
+    fi
+fi
+
+# ------------------------------------------------------------- 7: Prism
+
+if wants prism; then
+    PRISM=$WORK/prism/node_modules/.bin/prism
+    if [ ! -x "$PRISM" ] && [ "$SMOKE" = 0 ] && command -v npm >/dev/null; then
+        say "7. installing Prism (@stoplight/prism-cli) into $WORK/prism"
+        npm install --prefix "$WORK/prism" --no-audit --no-fund --loglevel=error @stoplight/prism-cli >/dev/null
+    fi
+    if [ -x "$PRISM" ]; then
+        say "7. respool vs Prism mocking respool's /openapi.json (wrk, $CONNS connections)"
+        start open "$PORT" "$TEN_DIR" off
+        curl -fsS "http://127.0.0.1:$PORT/openapi.json" > "$WORK/openapi.json"
+        "$PRISM" mock --host 127.0.0.1 --port "$((PORT + 2))" "$WORK/openapi.json" >"$WORK/prism.log" 2>&1 &
+        PIDS[prism]=$!
+        for _ in $(seq 300); do
+            curl -fsS -o /dev/null -H "X-Auth-Token: bench" "$(url "$((PORT + 2))")" 2>/dev/null && break
+            sleep 0.1
+        done
+        for r in $(seq "$ROUNDS"); do
+            # Prism checks that a credential header of the document's
+            # security schemes is there; respool (auth off) ignores it.
+            p=$(wrk_rps -H "X-Auth-Token: bench" "$(url "$((PORT + 2))")")
+            l=$(wrk_rps -H "X-Auth-Token: bench" "$(url "$PORT")")
+            record "{\"label\":\"wrk_prism_list\",\"rps\":$p,\"round\":$r}"
+            record "{\"label\":\"wrk_respool_list\",\"rps\":$l,\"round\":$r}"
+            say "   round $r: prism $p/s, respool $l/s"
+        done
+        stop prism
+        stop open
+    else
+        say "7. Prism is not installed: its row is skipped (run without --smoke to install it)"
+    fi
+fi
+
+# --------------------------------------------------------------- the table
+
+python3 - "$RESULTS" "$SMOKE" "$STRICT" <<'EOF'
+import json, statistics, sys
+
+path, smoke, strict = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1"
+rows = [json.loads(l) for l in open(path) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["label"], []).append(r)
+
+def med(label, key):
+    vals = [r[key] for r in by.get(label, []) if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+out, missed = [], []
+def row(name, value, target, ok):
+    status = "-" if ok is None else ("met" if ok else "MISSED")
+    if ok is False:
+        missed.append(name)
+    out.append((name, value, target, status))
+
+def fmt(x, unit=""):
+    return "n/a" if x is None else (f"{x:,.0f}{unit}" if x >= 100 else f"{x:.3g}{unit}")
+
+h, l = med("wrk_healthz", "rps"), med("wrk_list10", "rps")
+if h and l:
+    row("1. list 10 pools vs /healthz (wrk, req/s)", f"{fmt(l)} vs {fmt(h)} = {l/h:.2f}x", ">= 0.5x", l / h >= 0.5)
+s, o = med("signed_list10", "rps"), med("open_list10", "rps")
+if s and o:
+    row("2. signed list vs auth off (loadgen, req/s)", f"{fmt(s)} vs {fmt(o)} = {s/o:.2f}x", ">= 0.9x", s / o >= 0.9)
+e = by.get("encode_big", [None])[0]
+if e:
+    srv = e.get("server_recorded_ms_p50")
+    ratio = e.get("server_ratio") or e["client_ratio"]
+    row(f"3. list of {e['items']:,} pools: server vs serde_json encode (p50 ms)",
+        f"{fmt(srv if srv is not None else e['client_ms_p50'])} vs {fmt(e['serde_encode_ms_p50'])} = {ratio:.2f}x"
+        f" (client sees {fmt(e['client_ms_p50'])}, {e['bytes']/1e6:.1f} MB)", "<= 2x", ratio <= 2)
+ss, ls_ = by.get("scale_small_list", [None])[0], by.get("scale_large_list", [None])[0]
+if ss and ls_:
+    r50 = ls_["p50_ms"] / ss["p50_ms"]
+    row("4a. one project's list, 1M vs 10k pools stored (p50 ms)",
+        f"{ls_['p50_ms']:.2f} vs {ss['p50_ms']:.2f} = {r50:.2f}x", "<= 1.5x", r50 <= 1.5)
+    row("4b. same, p99 with 1M pools stored", f"{ls_['p99_ms']:.2f} ms", "<= 10 ms", ls_["p99_ms"] <= 10)
+bp, bs = by.get("big_plain", [None])[0], by.get("big_selector", [None])[0]
+if bp and bs:
+    r = bs["p50_ms"] / bp["p50_ms"]
+    row("4c. labelSelector list vs plain list, 10k-pool project (p50 ms)",
+        f"{bs['p50_ms']:.1f} vs {bp['p50_ms']:.1f} = {r:.2f}x", "<= 2x", r <= 2)
+for store, label in (("SQLite", "sqlite"), ("PostgreSQL", "postgres")):
+    c = by.get(f"creates_{label}", [None])[0]
+    d = by.get(f"durable_{label}", [None])[0]
+    if c:
+        durable = d is not None and d["kept"] >= d["answered"]
+        target = ">= 1,000/s" if label == "sqlite" else "-"
+        ok = (c["rps"] >= 1000 and durable) if label == "sqlite" else durable
+        row(f"5. creates/s on {store}, {c['connections']} clients (p50 {c['p50_ms']:.1f} ms)",
+            f"{fmt(c['rps'])}/s; after kill -9: {d['kept'] if d else '?'} of {d['answered'] if d else '?'} kept",
+            target + ", all durable", ok)
+pk = med("peak_rss_large", "rss_kb")
+ik = med("idle_rss_large", "rss_kb")
+st = med("start_large", "start_to_healthz_ms")
+if pk is not None:
+    row("6a. peak RSS, 1M pools stored, under list load", f"{pk/1024:.1f} MB", "<= 150 MB", pk / 1024 <= 150)
+if ik is not None:
+    row("6b. idle RSS, 1M pools stored", f"{ik/1024:.1f} MB", "<= 30 MB", ik / 1024 <= 30)
+if st is not None:
+    row("6c. start to /healthz, 1M pools stored", f"{st:.0f} ms", "<= 200 ms", st <= 200)
+p, rl = med("wrk_prism_list", "rps"), med("wrk_respool_list", "rps")
+if p and rl:
+    row("7. respool vs Prism mock, same list (wrk, req/s)", f"{fmt(rl)} vs {fmt(p)} = {rl/p:.1f}x", ">= 10x", rl / p >= 10)
+
+w = [max(len(str(r[i])) for r in out + [("figure", "measured", "target", "")]) for i in range(4)]
+line = lambda r: "| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(4)) + " |"
+print(line(("figure", "measured", "target", "")))
+print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+for r in out:
+    print(line(r))
+if smoke:
+    print("(smoke run: tiny sizes on a debug build; the figures mean nothing)")
+elif missed:
+    print(f"{len(missed)} target(s) missed")
+    if strict:
+        sys.exit(1)
+EOF
