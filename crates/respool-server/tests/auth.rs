@@ -65,53 +65,25 @@ async fn a_wrong_secret_or_unknown_key_is_401_saying_which() {
     r.assert_error(401, "APIGW.0301");
 }
 
-/// Signs a GET of the pool list by hand, with the date and headers given.
-fn signed_get(s: &TestServer, date: &str, extra: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let host = s.base.trim_start_matches("http://").to_owned();
-    let mut headers: Vec<(&str, &str)> = vec![("Host", &host), ("X-Sdk-Date", date)];
-    headers.extend_from_slice(extra);
-    let path = s.pools_path();
-    let auth = sign(
-        &ClientRequest {
-            method: "GET",
-            path: &path,
-            query: &[],
-            headers: &headers,
-            body: b"",
-        },
-        AK,
-        SK.as_bytes(),
-    )
-    .unwrap();
-    let mut req = s
-        .http
-        .get(format!("{}{path}", s.base))
-        .header("Authorization", auth);
-    for (k, v) in headers.iter().skip(1) {
-        req = req.header(*k, *v);
-    }
-    req
-}
-
 #[tokio::test]
 async fn dates_outside_fifteen_minutes_are_refused_and_resends_inside_accepted() {
     let s = TestServer::start(TimingProfile::Immediate).await;
     let now = wall_ms() / 1000;
     for skew in [-16 * 60, 16 * 60] {
         let r = s
-            .raw(signed_get(&s, &format_sdk_date(now + skew), &[]))
+            .raw(s.signed_list_request(&format_sdk_date(now + skew), &[]))
             .await;
         let msg = r.assert_error(401, "APIGW.0301");
         assert!(msg.contains("X-Sdk-Date"), "{msg}");
     }
     let r = s
-        .raw(signed_get(&s, &format_sdk_date(now - 14 * 60), &[]))
+        .raw(s.signed_list_request(&format_sdk_date(now - 14 * 60), &[]))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     // A byte-identical resend (the SDK's 429 retry) is accepted.
     let date = format_sdk_date(now);
     for _ in 0..2 {
-        assert_eq!(s.raw(signed_get(&s, &date, &[])).await.status, 200);
+        assert_eq!(s.raw(s.signed_list_request(&date, &[])).await.status, 200);
     }
 }
 

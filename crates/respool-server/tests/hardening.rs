@@ -11,7 +11,7 @@ use respool_core::identity::Credential;
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::ratelimit::RateLimit;
-use respool_sign::{format_sdk_date, sign, ClientRequest};
+use respool_sign::format_sdk_date;
 use serde_json::json;
 
 #[tokio::test]
@@ -161,39 +161,12 @@ async fn traversal_and_double_encoding_in_names_find_nothing() {
     assert!(!r.text.contains("items"));
 }
 
-fn signed(s: &TestServer, date: &str, extra: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
-    let host = s.base.trim_start_matches("http://").to_owned();
-    let mut headers: Vec<(&str, &str)> = vec![("Host", &host), ("X-Sdk-Date", date)];
-    headers.extend_from_slice(extra);
-    let path = s.pools_path();
-    let auth = sign(
-        &ClientRequest {
-            method: "GET",
-            path: &path,
-            query: &[],
-            headers: &headers,
-            body: b"",
-        },
-        AK,
-        SK.as_bytes(),
-    )
-    .unwrap();
-    (
-        auth,
-        headers
-            .iter()
-            .skip(1)
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
 #[tokio::test]
 async fn duplicated_or_oversized_auth_headers_are_401() {
     let s = TestServer::start(TimingProfile::Immediate).await;
     let date = format_sdk_date(wall_ms() / 1000);
     let url = format!("{}{}", s.base, s.pools_path());
-    let (auth, headers) = signed(&s, &date, &[]);
+    let (auth, headers) = s.sign_list(&date, &[]);
     let base = || {
         let mut r = s.http.get(&url);
         for (k, v) in &headers {
@@ -230,7 +203,7 @@ async fn duplicated_or_oversized_auth_headers_are_401() {
         .await
         .assert_error(401, "APIGW.0301");
     // A signed header value swapped after signing.
-    let (auth2, _) = signed(&s, &date, &[("X-Project-Id", PROJECT)]);
+    let (auth2, _) = s.sign_list(&date, &[("X-Project-Id", PROJECT)]);
     s.raw(
         base()
             .header("Authorization", auth2)

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use respool_core::identity::{hash_password, random_id, random_string, Credential, User};
 use respool_core::time::{rfc3339, wall_ms};
-use respool_store::StoreError;
+use respool_store::{Store, StoreError};
 
 use crate::cli::{CredentialsCommand, UsersCommand};
 use crate::serve::open_store;
@@ -17,15 +17,7 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
             expires_in,
         } => {
             let store = open_store(&store).await?;
-            let domain = match domain {
-                Some(d) => d,
-                None => store
-                    .list_credentials()
-                    .await?
-                    .first()
-                    .map(|c| c.domain_id.clone())
-                    .unwrap_or_else(random_id),
-            };
+            let domain = domain_or_existing(store.as_ref(), domain).await?;
             let now = wall_ms();
             let mut c = Credential::generate(&domain, projects, now);
             if let Some(secs) = expires_in {
@@ -76,6 +68,18 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The domain given, else the one the store's identities already use, else a new one.
+async fn domain_or_existing(store: &dyn Store, given: Option<String>) -> anyhow::Result<String> {
+    if let Some(d) = given {
+        return Ok(d);
+    }
+    let existing = store.list_credentials().await?;
+    Ok(existing
+        .first()
+        .map(|c| c.domain_id.clone())
+        .unwrap_or_else(random_id))
+}
+
 pub async fn run_users(cmd: UsersCommand) -> anyhow::Result<()> {
     match cmd {
         UsersCommand::Create {
@@ -89,15 +93,7 @@ pub async fn run_users(cmd: UsersCommand) -> anyhow::Result<()> {
                 bail!("the password must have at least 8 characters");
             }
             let store = open_store(&store).await?;
-            let domain = match domain {
-                Some(d) => d,
-                None => store
-                    .list_credentials()
-                    .await?
-                    .first()
-                    .map(|c| c.domain_id.clone())
-                    .unwrap_or_else(random_id),
-            };
+            let domain = domain_or_existing(store.as_ref(), domain).await?;
             let user = User {
                 name: name.clone(),
                 password_hash: hash_password(&password),

@@ -216,6 +216,47 @@ impl TestServer {
         Response::from(req.send().await.expect("request sent")).await
     }
 
+    /// Signs a GET of the pool list by hand with this `X-Sdk-Date` and extra
+    /// headers: the `Authorization` value and the headers to send with it.
+    pub fn sign_list(&self, date: &str, extra: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
+        let host = self.base.trim_start_matches("http://").to_owned();
+        let mut headers: Vec<(&str, &str)> = vec![("Host", &host), ("X-Sdk-Date", date)];
+        headers.extend_from_slice(extra);
+        let path = self.pools_path();
+        let request = ClientRequest {
+            method: "GET",
+            path: &path,
+            query: &[],
+            headers: &headers,
+            body: b"",
+        };
+        let auth = sign(&request, AK, SK.as_bytes()).expect("sign");
+        // The HTTP client sets Host itself.
+        let send = headers
+            .iter()
+            .skip(1)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (auth, send)
+    }
+
+    /// [`sign_list`](Self::sign_list) as a request ready to send.
+    pub fn signed_list_request(
+        &self,
+        date: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let (auth, headers) = self.sign_list(date, extra);
+        let mut req = self
+            .http
+            .get(format!("{}{}", self.base, self.pools_path()))
+            .header("Authorization", auth);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req
+    }
+
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> Response {
         Response::from(req.send().await.expect("request sent")).await
     }
