@@ -14,7 +14,21 @@
 //! * Every failure is an [`Error`]; an answer from the service carries its
 //!   `error_code`, `error_msg` and request id ([`Error::Api`]).
 //! * [`Client::wait_pool`] polls until a pool is `Running` (or any phase) or
-//!   gone, reporting [`Progress`] on the way.
+//!   gone, reporting [`Progress`] on the way; [`Client::wait_network`] until a
+//!   network is `Active`.
+//!
+//! | endpoints | methods |
+//! |---|---|
+//! | `/v2/{project_id}/pools` | [`list_pools`](Client::list_pools), [`get_pool`](Client::get_pool), [`find_pool`](Client::find_pool), [`create_pool`](Client::create_pool), [`patch_pool`](Client::patch_pool), [`scale_pool`](Client::scale_pool), [`delete_pool`](Client::delete_pool) |
+//! | `/v2/{project_id}/pools/{pool}/nodes` | [`list_nodes`](Client::list_nodes), [`list_nodes_page`](Client::list_nodes_page), [`get_node`](Client::get_node), [`delete_nodes`](Client::delete_nodes) |
+//! | `/v2/{project_id}/statistics/pools` | [`pool_statistics`](Client::pool_statistics) |
+//! | `/v2/{project_id}/pools/{pool}/monitor` | [`pool_monitor`](Client::pool_monitor) |
+//! | `/v1/{project_id}/resourceflavors` | [`list_flavors`](Client::list_flavors), [`list_flavors_page`](Client::list_flavors_page) |
+//! | `/v1/{project_id}/networks` | [`list_networks`](Client::list_networks), [`list_networks_page`](Client::list_networks_page), [`get_network`](Client::get_network), [`find_network`](Client::find_network), [`create_network`](Client::create_network), [`patch_network`](Client::patch_network), [`delete_network`](Client::delete_network) |
+//! | `/v1/{project_id}/workspaces` | [`list_workspaces`](Client::list_workspaces), [`list_all_workspaces`](Client::list_all_workspaces), [`get_workspace`](Client::get_workspace), [`create_workspace`](Client::create_workspace), [`update_workspace`](Client::update_workspace), [`delete_workspace`](Client::delete_workspace) |
+//! | `/v1/{project_id}/pools/.../tags` | [`list_project_pool_tags`](Client::list_project_pool_tags), [`list_project_pool_tags_page`](Client::list_project_pool_tags_page), [`get_pool_tags`](Client::get_pool_tags), [`add_pool_tags`](Client::add_pool_tags), [`remove_pool_tags`](Client::remove_pool_tags) |
+//! | `/v1/{project_id}/orders` | [`list_orders`](Client::list_orders), [`list_all_orders`](Client::list_all_orders), [`get_order`](Client::get_order) |
+//! | `/v1/{project_id}/events` | [`list_events`](Client::list_events), [`list_events_page`](Client::list_events_page) |
 //!
 //! ```no_run
 //! use respool_client::{Client, Config, NewPool, WaitFor, WaitOptions};
@@ -63,10 +77,15 @@
 mod client;
 mod config;
 mod error;
+mod flavors;
+mod networks;
 mod nodes;
+mod observe;
+mod orders;
 mod paging;
 mod pools;
 mod wait;
+mod workspaces;
 
 pub use client::{Client, RawResponse};
 pub use config::{
@@ -74,10 +93,14 @@ pub use config::{
     ENV_AK, ENV_DATA_DIR, ENV_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
 };
 pub use error::Error;
+pub use networks::{ListNetworks, NewNetwork, NETWORK_ABNORMAL, NETWORK_ACTIVE};
+pub use observe::MonitorQuery;
+pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
 pub use pools::{ListPools, NewPool};
 pub use reqwest::Method;
 pub use wait::{Progress, WaitFor, WaitOptions, FAILURE_PHASES};
+pub use workspaces::ListWorkspaces;
 
 /// The wire types, re-exported.
 pub use respool_api_types as types;

@@ -4,23 +4,8 @@ use reqwest::Method;
 use respool_api_types::{Node, NodeDeletion, NodeList, NodeResult};
 use serde_json::Value;
 
-use crate::paging::{Page, PageOptions};
+use crate::paging::PageOptions;
 use crate::{Client, Error};
-
-impl Page for NodeList {
-    type Item = Node;
-
-    fn continue_token(&self) -> Option<&str> {
-        self.metadata
-            .continue_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
-    }
-
-    fn into_items(self) -> Vec<Node> {
-        self.items
-    }
-}
 
 impl Client {
     /// One page of `GET /v2/{project_id}/pools/{pool_name}/nodes`

@@ -39,6 +39,34 @@ pub struct List<T> {
     pub items: Vec<T>,
 }
 
+/// Implements [`Page`] for a typed `*List` of the wire types (its paging
+/// metadata in `metadata`, its objects in `items`).
+macro_rules! typed_list {
+    ($($list:ty => $item:ty),* $(,)?) => {$(
+        impl Page for $list {
+            type Item = $item;
+
+            fn continue_token(&self) -> Option<&str> {
+                self.metadata
+                    .continue_token
+                    .as_deref()
+                    .filter(|t| !t.is_empty())
+            }
+
+            fn into_items(self) -> Vec<$item> {
+                self.items
+            }
+        }
+    )*};
+}
+
+typed_list! {
+    respool_api_types::NodeList => respool_api_types::Node,
+    respool_api_types::ResourceFlavorList => respool_api_types::ResourceFlavor,
+    respool_api_types::NetworkList => respool_api_types::Network,
+    respool_api_types::EventList => respool_api_types::Event,
+}
+
 impl<T: DeserializeOwned> Page for List<T> {
     type Item = T;
 

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use respool_client::types::{Tag, TagDeletion, WorkspaceCreate, WorkspaceUpdate};
 use respool_client::{
-    Client, Config, Error, ListPools, NewPool, PageOptions, Progress, WaitFor, WaitOptions,
+    Client, Config, Error, ListEvents, ListNetworks, ListOrders, ListPools, ListWorkspaces,
+    MonitorQuery, NewNetwork, NewPool, PageOptions, Progress, WaitFor, WaitOptions, NETWORK_ACTIVE,
 };
 use respool_core::flavors::Catalog;
 use respool_core::identity::Credential;
@@ -284,4 +286,597 @@ async fn nodes_page_through_continue() {
     assert_eq!(results[0].name, gone[0]);
     let pool = c.get_pool(&name).await.unwrap();
     assert_eq!(pool.spec.resources[0].count, 4);
+}
+
+#[tokio::test]
+async fn flavors_page_through_continue_and_filter_by_label() {
+    let s = start(TimingProfile::Immediate).await;
+    let c = &s.client;
+    let all = c.list_flavors(None, None).await.unwrap();
+    assert!(all.len() > 5, "the built-in catalog: {}", all.len());
+    assert!(all.iter().any(|f| f.metadata.name == FLAVOR));
+    assert!(all.iter().all(|f| f.kind == "ResourceFlavor"));
+
+    let first = c
+        .list_flavors_page(
+            None,
+            &PageOptions {
+                limit: Some(2),
+                continue_token: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.api_version.as_str(), first.kind.as_str()),
+        ("v1", "ResourceFlavorList")
+    );
+    assert_eq!(first.items.len(), 2);
+    assert_eq!(
+        first.metadata.remaining_item_count,
+        Some(all.len() as u64 - 2)
+    );
+    assert_eq!(first.items[..], all[..2]);
+    let second = c
+        .list_flavors_page(
+            None,
+            &PageOptions {
+                limit: Some(2),
+                continue_token: first.metadata.continue_token.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.items[..], all[2..4]);
+
+    // Paging 3 at a time gives the same flavors, in the same order.
+    assert_eq!(c.list_flavors(None, Some(3)).await.unwrap(), all);
+    assert_eq!(c.list_flavors(None, Some(1)).await.unwrap(), all);
+
+    let bare_metal = c
+        .list_flavors(Some("os.modelarts.flavor/baremetal=true"), Some(1))
+        .await
+        .unwrap();
+    assert!(!bare_metal.is_empty() && bare_metal.len() < all.len());
+    assert!(bare_metal
+        .iter()
+        .all(|f| f.metadata.labels["os.modelarts.flavor/baremetal"] == "true"));
+
+    let e = c.list_flavors(Some("a in (b"), None).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(400), Some("ModelArts.50004000"))
+    );
+    let e = c
+        .list_flavors_page(
+            None,
+            &PageOptions {
+                limit: Some(2),
+                continue_token: Some("not-a-token".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400));
+}
+
+#[tokio::test]
+async fn networks_create_page_show_patch_wait_and_delete() {
+    let s = start(TimingProfile::Fast).await;
+    let c = &s.client;
+    let created = c
+        .create_network(
+            &NewNetwork::new("net-one", "192.168.0.0/16")
+                .label("team", "ml")
+                .description("first")
+                .build(),
+        )
+        .await
+        .unwrap();
+    let name = created.metadata.name.clone();
+    assert_eq!(name, format!("net-one-{PID}"));
+    assert_eq!(created.status.phase, "", "no phase in the create answer");
+    for (i, cidr) in ["172.16.0.0/16", "172.17.0.0/16", "192.168.0.0/24"]
+        .iter()
+        .enumerate()
+    {
+        c.create_network(&NewNetwork::new(format!("net-more-{i}"), *cidr).build())
+            .await
+            .unwrap();
+    }
+
+    let mut phases = Vec::new();
+    let active = c
+        .wait_network(
+            &name,
+            &WaitOptions {
+                timeout: Duration::from_secs(20),
+                interval: Duration::from_millis(50),
+            },
+            |n| phases.push(n.status.phase.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(active.status.phase, NETWORK_ACTIVE);
+    assert_eq!(phases.last().map(String::as_str), Some("Active"));
+    assert!(phases.iter().all(|p| p == "Creating" || p == "Active"));
+    assert_eq!(active.status.subnets[0].cidr, "192.168.0.0/16");
+
+    // Paging two at a time gives every network once.
+    let all = c
+        .list_networks(&ListNetworks::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    let first = c
+        .list_networks_page(
+            &ListNetworks::default(),
+            &PageOptions {
+                limit: Some(3),
+                continue_token: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.kind, "NetworkList");
+    assert_eq!(first.items.len(), 3);
+    assert_eq!(first.metadata.remaining_item_count, Some(1));
+    let paged = c
+        .list_networks(&ListNetworks::default(), Some(1))
+        .await
+        .unwrap();
+    let names = |l: &[respool_client::types::Network]| -> Vec<String> {
+        l.iter().map(|n| n.metadata.name.clone()).collect()
+    };
+    assert_eq!(names(&paged), names(&all));
+    let mine = c
+        .list_networks(
+            &ListNetworks {
+                label_selector: Some("team=ml".into()),
+                ..ListNetworks::default()
+            },
+            Some(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&mine), std::slice::from_ref(&name));
+    let e = c
+        .list_networks(
+            &ListNetworks {
+                workspace_id: Some("no-such-workspace".into()),
+                ..ListNetworks::default()
+            },
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.error_code(), Some("ModelArts.7005"));
+
+    assert_eq!(c.find_network("net-one").await.unwrap().metadata.name, name);
+    let patched = c
+        .patch_network(
+            &name,
+            &serde_json::json!({"metadata": {"annotations": {"owner": "ml"}}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.metadata.annotations["owner"], "ml");
+
+    // 409 on a second create, 400 on a bad CIDR, 404 for an unknown name.
+    let e = c
+        .create_network(&NewNetwork::new("net-one", "192.168.0.0/16").build())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(409), Some("ModelArts.50025000"))
+    );
+    let e = c
+        .create_network(&NewNetwork::new("net-bad", "10.0.0.0/8").build())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(400), Some("ModelArts.50004000"))
+    );
+    assert!(e.error_msg().unwrap().contains("cidr"), "{e}");
+
+    let deleted = c.delete_network(&name).await.unwrap();
+    assert_eq!(deleted.metadata.name, name);
+    let e = c.get_network(&name).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(404), Some("ModelArts.50025001"))
+    );
+    assert!(c.find_network("net-one").await.unwrap_err().is_not_found());
+    assert!(c.delete_network(&name).await.unwrap_err().is_not_found());
+    assert!(c
+        .wait_network(&name, &WaitOptions::default(), |_| {})
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+#[tokio::test]
+async fn workspaces_create_list_page_update_and_delete() {
+    let s = start(TimingProfile::Immediate).await;
+    let c = &s.client;
+    let made = c
+        .create_workspace(&WorkspaceCreate {
+            name: "team-a".into(),
+            description: Some("team A".into()),
+            ..WorkspaceCreate::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(made.id.len(), 32);
+    assert_eq!(
+        (made.status.as_str(), made.auth_type.as_str()),
+        ("NORMAL", "PUBLIC")
+    );
+    for n in ["team-b", "team-c"] {
+        c.create_workspace(&WorkspaceCreate {
+            name: n.into(),
+            ..WorkspaceCreate::default()
+        })
+        .await
+        .unwrap();
+    }
+
+    // "0", "elsewhere" (made by start()) and three new ones.
+    let page = c
+        .list_workspaces(&ListWorkspaces {
+            limit: Some(2),
+            sort_by: Some("name".into()),
+            order: Some("asc".into()),
+            ..ListWorkspaces::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total_count, page.count), (5, 2));
+    let all = c
+        .list_all_workspaces(&ListWorkspaces {
+            limit: Some(2),
+            sort_by: Some("name".into()),
+            order: Some("asc".into()),
+            ..ListWorkspaces::default()
+        })
+        .await
+        .unwrap();
+    let names: Vec<&str> = all.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["default", "elsewhere", "team-a", "team-b", "team-c"]
+    );
+    assert_eq!(all[..2], page.workspaces[..]);
+    let teams = c
+        .list_all_workspaces(&ListWorkspaces {
+            name: Some("TEAM".into()),
+            ..ListWorkspaces::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 3);
+
+    assert_eq!(c.get_workspace(&made.id).await.unwrap(), made);
+    assert_eq!(c.get_workspace("0").await.unwrap().name, "default");
+    let r = c
+        .update_workspace(
+            &made.id,
+            &WorkspaceUpdate {
+                description: Some("still team A".into()),
+                ..WorkspaceUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.workspace_id, made.id);
+    assert_eq!(
+        c.get_workspace(&made.id).await.unwrap().description,
+        "still team A"
+    );
+
+    // A pool in the workspace keeps it; the default workspace always stays.
+    let pool = c
+        .create_pool(
+            &NewPool::new("in-team-a")
+                .flavor(FLAVOR, 1)
+                .network("n")
+                .workspace(&made.id)
+                .build(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c.delete_workspace(&made.id).await.unwrap_err().status(),
+        Some(400)
+    );
+    assert_eq!(
+        c.delete_workspace("0").await.unwrap_err().status(),
+        Some(400)
+    );
+    c.delete_pool(&pool.metadata.name).await.unwrap();
+    c.wait_pool(
+        &pool.metadata.name,
+        &WaitFor::Deleted,
+        &WaitOptions::default(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.delete_workspace(&made.id).await.unwrap().workspace_id,
+        made.id
+    );
+    let e = c.get_workspace(&made.id).await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(400), Some("ModelArts.7005"))
+    );
+    let e = c
+        .create_workspace(&WorkspaceCreate {
+            name: "team-b".into(),
+            ..WorkspaceCreate::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400));
+}
+
+#[tokio::test]
+async fn statistics_monitor_and_tags() {
+    let s = start(TimingProfile::Immediate).await;
+    let c = &s.client;
+    let name = c
+        .create_pool(&new_pool("observed", 2))
+        .await
+        .unwrap()
+        .metadata
+        .name;
+    c.create_pool(&new_pool("other", 1)).await.unwrap();
+
+    let stats = c.pool_statistics(None).await.unwrap();
+    assert_eq!(stats.statistics.status.created, 2);
+    assert_eq!(stats.statistics.status.creating, 0);
+    assert!(
+        stats.operation_time.ends_with("+0000 UTC"),
+        "{}",
+        stats.operation_time
+    );
+    let empty = c.pool_statistics(Some("elsewhere")).await.unwrap();
+    assert_eq!(empty.statistics.status.created, 0);
+    assert_eq!(
+        c.pool_statistics(Some("nowhere"))
+            .await
+            .unwrap_err()
+            .error_code(),
+        Some("ModelArts.7005")
+    );
+
+    let m = c
+        .pool_monitor(
+            &name,
+            &MonitorQuery {
+                period: Some(300),
+                statistics: Some("average,maximum".into()),
+                ..MonitorQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!m.metrics.is_empty());
+    assert!(
+        m.metrics.iter().any(|s| s.metric.metric_name == "cpuUsage"),
+        "{m:?}"
+    );
+    assert!(c
+        .pool_monitor("no-such-pool", &MonitorQuery::default())
+        .await
+        .unwrap_err()
+        .is_not_found());
+    assert_eq!(
+        c.pool_monitor(
+            &name,
+            &MonitorQuery {
+                period: Some(7),
+                ..MonitorQuery::default()
+            }
+        )
+        .await
+        .unwrap_err()
+        .status(),
+        Some(400)
+    );
+
+    assert!(c.get_pool_tags(&name).await.unwrap().tags.is_empty());
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
+    let tags = c
+        .add_pool_tags(&name, &[tag("team", "ml"), tag("env", "dev")])
+        .await
+        .unwrap();
+    let keys: Vec<&str> = tags.tags.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.contains(&"team") && keys.contains(&"env"));
+    // A known key gets the new value.
+    c.add_pool_tags(&name, &[tag("env", "prod")]).await.unwrap();
+    let shown = c.get_pool_tags(&name).await.unwrap();
+    let env = shown.tags.iter().find(|t| t.key == "env").unwrap();
+    assert_eq!(env.values, ["prod"]);
+
+    let other = format!("other-{PID}");
+    c.add_pool_tags(&other, &[tag("env", "test")])
+        .await
+        .unwrap();
+    let project = c.list_project_pool_tags().await.unwrap();
+    let env = project.tags.iter().find(|t| t.key == "env").unwrap();
+    let mut values = env.values.clone();
+    values.sort();
+    assert_eq!(values, ["prod", "test"]);
+    let one = c
+        .list_project_pool_tags_page(Some(0), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(one.tags.len(), 1);
+
+    let left = c
+        .remove_pool_tags(
+            &name,
+            &[TagDeletion {
+                key: "team".into(),
+                value: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(left.tags.len(), 1);
+    assert_eq!(left.tags[0].key, "env");
+    let e = c
+        .add_pool_tags("no-such-pool", &[tag("a", "b")])
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found());
+    assert_eq!(
+        c.add_pool_tags(&name, &[tag("bad=key", "x")])
+            .await
+            .unwrap_err()
+            .status(),
+        Some(400)
+    );
+}
+
+#[tokio::test]
+async fn orders_and_events_follow_a_pool() {
+    let s = start(TimingProfile::Immediate).await;
+    let c = &s.client;
+    let name = c
+        .create_pool(&new_pool("ordered", 1))
+        .await
+        .unwrap()
+        .metadata
+        .name;
+    c.scale_pool(&name, FLAVOR, 2).await.unwrap();
+    c.wait_pool(&name, &WaitFor::running(), &WaitOptions::default(), |_| {})
+        .await
+        .unwrap();
+    c.create_pool(&new_pool("unrelated", 1)).await.unwrap();
+
+    let mine = ListOrders {
+        pool: Some("ordered".into()),
+        ..ListOrders::default()
+    };
+    let list = c.list_orders(&mine).await.unwrap();
+    assert_eq!(list.count, 2);
+    let ops: Vec<&str> = list.items.iter().map(|o| o.operation.as_str()).collect();
+    assert_eq!(ops, ["modify", "apply"], "newest first");
+    assert!(list.items.iter().all(|o| o.resource_name == name));
+    let paged = c
+        .list_all_orders(&ListOrders {
+            limit: Some(1),
+            ..mine.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(paged, list.items);
+    assert_eq!(
+        c.list_all_orders(&ListOrders::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let items = c.get_order(&list.items[1].order_name).await.unwrap();
+    assert_eq!(items.count, items.items.len() as u64);
+    assert_eq!(items.items[0].action, "createPool");
+    assert!(c
+        .get_order("order.nothing-00000")
+        .await
+        .unwrap_err()
+        .is_not_found());
+    assert!(c
+        .list_orders(&ListOrders {
+            pool: Some("never-was".into()),
+            ..ListOrders::default()
+        })
+        .await
+        .unwrap_err()
+        .is_not_found());
+    assert_eq!(
+        c.list_orders(&ListOrders {
+            phase: Some("sleeping".into()),
+            ..ListOrders::default()
+        })
+        .await
+        .unwrap_err()
+        .status(),
+        Some(400)
+    );
+
+    let newest_first = c
+        .list_events(&name, &ListEvents::default(), None)
+        .await
+        .unwrap();
+    assert!(newest_first.len() >= 2, "{newest_first:?}");
+    let oldest_first = c
+        .list_events(
+            &name,
+            &ListEvents {
+                ascending: true,
+                ..ListEvents::default()
+            },
+            Some(1),
+        )
+        .await
+        .unwrap();
+    let mut reversed = newest_first.clone();
+    reversed.reverse();
+    assert_eq!(oldest_first, reversed, "paged one at a time, oldest first");
+    let first = c
+        .list_events_page(
+            &name,
+            &ListEvents::default(),
+            &PageOptions {
+                limit: Some(1),
+                continue_token: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.kind, "EventList");
+    assert_eq!(first.items.len(), 1);
+    assert!(first.metadata.continue_token.is_some());
+    let warnings = c
+        .list_events(
+            &name,
+            &ListEvents {
+                event_type: Some("Warning".into()),
+                ..ListEvents::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(warnings.iter().all(|e| e.event_type == "Warning"));
+
+    // A deleted pool's events stay; a pool that never was is a 404.
+    c.delete_pool(&name).await.unwrap();
+    c.wait_pool(&name, &WaitFor::Deleted, &WaitOptions::default(), |_| {})
+        .await
+        .unwrap();
+    assert!(!c
+        .list_events(&name, &ListEvents::default(), None)
+        .await
+        .unwrap()
+        .is_empty());
+    let e = c
+        .list_events("never-was", &ListEvents::default(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(404), Some("ModelArts.50015001"))
+    );
 }

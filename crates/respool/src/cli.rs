@@ -29,10 +29,25 @@ pub enum Command {
     /// Manage users who obtain tokens with a password.
     #[command(subcommand)]
     Users(UsersCommand),
-    /// Resource pools: list, get, create, scale, delete, wait.
+    /// Resource pools: list, get, create, scale, delete, wait, tags.
     Pool(PoolArgs),
     /// Nodes of a pool: list, get, delete.
     Node(NodeArgs),
+    /// Resource flavors: the node types pools can be made of.
+    #[command(visible_alias = "flavors")]
+    Flavor(FlavorArgs),
+    /// Networks: create, list, get, delete.
+    Network(NetworkArgs),
+    /// Workspaces: list, get, create, delete.
+    Workspace(WorkspaceArgs),
+    /// How many pools are in each state (created, creating, pending, failed, deleting).
+    Stats(StatsArgs),
+    /// What happened to a pool: one event per change of its phase or node counts.
+    Events(EventsArgs),
+    /// Orders: one per pool create, scaling, node deletion and delete.
+    Orders(OrdersArgs),
+    /// The pool and nodes one order acts on.
+    Order(OrderArgs),
     /// Start a throwaway server and walk a pool through its life, step by step.
     Demo(DemoArgs),
     /// Print a shell completion script (e.g. `source <(respool completions bash)`).
@@ -245,6 +260,31 @@ pub enum PoolCommand {
         #[command(flatten)]
         wait: WaitArgs,
     },
+    /// Tags of a pool (KEY, VALUE); without POOL, every tag of the project's pools.
+    Tags {
+        pool: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Add tags to a pool, or give keys it has a new value.
+    Tag {
+        pool: String,
+        /// KEY=VALUE (an empty value is allowed: KEY=).
+        #[arg(required = true, value_name = "KEY=VALUE", value_parser = key_value)]
+        tags: Vec<(String, String)>,
+        /// Print the pool's tags instead of a message.
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+    },
+    /// Remove tags from a pool: KEY removes the key, KEY=VALUE only with that value.
+    Untag {
+        pool: String,
+        #[arg(required = true, value_name = "KEY[=VALUE]")]
+        keys: Vec<String>,
+        /// Print the tags left instead of a message.
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+    },
     /// Wait for a pool to reach a phase, or to be deleted.
     Wait {
         name: String,
@@ -336,6 +376,198 @@ pub enum NodeCommand {
         #[command(flatten)]
         wait: WaitArgs,
     },
+}
+
+#[derive(Args)]
+pub struct FlavorArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: FlavorCommand,
+}
+
+#[derive(Subcommand)]
+pub enum FlavorCommand {
+    /// List flavors: name, type, arch, CPU, memory, accelerator, scopes, AZs in stock.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Label selector, e.g. `os.modelarts.flavor/baremetal=true`.
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// Flavors per request (the API's limit, 1-500).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+        page_size: Option<u32>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+}
+
+#[derive(Args)]
+pub struct NetworkArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: NetworkCommand,
+}
+
+#[derive(Subcommand)]
+pub enum NetworkCommand {
+    /// Create a network; it is Creating, then Active.
+    Create {
+        /// Display name (os.modelarts/name): 4-32 lowercase letters, digits or '-'.
+        #[arg(long)]
+        name: String,
+        /// Address block inside 172.16.0.0/12 or 192.168.0.0/16, /16 to /24.
+        #[arg(long)]
+        cidr: String,
+        /// Workspace id [default: 0].
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Extra label KEY=VALUE; repeatable.
+        #[arg(long = "label", value_name = "KEY=VALUE", value_parser = key_value)]
+        labels: Vec<(String, String)>,
+        /// Description (os.modelarts/description).
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+        /// Print the network instead of a message.
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+    },
+    /// List networks (every page): name, display name, CIDR, phase, age.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Label selector, e.g. `os.modelarts/name=net-demo`.
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// Only networks of this workspace.
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Networks per request (the API's limit, 1-500).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+        page_size: Option<u32>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one network. NAME is its name or its display name.
+    Get {
+        name: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Delete networks (refused while a pool uses one).
+    Delete {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct WorkspaceArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: WorkspaceCommand,
+}
+
+#[derive(Subcommand)]
+pub enum WorkspaceCommand {
+    /// List workspaces (every page): id, name, status, auth type, owner, age.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Only workspaces whose name contains this (case-insensitive).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one workspace. WORKSPACE is its id or its name.
+    Get {
+        workspace: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Create a workspace; prints its id.
+    Create {
+        /// 4-64 letters, digits, '-' or '_'; unique in the project.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Print the workspace instead of a message.
+        #[arg(short, long, value_enum)]
+        output: Option<Format>,
+    },
+    /// Delete workspaces (refused for 0 and while pools are in one). WORKSPACE is an id or a name.
+    Delete {
+        #[arg(required = true, value_name = "WORKSPACE")]
+        workspaces: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Workspace id or name (the API's default is 0).
+    #[arg(long)]
+    pub workspace: Option<String>,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The pool: its name or its display name (a deleted pool's events stay).
+    pub pool: String,
+    /// Only Normal or only Warning events.
+    #[arg(long = "type", value_parser = ["Normal", "Warning"])]
+    pub event_type: Option<String>,
+    /// Events per request (the API's limit, 1-500).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub page_size: Option<u32>,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+#[derive(Args)]
+pub struct OrdersArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Only the orders of this pool (its name or its display name).
+    pub pool: Option<String>,
+    /// Only orders in this phase.
+    #[arg(long, value_parser = ["pending", "processing", "successed", "failed"])]
+    pub phase: Option<String>,
+    /// Only orders of pools in this workspace (id).
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// Orders per request (the API's limit, 1-500).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub page_size: Option<u32>,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+#[derive(Args)]
+pub struct OrderArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The order's name (`orderName`, e.g. order.demo-ab12c; the pool's os.modelarts/order.name).
+    pub order: String,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+/// `KEY=VALUE`, split at the first `=`.
+pub fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("invalid {s:?}: use KEY=VALUE")),
+    }
 }
 
 #[derive(Args)]

@@ -22,6 +22,13 @@ async fn main() -> std::process::ExitCode {
         Command::Users(cmd) => credentials::run_users(cmd).await,
         Command::Pool(args) => cmd::pool::run(args).await,
         Command::Node(args) => cmd::node::run(args).await,
+        Command::Flavor(args) => cmd::flavor::run(args).await,
+        Command::Network(args) => cmd::network::run(args).await,
+        Command::Workspace(args) => cmd::workspace::run(args).await,
+        Command::Stats(args) => cmd::observe::stats(args).await,
+        Command::Events(args) => cmd::observe::events(args).await,
+        Command::Orders(args) => cmd::observe::orders(args).await,
+        Command::Order(args) => cmd::observe::order(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(

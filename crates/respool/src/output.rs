@@ -3,7 +3,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use respool_api_types::{keys, Node, NodeList, Pool, PoolList};
+use respool_api_types::{
+    keys, EventList, Network, NetworkList, Node, NodeList, OrderItemList, OrderList, Pool,
+    PoolList, PoolStatistics, PoolTagList, ResourceFlavor, ResourceFlavorList, ResourceFlavorXpu,
+    Workspace, WorkspaceList,
+};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -106,6 +110,15 @@ pub fn age(created: Option<&str>, now: DateTime<Utc>) -> String {
         Some(t) => human_duration((now - t.with_timezone(&Utc)).num_seconds()),
         None => "<unknown>".into(),
     }
+}
+
+/// The age of an object created at an instant in epoch milliseconds;
+/// `<unknown>` for 0 (not started) or less.
+pub fn age_ms(ms: i64, now: DateTime<Utc>) -> String {
+    if ms <= 0 {
+        return "<unknown>".into();
+    }
+    human_duration((now.timestamp_millis() - ms).div_euclid(1000))
 }
 
 /// Columns separated by three spaces, as kubectl's tab writer does.
@@ -339,6 +352,420 @@ pub fn print_node(node: &Node, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints `value` as JSON or YAML, or as the table `table` renders (its
+/// argument: wide); `empty` is said instead of an empty table.
+fn print_as<T: Serialize>(
+    value: &T,
+    format: Format,
+    empty: Option<&str>,
+    table: impl FnOnce(bool) -> String,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => print!("{}", to_json(value)?),
+        Format::Yaml => print!("{}", to_yaml(value)?),
+        Format::Table | Format::Wide => match empty {
+            Some(note) => crate::progress::note(note),
+            None => print!("{}", table(format == Format::Wide)),
+        },
+    }
+    Ok(())
+}
+
+fn label<'a>(labels: &'a std::collections::BTreeMap<String, String>, key: &str) -> &'a str {
+    labels.get(key).map_or("", String::as_str)
+}
+
+// ------------------------------------------------------------------ flavors
+
+/// `8x nvidia-a100 (80Gi)`; `<none>` for a CPU flavor.
+fn accelerator_cell(f: &ResourceFlavor) -> String {
+    let cell = |kind: &str, x: &ResourceFlavorXpu| {
+        let count = [&x.card, &x.chip, &x.size]
+            .into_iter()
+            .find(|c| !c.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "?".into());
+        let name = if x.xpu_type.is_empty() {
+            kind
+        } else {
+            &x.xpu_type
+        };
+        if x.memory.is_empty() {
+            format!("{count}x {name}")
+        } else {
+            format!("{count}x {name} ({})", x.memory)
+        }
+    };
+    match (&f.spec.gpu, &f.spec.npu) {
+        (Some(g), _) => cell("gpu", g),
+        (None, Some(n)) => cell("npu", n),
+        (None, None) => "<none>".into(),
+    }
+}
+
+/// Availability zones whose phase is (or is not) `normal`.
+fn azs_cell(f: &ResourceFlavor, in_stock: bool) -> String {
+    let azs: Vec<&str> = f
+        .status
+        .phase
+        .iter()
+        .filter(|(_, phase)| (phase.as_str() == "normal") == in_stock)
+        .map(|(az, _)| az.as_str())
+        .collect();
+    or_none(&azs.join(","))
+}
+
+fn flavor_row(f: &ResourceFlavor, wide: bool) -> Vec<String> {
+    let scopes = label(&f.metadata.labels, keys::FLAVOR_SCOPE).replace('.', ",");
+    let mut row = vec![
+        f.metadata.name.clone(),
+        or_none(&f.spec.flavor_type),
+        or_none(&f.spec.cpu_arch),
+        or_none(&f.spec.cpu),
+        or_none(&f.spec.memory),
+        accelerator_cell(f),
+        or_none(&scopes),
+        azs_cell(f, true),
+    ];
+    if wide {
+        let volume = |v: &respool_api_types::FlavorVolume| format!("{} {}", v.volume_type, v.size);
+        let data: Vec<String> = f.spec.data_volumes.iter().map(volume).collect();
+        let billing: Vec<&str> = f
+            .spec
+            .billing_modes
+            .iter()
+            .map(|m| match m {
+                0 => "pay-per-use",
+                1 => "yearly/monthly",
+                _ => "other",
+            })
+            .collect();
+        row.extend([
+            azs_cell(f, false),
+            or_none(&f.spec.flavor_boot_type),
+            or_none(volume(&f.spec.root_volume).trim()),
+            or_none(&data.join(",")),
+            or_none(&billing.join(",")),
+        ]);
+    }
+    row
+}
+
+pub fn flavors_table(flavors: &[ResourceFlavor], wide: bool) -> String {
+    let mut headers = vec![
+        "NAME",
+        "TYPE",
+        "ARCH",
+        "CPU",
+        "MEMORY",
+        "ACCELERATOR",
+        "SCOPES",
+        "AZS IN STOCK",
+    ];
+    if wide {
+        headers.extend(["SOLD OUT", "BOOT", "ROOT VOLUME", "DATA VOLUMES", "BILLING"]);
+    }
+    let mut t = Table::new(&headers);
+    for f in flavors {
+        t.row(flavor_row(f, wide));
+    }
+    t.render()
+}
+
+pub fn print_flavor_list(list: &ResourceFlavorList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items.is_empty().then_some("No flavors found."),
+        |wide| flavors_table(&list.items, wide),
+    )
+}
+
+// ------------------------------------------------------------------ networks
+
+fn network_row(n: &Network, wide: bool, now: DateTime<Utc>) -> Vec<String> {
+    let labels = &n.metadata.labels;
+    let mut row = vec![
+        n.metadata.name.clone(),
+        or_none(label(labels, keys::NAME)),
+        or_none(&n.spec.cidr),
+        or_none(&n.status.phase),
+    ];
+    if wide {
+        let connection = n.spec.connection.as_ref();
+        let peerings = connection
+            .and_then(|c| c.peer_connection_list.as_ref())
+            .map_or(0, Vec::len);
+        let sfs = connection
+            .and_then(|c| c.sfs_turbo_connection_list.as_ref())
+            .map_or(0, Vec::len);
+        row.extend([
+            or_none(label(labels, keys::WORKSPACE_ID)),
+            or_none(
+                &n.status
+                    .subnets
+                    .iter()
+                    .map(|s| s.network_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            peerings.to_string(),
+            sfs.to_string(),
+        ]);
+    }
+    row.push(age(n.metadata.creation_timestamp.as_deref(), now));
+    row
+}
+
+pub fn networks_table(networks: &[Network], wide: bool) -> String {
+    let mut headers = vec!["NAME", "DISPLAY NAME", "CIDR", "PHASE"];
+    if wide {
+        headers.extend(["WORKSPACE", "SUBNET ID", "PEERINGS", "SFS TURBO"]);
+    }
+    headers.push("AGE");
+    let mut t = Table::new(&headers);
+    let now = Utc::now();
+    for n in networks {
+        t.row(network_row(n, wide, now));
+    }
+    t.render()
+}
+
+pub fn print_network_list(list: &NetworkList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items.is_empty().then_some("No networks found."),
+        |wide| networks_table(&list.items, wide),
+    )
+}
+
+pub fn print_network(n: &Network, format: Format) -> anyhow::Result<()> {
+    print_as(n, format, None, |wide| {
+        networks_table(std::slice::from_ref(n), wide)
+    })
+}
+
+// ------------------------------------------------------------------ workspaces
+
+fn workspace_row(w: &Workspace, wide: bool, now: DateTime<Utc>) -> Vec<String> {
+    let mut row = vec![
+        w.id.clone(),
+        or_none(&w.name),
+        or_none(&w.status),
+        or_none(&w.auth_type),
+        or_none(&w.owner),
+        age_ms(w.create_time, now),
+    ];
+    if wide {
+        row.extend([
+            or_none(&w.enterprise_project_id),
+            age_ms(w.update_time, now),
+            or_none(&w.description),
+        ]);
+    }
+    row
+}
+
+pub fn workspaces_table(workspaces: &[Workspace], wide: bool) -> String {
+    let mut headers = vec!["ID", "NAME", "STATUS", "AUTH TYPE", "OWNER", "AGE"];
+    if wide {
+        headers.extend(["ENTERPRISE PROJECT", "UPDATED", "DESCRIPTION"]);
+    }
+    let mut t = Table::new(&headers);
+    let now = Utc::now();
+    for w in workspaces {
+        t.row(workspace_row(w, wide, now));
+    }
+    t.render()
+}
+
+pub fn print_workspace_list(list: &WorkspaceList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.workspaces.is_empty().then_some("No workspaces found."),
+        |wide| workspaces_table(&list.workspaces, wide),
+    )
+}
+
+pub fn print_workspace(w: &Workspace, format: Format) -> anyhow::Result<()> {
+    print_as(w, format, None, |wide| {
+        workspaces_table(std::slice::from_ref(w), wide)
+    })
+}
+
+// ------------------------------------------------------------------ statistics
+
+pub fn print_statistics(
+    stats: &PoolStatistics,
+    workspace: &str,
+    format: Format,
+) -> anyhow::Result<()> {
+    print_as(stats, format, None, |wide| {
+        let s = &stats.statistics.status;
+        let mut headers = vec![
+            "WORKSPACE",
+            "CREATED",
+            "CREATING",
+            "PENDING",
+            "FAILED",
+            "DELETING",
+        ];
+        let mut row = vec![
+            workspace.to_owned(),
+            s.created.to_string(),
+            s.creating.to_string(),
+            s.pending.to_string(),
+            s.failed.to_string(),
+            s.deleting.to_string(),
+        ];
+        if wide {
+            headers.push("AT");
+            row.push(or_none(&stats.operation_time));
+        }
+        let mut t = Table::new(&headers);
+        t.row(row);
+        t.render()
+    })
+}
+
+// ------------------------------------------------------------------ events
+
+pub fn print_event_list(list: &EventList, pool: &str, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items.is_empty().then_some("No events found."),
+        |wide| {
+            let mut headers = vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"];
+            if wide {
+                headers.extend(["FIRST SEEN", "COUNT", "NAME"]);
+            }
+            headers.push("MESSAGE");
+            let mut t = Table::new(&headers);
+            let now = Utc::now();
+            for e in &list.items {
+                let mut row = vec![
+                    age(Some(&e.last_timestamp), now),
+                    or_none(&e.event_type),
+                    or_none(&e.reason),
+                    format!("pool/{pool}"),
+                ];
+                if wide {
+                    row.extend([
+                        age(Some(&e.first_timestamp), now),
+                        e.count.to_string(),
+                        or_none(&e.metadata.name),
+                    ]);
+                }
+                row.push(or_none(&e.message));
+                t.row(row);
+            }
+            t.render()
+        },
+    )
+}
+
+// ------------------------------------------------------------------ orders
+
+fn nodes_of(counts: &[respool_api_types::OrderFlavorCount]) -> i64 {
+    counts.iter().map(|c| c.count).sum()
+}
+
+pub fn print_order_list(list: &OrderList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items.is_empty().then_some("No orders found."),
+        |wide| {
+            let mut headers = vec!["NAME", "POOL", "OPERATION", "PHASE", "NODES"];
+            if wide {
+                headers.extend(["ORDER ID", "WORKSPACE", "DURATION", "REASON"]);
+            }
+            headers.push("AGE");
+            let mut t = Table::new(&headers);
+            let now = Utc::now();
+            for o in &list.items {
+                let pool = if o.resource_display_name.is_empty() {
+                    &o.resource_name
+                } else {
+                    &o.resource_display_name
+                };
+                let mut row = vec![
+                    o.order_name.clone(),
+                    or_none(pool),
+                    or_none(&o.operation),
+                    or_none(&o.phase),
+                    format!("{}->{}", nodes_of(&o.init_count), nodes_of(&o.spec_count)),
+                ];
+                if wide {
+                    let duration = match (o.begin_timestamp, o.end_timestamp) {
+                        (b, _) if b <= 0 => "<none>".to_owned(),
+                        (b, e) if e > 0 => human_duration((e - b) / 1000),
+                        (b, _) => human_duration((now.timestamp_millis() - b) / 1000),
+                    };
+                    row.extend([
+                        or_none(&o.order_id),
+                        or_none(&o.workspace_id),
+                        duration,
+                        or_none(o.fail_reason.as_deref().unwrap_or("")),
+                    ]);
+                }
+                row.push(age_ms(o.creation_timestamp, now));
+                t.row(row);
+            }
+            t.render()
+        },
+    )
+}
+
+pub fn print_order_items(list: &OrderItemList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items
+            .is_empty()
+            .then_some("No resources in this order."),
+        |_wide| {
+            let mut t = Table::new(&[
+                "RESOURCE", "ACTION", "STATUS", "STARTED", "UPDATED", "MESSAGE",
+            ]);
+            let now = Utc::now();
+            let ms = |s: &str| s.parse::<i64>().unwrap_or(0);
+            for i in &list.items {
+                t.row(vec![
+                    i.resource_name.clone(),
+                    or_none(&i.action),
+                    or_none(&i.status),
+                    age_ms(ms(&i.begin_timestamp), now),
+                    age_ms(ms(&i.update_timestamp), now),
+                    or_none(&i.message),
+                ]);
+            }
+            t.render()
+        },
+    )
+}
+
+// ------------------------------------------------------------------ tags
+
+/// One row per key, its values joined with commas.
+pub fn print_tags(list: &PoolTagList, value_header: &str, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.tags.is_empty().then_some("No tags found."),
+        |_wide| {
+            let mut t = Table::new(&["KEY", value_header]);
+            for tag in &list.tags {
+                t.row(vec![tag.key.clone(), tag.values.join(",")]);
+            }
+            t.render()
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +812,8 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(age(Some("2024-01-01T00:00:00Z"), now), "10m");
         assert_eq!(age(None, now), "<unknown>");
+        assert_eq!(age_ms(now.timestamp_millis() - 125_400, now), "2m5s");
+        assert_eq!(age_ms(0, now), "<unknown>");
     }
 
     #[test]

@@ -1,7 +1,12 @@
-//! The API client commands: `respool pool ...` and `respool node ...`.
+//! The API client commands: `respool pool|node|flavor|network|workspace ...`,
+//! `respool stats|events|orders|order`.
 
+pub mod flavor;
+pub mod network;
 pub mod node;
+pub mod observe;
 pub mod pool;
+pub mod workspace;
 
 use std::time::{Duration, Instant};
 

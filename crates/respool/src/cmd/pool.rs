@@ -1,15 +1,15 @@
-//! `respool pool list|get|create|scale|delete|wait`.
+//! `respool pool list|get|create|scale|delete|tags|tag|untag|wait`.
 
 use std::io::Read;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use respool_api_types::Pool;
+use respool_api_types::{Pool, Tag, TagDeletion};
 use respool_client::{Client, ListPools, NewPool, WaitFor};
 
 use super::{connect, resolve_pool, wait_pool};
 use crate::cli::{CreateArgs, Format, PoolArgs, PoolCommand, WaitArgs};
-use crate::output::{print_pool, print_pool_list};
+use crate::output::{print_pool, print_pool_list, print_tags};
 
 pub async fn run(args: PoolArgs) -> anyhow::Result<()> {
     let client = connect(&args.conn)?;
@@ -47,6 +47,56 @@ pub async fn run(args: PoolArgs) -> anyhow::Result<()> {
                 delete(&client, &name, &wait).await?;
             }
             Ok(())
+        }
+        PoolCommand::Tags { pool, output } => match pool {
+            Some(pool) => {
+                let name = resolve_pool(&client, &pool).await?.metadata.name;
+                print_tags(&client.get_pool_tags(&name).await?, "VALUE", output)
+            }
+            None => print_tags(&client.list_project_pool_tags().await?, "VALUES", output),
+        },
+        PoolCommand::Tag { pool, tags, output } => {
+            let name = resolve_pool(&client, &pool).await?.metadata.name;
+            let tags: Vec<Tag> = tags
+                .into_iter()
+                .map(|(key, value)| Tag { key, value })
+                .collect();
+            let now = client.add_pool_tags(&name, &tags).await?;
+            match output {
+                Some(format) => print_tags(&now, "VALUE", format),
+                None => {
+                    let said: Vec<String> = tags
+                        .iter()
+                        .map(|t| format!("{}={}", t.key, t.value))
+                        .collect();
+                    println!("pool/{name} tagged: {}", said.join(", "));
+                    Ok(())
+                }
+            }
+        }
+        PoolCommand::Untag { pool, keys, output } => {
+            let name = resolve_pool(&client, &pool).await?.metadata.name;
+            let gone: Vec<TagDeletion> = keys
+                .iter()
+                .map(|k| match k.split_once('=') {
+                    Some((key, value)) => TagDeletion {
+                        key: key.to_owned(),
+                        value: Some(value.to_owned()),
+                    },
+                    None => TagDeletion {
+                        key: k.clone(),
+                        value: None,
+                    },
+                })
+                .collect();
+            let left = client.remove_pool_tags(&name, &gone).await?;
+            match output {
+                Some(format) => print_tags(&left, "VALUE", format),
+                None => {
+                    println!("pool/{name} untagged: {}", keys.join(", "));
+                    Ok(())
+                }
+            }
         }
         PoolCommand::Wait {
             name,
