@@ -487,6 +487,22 @@ async fn a_network_in_use_cannot_be_deleted() {
 }
 
 #[tokio::test]
+async fn a_network_named_by_its_display_name_is_in_use_too() {
+    let s = TestServer::start(TimingProfile::Immediate).await;
+    let name = s.create_network("net-byname", "192.168.0.0/16").await;
+    let mut body = pool_body("pool-byname", 1);
+    body["spec"]["network"]["name"] = json!("net-byname");
+    assert_eq!(s.create_with(&body).await.status, 200);
+    let path = format!("{}/{name}", s.networks_path());
+    let msg = s
+        .call("DELETE", &path, &[], None)
+        .await
+        .assert_error(400, "ModelArts.50004000")
+        .to_owned();
+    assert!(msg.contains(&pool_name("pool-byname")), "{msg}");
+}
+
+#[tokio::test]
 async fn pools_may_name_unknown_networks_unless_networks_are_required() {
     // Lenient by default: any network name is accepted.
     let lenient = TestServer::start(TimingProfile::Immediate).await;

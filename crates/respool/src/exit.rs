@@ -14,7 +14,7 @@ pub const CONFIG: u8 = 3;
 pub const UNREACHABLE: u8 = 4;
 /// The server refused the credentials (HTTP 401 or 403).
 pub const AUTH: u8 = 5;
-/// No such pool or node (HTTP 404).
+/// No such pool, node, network, order or route (HTTP 404).
 pub const NOT_FOUND: u8 = 6;
 /// Any other error answer (400 invalid request, 409 conflict, 5xx, ...).
 pub const API: u8 = 7;
@@ -25,7 +25,7 @@ pub const WAIT_TIMEOUT: u8 = 9;
 
 /// Shown at the end of `respool --help`.
 pub const HELP: &str = "\
-Client commands (pool, node) find the endpoint and credentials in flags, else in
+Client commands (pool, node, flavor, network, workspace, stats, events, orders) find the endpoint and credentials in flags, else in
 HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID and RESPOOL_ENDPOINT,
 else in <data-dir>/credentials.json written by `respool serve`
 (--data-dir, RESPOOL_DATA_DIR, default ./respool-data).
@@ -38,8 +38,9 @@ Exit codes:
   4  server unreachable or no answer in time
   5  credentials refused (HTTP 401/403)
   6  not found (HTTP 404)
-  7  other API error (HTTP 400, 409, 5xx, ...); the error code and message are printed
-  8  --wait/wait: the pool reached a failure phase (CreationFailed, ScalingFailed, Error)
+  7  other API error (HTTP 400, 409, 5xx, ...), an unknown workspace (400 ModelArts.7005)
+     among them; the error code and message are printed
+  8  --wait/wait: a failure phase (CreationFailed, ScalingFailed, Error; Abnormal network)
   9  --wait/wait: timed out";
 
 /// The exit code for an error: the first client error in the chain decides.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use axum::extract::State;
 use axum::Json;
-use respool_api_types::{ErrorBody, Network, NetworkList, Pool};
+use respool_api_types::{keys, ErrorBody, Network, NetworkList, Pool};
 use respool_core::network::{NetworkState, API_VERSION, LIST_KIND};
 use respool_core::selector::Selector;
 use respool_store::{PoolQuery, StoreError};
@@ -83,10 +83,12 @@ pub(crate) async fn ensure_for_pool(
 }
 
 /// Names of the pools of the project whose `spec.network.name` is `network`.
+/// Pools whose `spec.network.name` is one of `names` (a network is named by
+/// its id or, where networks are not required to exist, its display name).
 async fn pools_using(
     app: &AppState,
     project_id: &str,
-    network: &str,
+    names: &[&str],
 ) -> Result<Vec<String>, ApiError> {
     #[derive(Deserialize)]
     struct Doc {
@@ -115,7 +117,12 @@ async fn pools_using(
     for row in rows {
         let doc: Doc =
             serde_json::from_str(&row.doc).map_err(|e| ApiError::from(StoreError::from(e)))?;
-        if doc.spec.network.and_then(|n| n.name).as_deref() == Some(network) {
+        if doc
+            .spec
+            .network
+            .and_then(|n| n.name)
+            .is_some_and(|n| names.contains(&n.as_str()))
+        {
             users.insert(row.name);
         }
     }
@@ -229,7 +236,14 @@ pub async fn delete(
     PathParams(path): PathParams<NetworkPath>,
 ) -> Result<Json<Network>, ApiError> {
     let network = get(&app, &path.project_id, &path.network_name).await?;
-    let users = pools_using(&app, &path.project_id, network.name()).await?;
+    let display = network
+        .network
+        .metadata
+        .labels
+        .get(keys::NAME)
+        .map(String::as_str)
+        .unwrap_or_default();
+    let users = pools_using(&app, &path.project_id, &[network.name(), display]).await?;
     if !users.is_empty() {
         return Err(ApiError::bad_request(format!(
             "network {:?} is used by resource pool(s) {}: delete them first",
