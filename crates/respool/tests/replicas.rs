@@ -171,6 +171,45 @@ async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Each transition was applied, and recorded, exactly once.
+    for name in &created {
+        let (status, events) = try_call(
+            &http,
+            &survivor,
+            &creds,
+            "GET",
+            "/v1/0123456789abcdef0123456789abcdef/events",
+            &[
+                ("resource", "pools"),
+                ("name", name.as_str()),
+                ("limit", "500"),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "{events}");
+        let phases: Vec<&str> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["reason"] == "PoolStatusChange")
+            .map(|e| e["message"].as_str().unwrap())
+            .collect();
+        let running = phases
+            .iter()
+            .filter(|m| m.contains("from Creating to Running"))
+            .count();
+        assert_eq!(running, 1, "{name}: {phases:?}");
+        let mut unique = phases.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            phases.len(),
+            "{name}: a transition was recorded twice: {phases:?}"
+        );
+    }
 }
 
 /// A TCP proxy in front of PostgreSQL that can drop every connection and
