@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 
 use crate::merge_patch::merge_patch;
 use crate::pool::DEFAULT_WORKSPACE;
-use crate::selector::{validate_label_key, validate_label_value};
 use crate::timing::TimingProfile;
 use crate::{validate, DomainError};
 
@@ -66,23 +65,9 @@ impl NetworkState {
         timing: TimingProfile,
         now_ms: i64,
     ) -> Result<NetworkState, DomainError> {
-        if !req.api_version.is_empty() && req.api_version != API_VERSION {
-            return Err(DomainError::invalid(format!(
-                "invalid apiVersion {:?}: use \"v1\"",
-                req.api_version
-            )));
-        }
-        if !req.kind.is_empty() && req.kind != KIND {
-            return Err(DomainError::invalid(format!(
-                "invalid kind {:?}: use \"Network\"",
-                req.kind
-            )));
-        }
+        validate::type_meta(&req.api_version, &req.kind, API_VERSION, KIND)?;
         let mut metadata = req.metadata;
-        let display = metadata.labels.get(keys::NAME).cloned().ok_or_else(|| {
-            DomainError::invalid("metadata.labels[os.modelarts/name] is required")
-        })?;
-        validate::display_name("network", &display)?;
+        let display = validate::display_name_label("network", &metadata.labels)?;
         validate_meta(&metadata.labels, &metadata.annotations)?;
         validate_cidr(&req.spec.cidr)?;
         if let Some(c) = &req.spec.connection {
@@ -245,16 +230,7 @@ fn validate_meta(
     labels: &BTreeMap<String, String>,
     annotations: &BTreeMap<String, String>,
 ) -> Result<(), DomainError> {
-    for (k, v) in labels {
-        validate_label_key(k)
-            .map_err(|e| DomainError::invalid(format!("invalid label key {k:?}: {e}")))?;
-        validate_label_value(v)
-            .map_err(|e| DomainError::invalid(format!("invalid value of label {k:?}: {e}")))?;
-    }
-    for k in annotations.keys() {
-        validate_label_key(k)
-            .map_err(|e| DomainError::invalid(format!("invalid annotation key {k:?}: {e}")))?;
-    }
+    validate::labels_and_annotations(labels, annotations)?;
     if let Some(d) = annotations.get(keys::DESCRIPTION) {
         validate::description(d)?;
     }

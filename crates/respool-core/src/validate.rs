@@ -1,6 +1,62 @@
 //! Name and text rules of the live service.
 
+use std::collections::BTreeMap;
+
+use respool_api_types::keys;
+
+use crate::selector::{validate_label_key, validate_label_value};
 use crate::DomainError;
+
+/// `apiVersion` and `kind` of a create request: either left out or the right ones.
+pub fn type_meta(
+    api_version: &str,
+    kind: &str,
+    want_version: &str,
+    want_kind: &str,
+) -> Result<(), DomainError> {
+    if !api_version.is_empty() && api_version != want_version {
+        return Err(DomainError::invalid(format!(
+            "invalid apiVersion {api_version:?}: use {want_version:?}"
+        )));
+    }
+    if !kind.is_empty() && kind != want_kind {
+        return Err(DomainError::invalid(format!(
+            "invalid kind {kind:?}: use {want_kind:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// The display name in `metadata.labels[os.modelarts/name]`, checked.
+pub fn display_name_label(
+    what: &str,
+    labels: &BTreeMap<String, String>,
+) -> Result<String, DomainError> {
+    let display = labels
+        .get(keys::NAME)
+        .cloned()
+        .ok_or_else(|| DomainError::invalid("metadata.labels[os.modelarts/name] is required"))?;
+    display_name(what, &display)?;
+    Ok(display)
+}
+
+/// Label keys and values, and annotation keys, follow Kubernetes rules.
+pub fn labels_and_annotations(
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+) -> Result<(), DomainError> {
+    for (k, v) in labels {
+        validate_label_key(k)
+            .map_err(|e| DomainError::invalid(format!("invalid label key {k:?}: {e}")))?;
+        validate_label_value(v)
+            .map_err(|e| DomainError::invalid(format!("invalid value of label {k:?}: {e}")))?;
+    }
+    for k in annotations.keys() {
+        validate_label_key(k)
+            .map_err(|e| DomainError::invalid(format!("invalid annotation key {k:?}: {e}")))?;
+    }
+    Ok(())
+}
 
 /// A pool or network display name: 4-32 characters of lowercase letters,
 /// digits and `-`, starting with a letter and not ending with `-`.

@@ -7,7 +7,6 @@ use respool_api_types::{keys, Pool, PoolSpec, PoolStatus};
 
 use super::history::{Observed, Operation};
 use super::{Env, PoolState, API_VERSION, DEFAULT_WORKSPACE, KIND};
-use crate::selector::{validate_label_key, validate_label_value};
 use crate::{validate, DomainError};
 
 pub const SCOPES: [&str; 3] = ["Train", "Infer", "Notebook"];
@@ -21,24 +20,10 @@ impl PoolState {
         env: &Env,
         now_ms: i64,
     ) -> Result<Self, DomainError> {
-        if !req.api_version.is_empty() && req.api_version != API_VERSION {
-            return Err(DomainError::invalid(format!(
-                "invalid apiVersion {:?}: use \"v2\"",
-                req.api_version
-            )));
-        }
-        if !req.kind.is_empty() && req.kind != KIND {
-            return Err(DomainError::invalid(format!(
-                "invalid kind {:?}: use \"Pool\"",
-                req.kind
-            )));
-        }
+        validate::type_meta(&req.api_version, &req.kind, API_VERSION, KIND)?;
         let mut metadata = req.metadata;
-        let display = metadata.labels.get(keys::NAME).cloned().ok_or_else(|| {
-            DomainError::invalid("metadata.labels[os.modelarts/name] is required")
-        })?;
-        validate::display_name("pool", &display)?;
-        validate_labels(&metadata.labels, &metadata.annotations)?;
+        let display = validate::display_name_label("pool", &metadata.labels)?;
+        validate::labels_and_annotations(&metadata.labels, &metadata.annotations)?;
         let description = metadata
             .annotations
             .entry(keys::DESCRIPTION.into())
@@ -125,23 +110,6 @@ impl PoolState {
 }
 
 /// Keys and values of labels follow Kubernetes rules; annotation keys too.
-pub(super) fn validate_labels(
-    labels: &std::collections::BTreeMap<String, String>,
-    annotations: &std::collections::BTreeMap<String, String>,
-) -> Result<(), DomainError> {
-    for (k, v) in labels {
-        validate_label_key(k)
-            .map_err(|e| DomainError::invalid(format!("invalid label key {k:?}: {e}")))?;
-        validate_label_value(v)
-            .map_err(|e| DomainError::invalid(format!("invalid value of label {k:?}: {e}")))?;
-    }
-    for k in annotations.keys() {
-        validate_label_key(k)
-            .map_err(|e| DomainError::invalid(format!("invalid annotation key {k:?}: {e}")))?;
-    }
-    Ok(())
-}
-
 /// The rules a pool spec must keep, on create and after every patch.
 pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainError> {
     if !POOL_TYPES.contains(&spec.pool_type.as_str()) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use respool_api_types::{keys, Pool};
 use serde_json::Value;
 
-use super::create::{validate_labels, validate_spec};
+use super::create::validate_spec;
 use super::history::Operation;
 use super::{Env, PoolPhase, PoolState};
 use crate::merge_patch::merge_patch;
@@ -55,7 +55,7 @@ impl PoolState {
         }
 
         check_immutable(&self.pool, &next)?;
-        validate_labels(&next.metadata.labels, &next.metadata.annotations)?;
+        validate::labels_and_annotations(&next.metadata.labels, &next.metadata.annotations)?;
         if let Some(d) = next.metadata.annotations.get(keys::DESCRIPTION) {
             validate::description(d)?;
         }
