@@ -150,3 +150,9 @@ mod tests {
         }
     }
 }
+
+/// The `labelSelector` query parameter; absent or empty selects everything.
+pub fn label_selector(raw: Option<&str>) -> Result<respool_core::selector::Selector, ApiError> {
+    respool_core::selector::Selector::parse(raw.unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))
+}

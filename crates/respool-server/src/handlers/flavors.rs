@@ -10,7 +10,6 @@ use respool_api_types::{
     ResourceFlavorSpec, ResourceFlavorStatus, ResourceFlavorXpu,
 };
 use respool_core::flavors::{AcceleratorKind, Flavor, Volume};
-use respool_core::selector::Selector;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -49,8 +48,7 @@ pub async fn list(
     PathParams(_path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListFlavorsQuery>,
 ) -> Result<Json<ResourceFlavorList>, ApiError> {
-    let selector = Selector::parse(q.label_selector.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))?;
+    let selector = crate::extract::label_selector(q.label_selector.as_deref())?;
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<String> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let region = &app.settings.region;

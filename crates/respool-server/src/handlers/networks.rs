@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::Json;
 use respool_api_types::{keys, ErrorBody, Network, NetworkList, Pool};
 use respool_core::network::{NetworkState, API_VERSION, LIST_KIND};
-use respool_core::selector::Selector;
 use respool_store::{PoolQuery, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -138,8 +137,7 @@ pub async fn list(
     PathParams(path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListNetworksQuery>,
 ) -> Result<Json<NetworkList>, ApiError> {
-    let selector = Selector::parse(q.label_selector.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))?;
+    let selector = crate::extract::label_selector(q.label_selector.as_deref())?;
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<(i64, String)> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let workspace = q.workspace_id.as_deref().filter(|w| !w.is_empty());
