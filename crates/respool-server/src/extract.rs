@@ -104,6 +104,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     }
 }
 
+/// The `labelSelector` query parameter; absent or empty selects everything.
+pub fn label_selector(raw: Option<&str>) -> Result<respool_core::selector::Selector, ApiError> {
+    respool_core::selector::Selector::parse(raw.unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,10 +155,4 @@ mod tests {
             message(decode_json(body.as_bytes()));
         }
     }
-}
-
-/// The `labelSelector` query parameter; absent or empty selects everything.
-pub fn label_selector(raw: Option<&str>) -> Result<respool_core::selector::Selector, ApiError> {
-    respool_core::selector::Selector::parse(raw.unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))
 }
