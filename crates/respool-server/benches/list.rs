@@ -251,6 +251,16 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { call(&f.open, get(&big_path, &[("labelSelector", SELECTOR)])).await })
     });
+    let big_query = PoolQuery {
+        project_id: BIG,
+        workspace_id: Some("0"),
+        phases: None,
+        parent: None,
+    };
+    g.bench_function("store_list_pools", |b| {
+        b.to_async(&rt)
+            .iter(|| async { f.store.list_pools(&big_query).await.expect("list") })
+    });
     g.bench_function("serde_json_encode_in_memory", |b| {
         b.iter(|| serde_json::to_vec(black_box(&f.big_pools)).expect("encode"))
     });

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,6 +24,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite takes one writer at a time; a second one waits in its busy
+    /// handler, which sleeps 1 to 100 ms between tries. Pool writers queue
+    /// here instead, so each starts the moment the previous one commits.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -53,7 +58,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: Arc::default(),
+        })
     }
 
     pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
@@ -65,6 +73,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
@@ -135,6 +144,7 @@ impl Store for SqliteStore {
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
@@ -164,6 +174,7 @@ impl Store for SqliteStore {
     }
 
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         let done =
             sqlx::query("DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?")
@@ -202,6 +213,7 @@ impl Store for SqliteStore {
         name: &str,
         version: i64,
     ) -> Result<(), StoreError> {
+        let _writer = self.writer.lock().await;
         let done =
             sqlx::query("DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?")
                 .bind(project_id)
@@ -242,6 +254,7 @@ impl Store for SqliteStore {
         lease_until_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
+        let _writer = self.writer.lock().await;
         let rows = sqlx::query(
             "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
              WHERE rowid IN (
@@ -299,6 +312,7 @@ impl Store for SqliteStore {
     }
 
     async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM events").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM orders").execute(&mut *tx).await?;
