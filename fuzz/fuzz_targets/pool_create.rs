@@ -41,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
         let doc = serde_json::to_string(&pool.pool).expect("a pool serializes");
         let back: Pool = serde_json::from_str(&doc)
             .unwrap_or_else(|e| panic!("served document does not decode: {e}: {doc}"));
-        assert_eq!(serde_json::to_string(&back).unwrap(), doc, "served document does not round-trip");
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            doc,
+            "served document does not round-trip"
+        );
         serde_json::to_string(&pool).expect("the state serializes");
         let _ = pool.node_page(catalog(), None, 500);
     }

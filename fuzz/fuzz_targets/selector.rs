@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let again = Selector::parse(&printed)
         .unwrap_or_else(|e| panic!("{input:?} printed as {printed:?}, which does not parse: {e}"));
     assert_eq!(again, selector, "{input:?} -> {printed:?}");
-    assert_eq!(again.to_string(), printed, "{input:?}: printing is not stable");
+    assert_eq!(
+        again.to_string(),
+        printed,
+        "{input:?}: printing is not stable"
+    );
 
     // Label sets built from the selector itself, so matching walks every arm.
     let mut first = BTreeMap::new();
@@ -35,7 +39,10 @@ fuzz_target!(|data: &[u8]| {
     }
     // A selector of only `=`/`==`/`in` single values matches the labels it names.
     let only_equalities = selector.requirements().iter().all(|r| {
-        matches!(r.op, Operator::Equals | Operator::DoubleEquals | Operator::In) && r.values.len() == 1
+        matches!(
+            r.op,
+            Operator::Equals | Operator::DoubleEquals | Operator::In
+        ) && r.values.len() == 1
     });
     if only_equalities {
         let mut consistent = true;
@@ -43,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
             consistent &= first.get(&r.key) == r.values.first();
         }
         if consistent {
-            assert!(selector.matches(&first), "{input:?} does not match {first:?}");
+            assert!(
+                selector.matches(&first),
+                "{input:?} does not match {first:?}"
+            );
         }
     }
 });

@@ -41,9 +41,17 @@ fuzz_target!(|data: &[u8]| {
     // The canonical forms are fixed points of themselves.
     let uri = canonical_uri(path);
     assert!(uri.ends_with('/'), "{path:?} -> {uri:?}");
-    assert_eq!(canonical_uri(&uri), uri, "canonical_uri({path:?}) is not idempotent");
+    assert_eq!(
+        canonical_uri(&uri),
+        uri,
+        "canonical_uri({path:?}) is not idempotent"
+    );
     let cq = canonical_query(query);
-    assert_eq!(canonical_query(&cq), cq, "canonical_query({query:?}) is not idempotent");
+    assert_eq!(
+        canonical_query(&cq),
+        cq,
+        "canonical_query({query:?}) is not idempotent"
+    );
 
     let parts = RequestParts {
         method,
@@ -53,7 +61,10 @@ fuzz_target!(|data: &[u8]| {
         body,
     };
     // Arbitrary signed-header lists, valid or not.
-    let names: Vec<String> = headers.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let _ = canonical_request(&parts, &names);
 
@@ -80,7 +91,10 @@ fuzz_target!(|data: &[u8]| {
             })
             .collect()
     };
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let unsigned: Vec<(&str, &str)> = headers
         .iter()
         .copied()

@@ -137,3 +137,48 @@ mod gateway {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// What the API fuzzer (tests/sdk/test_api_fuzz.py) relies on: every API
+    /// operation is signed, names the gateway's errors, and every response
+    /// carries X-Request-Id.
+    #[test]
+    fn every_api_operation_documents_auth_errors_and_request_id() {
+        let doc: Value = serde_json::to_value(super::document()).unwrap();
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["sdk_hmac_sha256"]["name"], "Authorization");
+        assert_eq!(schemes["iam_token"]["name"], "X-Auth-Token");
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                seen += 1;
+                let responses = op["responses"].as_object().unwrap();
+                for (status, response) in responses {
+                    assert!(
+                        response["headers"]["X-Request-Id"].is_object(),
+                        "{method} {path} {status}: no X-Request-Id"
+                    );
+                }
+                if !(path.starts_with("/v1/") || path.starts_with("/v2/")) {
+                    continue;
+                }
+                for status in ["400", "401", "403", "413", "503"] {
+                    let body = &responses[status]["content"]["application/json"]["schema"];
+                    assert_eq!(
+                        body["$ref"], "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+                assert_eq!(
+                    op["security"].as_array().unwrap().len(),
+                    2,
+                    "{method} {path}"
+                );
+            }
+        }
+        assert!(seen >= 8);
+    }
+}

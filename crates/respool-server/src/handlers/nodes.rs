@@ -78,7 +78,7 @@ pub async fn show(
 /// `POST /v2/{project_id}/pools/{pool_name}/nodes/batch-delete`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete", operation_id = "BatchDeletePoolNodes",
     params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeDeletion,
-    responses((status = 200, body = Vec<NodeResult>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<NodeResult>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn batch_delete(
     State(app): State<AppState>,
     PathParams(path): PathParams<PoolPath>,

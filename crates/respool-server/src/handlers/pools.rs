@@ -10,7 +10,6 @@ use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
 use respool_core::pool::{
     PoolState, StatusFilter, StepOutcome, API_VERSION, DEFAULT_WORKSPACE, LIST_KIND,
 };
-use respool_core::selector::Selector;
 use respool_store::{PoolQuery, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -56,8 +55,7 @@ pub async fn list(
     PathParams(path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let selector = Selector::parse(q.label_selector.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid labelSelector: {e}")))?;
+    let selector = crate::extract::label_selector(q.label_selector.as_deref())?;
     let status = StatusFilter::parse(q.status.as_deref().unwrap_or_default())?;
     let workspace = q
         .workspace_id
@@ -101,7 +99,11 @@ pub async fn list(
 
 /// `POST /v2/{project_id}/pools`
 #[utoipa::path(post, path = "/v2/{project_id}/pools", operation_id = "CreatePool",
-    params(("project_id" = String, Path)), request_body = Pool,
+    params(("project_id" = String, Path)),
+    request_body(content = Pool, example = json!({"apiVersion": "v2", "kind": "Pool",
+        "metadata": {"labels": {"os.modelarts/name": "example-pool", "os.modelarts/workspace.id": "0"}},
+        "spec": {"type": "Dedicate", "scope": ["Train"], "network": {"name": "network-example"},
+                 "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}]}})),
     responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(app): State<AppState>,
@@ -153,8 +155,8 @@ pub async fn show(
 /// `PATCH /v2/{project_id}/pools/{pool_name}` with a JSON merge patch.
 #[utoipa::path(patch, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "PatchPool",
     params(("project_id" = String, Path), ("pool_name" = String, Path)),
-    request_body(content = Object, content_type = "application/merge-patch+json"),
-    responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    request_body(content((Object = "application/json"), (Object = "application/merge-patch+json"))),
+    responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn patch(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -182,7 +184,7 @@ pub async fn patch(
 /// `DELETE /v2/{project_id}/pools/{pool_name}`
 #[utoipa::path(delete, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "DeletePool",
     params(("project_id" = String, Path), ("pool_name" = String, Path)),
-    responses((status = 200, body = Pool), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Pool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(
     State(app): State<AppState>,
     PathParams(path): PathParams<PoolPath>,
