@@ -24,7 +24,6 @@ const DATE_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub struct Caller {
     /// Who is calling, for throttling: the access key, the token's user, or `anonymous`.
     pub principal: String,
-    pub access_key: Option<String>,
     pub domain_id: String,
 }
 
@@ -98,7 +97,6 @@ impl From<ApiError> for Failure {
 fn anonymous(app: &AppState) -> Caller {
     Caller {
         principal: "anonymous".into(),
-        access_key: None,
         domain_id: app.settings.default_domain_id.clone(),
     }
 }
@@ -132,11 +130,7 @@ async fn identify(
             );
         }
         return Ok(Caller {
-            principal: claims
-                .access_key
-                .clone()
-                .unwrap_or_else(|| claims.user.clone()),
-            access_key: claims.access_key,
+            principal: claims.access_key.unwrap_or(claims.user),
             domain_id: claims.domain_id,
         });
     }
@@ -221,8 +215,7 @@ async fn identify(
         .into());
     }
     Ok(Caller {
-        principal: credential.access_key.clone(),
-        access_key: Some(credential.access_key),
+        principal: credential.access_key,
         domain_id: credential.domain_id,
     })
 }

@@ -58,9 +58,9 @@ pub trait Store: Send + Sync + 'static {
     /// the race records nothing) and taken from it once committed.
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError>;
 
-    /// Removes a pool whose deletion has finished, like [`Store::remove_pool`]
-    /// for `pool.version`, writing its pending records in the same
-    /// transaction; [`StoreError::Conflict`] if the stored version differs.
+    /// Removes a pool whose deletion has finished if its stored version still
+    /// equals `pool.version`, writing its pending records in the same
+    /// transaction; [`StoreError::Conflict`] otherwise.
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError>;
 
     /// The orders that match `query`: how many there are, and one page of
@@ -78,14 +78,6 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `query.limit` events of one resource that match `query`,
     /// newest first (oldest first if `query.ascending`).
     async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError>;
-
-    /// Removes a pool if its stored version still equals `version`.
-    async fn remove_pool(
-        &self,
-        project_id: &str,
-        name: &str,
-        version: i64,
-    ) -> Result<(), StoreError>;
 
     /// Pools (of one project, or all) with a lifecycle stage ending at or
     /// before `now_ms`, soonest first.

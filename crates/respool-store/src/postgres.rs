@@ -214,25 +214,6 @@ impl Store for PostgresStore {
         history::postgres::list_events(&self.pool, query).await
     }
 
-    async fn remove_pool(
-        &self,
-        project_id: &str,
-        name: &str,
-        version: i64,
-    ) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("DELETE FROM pools WHERE project_id = $1 AND name = $2 AND version = $3")
-                .bind(project_id)
-                .bind(name)
-                .bind(version)
-                .execute(&self.pool)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict);
-        }
-        Ok(())
-    }
-
     async fn due_pools(
         &self,
         project_id: Option<&str>,

@@ -218,18 +218,16 @@ async fn updates_check_the_version(s: &dyn Store) {
 async fn removal_checks_the_version(s: &dyn Store) {
     let mut p = pool("p1", "pool-one", "0", 0);
     s.insert_pool(&p).await.unwrap();
+    let stale = p.clone();
     p.step(10_000);
     s.update_pool(&mut p).await.unwrap();
     assert!(matches!(
-        s.remove_pool("p1", p.name(), 0).await,
+        s.retire_pool(&stale).await,
         Err(StoreError::Conflict)
     ));
-    s.remove_pool("p1", p.name(), 1).await.unwrap();
+    s.retire_pool(&p).await.unwrap();
     assert!(s.get_pool("p1", p.name()).await.unwrap().is_none());
-    assert!(matches!(
-        s.remove_pool("p1", p.name(), 1).await,
-        Err(StoreError::Conflict)
-    ));
+    assert!(matches!(s.retire_pool(&p).await, Err(StoreError::Conflict)));
 }
 
 async fn due_pools_come_soonest_first(s: &dyn Store) {
