@@ -7,7 +7,6 @@ mod fixtures;
 mod load;
 mod probe;
 mod seed;
-mod sqlite_probe;
 mod stats;
 
 use std::time::Duration;
@@ -116,16 +115,6 @@ enum Command {
         #[arg(long)]
         pid: Option<u32>,
     },
-    /// Time the server's SQLite queries through sqlx and through rusqlite inline.
-    SqliteProbe {
-        /// The SQLite file (seeded).
-        #[arg(long)]
-        file: String,
-        #[arg(long, env = "RESPOOL_PROJECT_ID")]
-        project: String,
-        #[arg(long, default_value_t = 200)]
-        samples: usize,
-    },
     /// Print how many pools the project lists.
     Count {
         #[command(flatten)]
@@ -208,11 +197,6 @@ async fn main() -> anyhow::Result<()> {
             timeout_secs,
             pid,
         } => probe::wait_healthy(&endpoint, since_ns, Duration::from_secs(timeout_secs), pid).await,
-        Command::SqliteProbe {
-            file,
-            project,
-            samples,
-        } => sqlite_probe::run(&file, &project, samples.max(1)).await,
         Command::Count { target } => {
             let client = probe::client(&target.endpoint, &target.ak, &target.sk, &target.project)?;
             probe::count(&client).await

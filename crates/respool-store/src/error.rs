@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     #[error("already exists")]
     AlreadyExists,
@@ -31,6 +31,42 @@ impl From<sqlx::Error> for StoreError {
             }
             _ => StoreError::Unavailable(e.to_string()),
         }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error() {
+            Some(f)
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::AlreadyExists
+            }
+            Some(f)
+                if matches!(
+                    f.code,
+                    DatabaseBusy
+                        | DatabaseLocked
+                        | SystemIoFailure
+                        | DiskFull
+                        | CannotOpen
+                        | OutOfMemory
+                        | ReadOnly
+                        | FileLockingProtocolFailed
+                ) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Corrupt(e.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        StoreError::Corrupt(e.to_string())
     }
 }
 

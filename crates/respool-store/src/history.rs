@@ -64,51 +64,52 @@ pub struct EventRow {
     pub doc: String,
 }
 
-/// What one record writes.
-pub(crate) enum RecordRow<'a> {
+/// What one record writes. Owned, so that a write can be queued to the
+/// SQLite writer thread.
+pub(crate) enum RecordRow {
     /// Inserted, or written over the stored version of the same order.
     Order {
-        name: &'a str,
-        resource_name: &'a str,
-        display_name: &'a str,
-        workspace_id: &'a str,
-        phase: &'a str,
+        name: String,
+        resource_name: String,
+        display_name: String,
+        workspace_id: String,
+        phase: String,
         created_ms: i64,
         doc: String,
         items: String,
     },
     /// Inserted once: writing the same event again does nothing.
     Event {
-        name: &'a str,
-        uid: &'a str,
+        name: String,
+        uid: String,
         created_ms: i64,
-        event_type: &'a str,
+        event_type: String,
         doc: String,
     },
 }
 
 /// The rows of the records `pool` has yet to write.
-pub(crate) fn record_rows(pool: &PoolState) -> Result<Vec<RecordRow<'_>>, StoreError> {
+pub(crate) fn record_rows(pool: &PoolState) -> Result<Vec<RecordRow>, StoreError> {
     pool.pending
         .records()
         .iter()
         .map(|r| {
             Ok(match r {
                 Record::Order(o) => RecordRow::Order {
-                    name: &o.order.order_name,
-                    resource_name: &o.order.resource_name,
-                    display_name: &o.order.resource_display_name,
-                    workspace_id: &o.order.workspace_id,
-                    phase: &o.order.phase,
+                    name: o.order.order_name.clone(),
+                    resource_name: o.order.resource_name.clone(),
+                    display_name: o.order.resource_display_name.clone(),
+                    workspace_id: o.order.workspace_id.clone(),
+                    phase: o.order.phase.clone(),
                     created_ms: o.order.creation_timestamp,
                     doc: serde_json::to_string(&o.order)?,
                     items: serde_json::to_string(&o.items)?,
                 },
                 Record::Event { at_ms, event } => RecordRow::Event {
-                    name: pool.name(),
-                    uid: &event.metadata.name,
+                    name: pool.name().to_owned(),
+                    uid: event.metadata.name.clone(),
                     created_ms: *at_ms,
-                    event_type: &event.event_type,
+                    event_type: event.event_type.clone(),
                     doc: serde_json::to_string(event)?,
                 },
             })
@@ -118,172 +119,7 @@ pub(crate) fn record_rows(pool: &PoolState) -> Result<Vec<RecordRow<'_>>, StoreE
 
 /// Writes over an order only if it is the same pool's: two pools' order names
 /// cannot then clobber each other, however unlikely a clash is.
-const ORDER_UPSERT: &str = " ON CONFLICT (project_id, name) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, items = excluded.items WHERE orders.resource_name = excluded.resource_name";
-
-pub(crate) mod sqlite {
-    use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
-
-    use super::*;
-    use respool_core::pool::EVENT_RESOURCE;
-
-    pub async fn write(conn: &mut SqliteConnection, pool: &PoolState) -> Result<(), StoreError> {
-        for row in record_rows(pool)? {
-            match row {
-                RecordRow::Order {
-                    name,
-                    resource_name,
-                    display_name,
-                    workspace_id,
-                    phase,
-                    created_ms,
-                    doc,
-                    items,
-                } => {
-                    sqlx::query(&format!(
-                        "INSERT INTO orders (project_id, name, resource_name, display_name, workspace_id, phase, created_ms, doc, items)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?){ORDER_UPSERT}"
-                    ))
-                    .bind(&pool.project_id)
-                    .bind(name)
-                    .bind(resource_name)
-                    .bind(display_name)
-                    .bind(workspace_id)
-                    .bind(phase)
-                    .bind(created_ms)
-                    .bind(doc)
-                    .bind(items)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                RecordRow::Event {
-                    name,
-                    uid,
-                    created_ms,
-                    event_type,
-                    doc,
-                } => {
-                    sqlx::query(
-                        "INSERT INTO events (project_id, resource, name, uid, created_ms, event_type, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, uid) DO NOTHING",
-                    )
-                    .bind(&pool.project_id)
-                    .bind(EVENT_RESOURCE)
-                    .bind(name)
-                    .bind(uid)
-                    .bind(created_ms)
-                    .bind(event_type)
-                    .bind(doc)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn order_filters<'q>(sql: &mut QueryBuilder<'q, Sqlite>, q: &OrderQuery<'q>) {
-        sql.push(" WHERE project_id = ").push_bind(q.project_id);
-        if let Some(n) = q.involved_name {
-            sql.push(" AND (resource_name = ")
-                .push_bind(n)
-                .push(" OR display_name = ")
-                .push_bind(n)
-                .push(")");
-        }
-        if let Some(w) = q.workspace_id {
-            sql.push(" AND workspace_id = ").push_bind(w);
-        }
-        if let Some(p) = q.phase {
-            sql.push(" AND phase = ").push_bind(p);
-        }
-        if let Some(t) = q.since_ms {
-            sql.push(" AND created_ms >= ").push_bind(t);
-        }
-        if let Some(t) = q.until_ms {
-            sql.push(" AND created_ms <= ").push_bind(t);
-        }
-    }
-
-    pub async fn list_orders(db: &SqlitePool, q: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM orders");
-        order_filters(&mut count, q);
-        let total: i64 = count.build().fetch_one(db).await?.get(0);
-        let mut page = QueryBuilder::<Sqlite>::new("SELECT doc FROM orders");
-        order_filters(&mut page, q);
-        page.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
-            .push_bind(i64::from(q.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(q.offset));
-        let rows = page.build().fetch_all(db).await?;
-        Ok(OrderPage {
-            total: total as u64,
-            docs: rows.into_iter().map(|r| r.get(0)).collect(),
-        })
-    }
-
-    pub async fn get_order_items(
-        db: &SqlitePool,
-        project_id: &str,
-        name: &str,
-    ) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT items FROM orders WHERE project_id = ? AND name = ?")
-                .bind(project_id)
-                .bind(name)
-                .fetch_optional(db)
-                .await?,
-        )
-    }
-
-    pub async fn list_events(
-        db: &SqlitePool,
-        q: &EventQuery<'_>,
-    ) -> Result<Vec<EventRow>, StoreError> {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT created_ms, id, doc FROM events WHERE project_id = ",
-        );
-        sql.push_bind(q.project_id)
-            .push(" AND resource = ")
-            .push_bind(q.resource)
-            .push(" AND name = ")
-            .push_bind(q.name);
-        if let Some(t) = q.event_type {
-            sql.push(" AND event_type = ").push_bind(t);
-        }
-        if let Some(t) = q.since_ms {
-            sql.push(" AND created_ms >= ").push_bind(t);
-        }
-        if let Some(t) = q.until_ms {
-            sql.push(" AND created_ms <= ").push_bind(t);
-        }
-        let (cmp, dir) = if q.ascending {
-            (">", "ASC")
-        } else {
-            ("<", "DESC")
-        };
-        if let Some(c) = q.after {
-            sql.push(format!(" AND (created_ms {cmp} "))
-                .push_bind(c.created_ms)
-                .push(" OR (created_ms = ")
-                .push_bind(c.created_ms)
-                .push(format!(" AND id {cmp} "))
-                .push_bind(c.id)
-                .push("))");
-        }
-        sql.push(format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
-            .push_bind(i64::from(q.limit));
-        let rows = sql.build().fetch_all(db).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| EventRow {
-                cursor: EventCursor {
-                    created_ms: r.get(0),
-                    id: r.get(1),
-                },
-                doc: r.get(2),
-            })
-            .collect())
-    }
-}
+pub(crate) const ORDER_UPSERT: &str = " ON CONFLICT (project_id, name) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, items = excluded.items WHERE orders.resource_name = excluded.resource_name";
 
 pub(crate) mod postgres {
     use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};

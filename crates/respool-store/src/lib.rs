@@ -39,6 +39,17 @@ pub struct PoolRow {
     pub doc: String,
 }
 
+/// A [`PoolRow`] borrowed from the database's own buffers while a list runs.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolRowRef<'a> {
+    pub name: &'a str,
+    pub labels: &'a str,
+    pub doc: &'a str,
+}
+
+/// What a list hands each pool to; an error ends the list with that error.
+pub type EachPool<'f> = dyn FnMut(PoolRowRef<'_>) -> Result<(), StoreError> + Send + 'f;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Stores a new pool with its pending records (orders, events), in one
@@ -49,8 +60,29 @@ pub trait Store: Send + Sync + 'static {
     async fn get_pool(&self, project_id: &str, name: &str)
         -> Result<Option<PoolState>, StoreError>;
 
+    /// Hands `each` every pool that matches, in creation order (then name),
+    /// without copying them out first: a list of 10,000 pools goes from the
+    /// database into the answer once.
+    async fn for_each_pool(
+        &self,
+        query: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<(), StoreError>;
+
     /// Pools in creation order (then name).
-    async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError>;
+    async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
+        let mut rows = Vec::new();
+        self.for_each_pool(query, &mut |r| {
+            rows.push(PoolRow {
+                name: r.name.to_owned(),
+                labels: r.labels.to_owned(),
+                doc: r.doc.to_owned(),
+            });
+            Ok(())
+        })
+        .await?;
+        Ok(rows)
+    }
 
     /// Writes `pool` if its stored version still equals `pool.version`, then
     /// bumps the version; [`StoreError::Conflict`] otherwise. Its pending

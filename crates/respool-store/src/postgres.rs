@@ -13,8 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
-    decode_fault, decode_network, decode_pool, history, EventQuery, EventRow, OrderPage,
-    OrderQuery, PoolColumns, PoolQuery, PoolRow, Store, StoreError,
+    decode_fault, decode_network, decode_pool, history, EachPool, EventQuery, EventRow, OrderPage,
+    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Store, StoreError,
 };
 
 #[derive(Clone)]
@@ -120,7 +120,11 @@ impl Store for PostgresStore {
             .transpose()
     }
 
-    async fn list_pools(&self, q: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
+    async fn for_each_pool(
+        &self,
+        q: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<(), StoreError> {
         let mut sql = QueryBuilder::<Postgres>::new(
             "SELECT name, labels, doc FROM pools WHERE project_id = ",
         );
@@ -141,14 +145,14 @@ impl Store for PostgresStore {
         }
         sql.push(" ORDER BY created_ms, name");
         let rows = sql.build().fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| PoolRow {
-                name: r.get(0),
-                labels: r.get(1),
-                doc: r.get(2),
-            })
-            .collect())
+        for r in &rows {
+            each(PoolRowRef {
+                name: r.try_get(0)?,
+                labels: r.try_get(1)?,
+                doc: r.try_get(2)?,
+            })?;
+        }
+        Ok(())
     }
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {

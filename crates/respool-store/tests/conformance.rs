@@ -93,6 +93,7 @@ conformance!(
     records_are_written_with_the_pool_and_outlive_it,
     a_write_that_loses_records_nothing,
     orders_and_events_list_newest_first_with_filters,
+    concurrent_writes_succeed_or_fail_each_alone,
 );
 
 async fn pools_round_trip(s: &dyn Store) {
@@ -724,6 +725,56 @@ async fn a_write_that_loses_records_nothing(s: &dyn Store) {
     let (_, items) = orders(s, order_query("p1")).await;
     let delete = items.iter().find(|o| o["operation"] == "delete").unwrap();
     assert_eq!(delete["phase"], "processing");
+}
+
+/// Writes sent together (on SQLite: committed together by the one writer)
+/// each succeed or fail on their own, and a failed one leaves nothing.
+async fn concurrent_writes_succeed_or_fail_each_alone(s: &dyn Store) {
+    let creates: Vec<PoolState> = (0..48)
+        .map(|i| pool("p1", &format!("pool-{}", i % 16), "0", 1_000 + i))
+        .collect();
+    let created = futures::future::join_all(creates.iter().map(|p| s.insert_pool(p))).await;
+    let ok = created.iter().filter(|r| r.is_ok()).count();
+    let taken = created
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::AlreadyExists)))
+        .count();
+    assert_eq!((ok, taken), (16, 32), "{created:?}");
+    assert_eq!(
+        s.list_pools(&PoolQuery {
+            project_id: "p1",
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len(),
+        16
+    );
+    assert_eq!(
+        orders(s, order_query("p1")).await.0,
+        16,
+        "a refused create records no order"
+    );
+
+    let stored = s.get_pool("p1", creates[0].name()).await.unwrap().unwrap();
+    let mut rivals: Vec<PoolState> = (0..8)
+        .map(|_| {
+            let mut p = stored.clone();
+            p.delete(5_000);
+            p
+        })
+        .collect();
+    let updated = futures::future::join_all(rivals.iter_mut().map(|p| s.update_pool(p))).await;
+    assert_eq!(
+        updated.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{updated:?}"
+    );
+    assert!(updated
+        .iter()
+        .all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict))));
+    let after = s.get_pool("p1", creates[0].name()).await.unwrap().unwrap();
+    assert_eq!(after.version, stored.version + 1);
 }
 
 async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {

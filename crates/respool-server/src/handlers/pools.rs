@@ -70,29 +70,30 @@ pub async fn list(
         parent: q.parent.as_deref().filter(|p| !p.is_empty()),
     };
     crate::reconciler::catch_up(&app, &path.project_id).await?;
-    let rows = app.store.list_pools(&query).await?;
-    let mut body = String::with_capacity(64 + rows.iter().map(|r| r.doc.len() + 1).sum::<usize>());
+    let mut body = String::with_capacity(4096);
     body.push_str(r#"{"apiVersion":""#);
     body.push_str(API_VERSION);
     body.push_str(r#"","kind":""#);
     body.push_str(LIST_KIND);
     body.push_str(r#"","items":["#);
     let mut first = true;
-    for row in &rows {
-        if !selector.is_empty() {
-            let labels: BTreeMap<String, String> = serde_json::from_str(&row.labels)
-                .map_err(|e| ApiError::from(StoreError::from(e)))?;
-            if !selector.matches(&labels) {
-                continue;
+    app.store
+        .for_each_pool(&query, &mut |row| {
+            if !selector.is_empty() {
+                let labels: BTreeMap<String, String> = serde_json::from_str(row.labels)?;
+                if !selector.matches(&labels) {
+                    return Ok(());
+                }
             }
-        }
-        if !first {
-            body.push(',');
-        }
-        first = false;
-        // Stored documents are the served objects, already JSON.
-        body.push_str(&row.doc);
-    }
+            if !first {
+                body.push(',');
+            }
+            first = false;
+            // Stored documents are the served objects, already JSON.
+            body.push_str(row.doc);
+            Ok(())
+        })
+        .await?;
     body.push_str("]}");
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -1,0 +1,708 @@
+//! The embedded default: one SQLite file in WAL mode, spoken to directly.
+//! Reads run inline on the calling task on idle reader connections; writes
+//! queue to one writer thread that commits them in groups. sqlx only applies
+//! the migrations.
+
+mod connection;
+mod history;
+mod sql;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use respool_api_types::Workspace;
+use respool_core::faults::Fault;
+use respool_core::identity::{Credential, User};
+use respool_core::network::NetworkState;
+use respool_core::pool::PoolState;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use self::connection::Readers;
+use self::sql::Sql;
+use self::writer::Writer;
+use crate::{
+    decode_fault, decode_network, decode_pool, EachPool, EventQuery, EventRow, OrderPage,
+    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Store, StoreError,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    readers: Arc<Readers>,
+    writer: Writer,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a
+    /// plain path) and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let path = file_path(url);
+        migrate(&path).await?;
+        let writer = Writer::start(connection::open(&path, true)?)?;
+        Ok(SqliteStore {
+            readers: Arc::new(Readers::new(path)),
+            writer,
+        })
+    }
+
+    pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
+        Self::open(&path.display().to_string()).await
+    }
+
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.readers.with(read)
+    }
+}
+
+/// The file a `sqlite:` URL (or a plain path) names.
+fn file_path(url: &str) -> PathBuf {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(rest.split('?').next().unwrap_or(rest))
+}
+
+/// Creates the file if needed, in WAL mode (a setting the file keeps), and
+/// applies pending migrations.
+async fn migrate(path: &Path) -> Result<(), StoreError> {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let applied = MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")));
+    pool.close().await;
+    applied
+}
+
+fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
+    Ok(row.get_ref(i)?.as_str()?)
+}
+
+const INSERT_POOL: &str = "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+const UPDATE_POOL: &str = "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
+     WHERE project_id = ? AND name = ? AND version = ?";
+
+/// Fails with [`StoreError::Conflict`] when a versioned write matched no row.
+fn changed(rows: usize) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::Conflict)
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        let records = crate::history::record_rows(pool)?;
+        let (project_id, name) = (pool.project_id.clone(), pool.name().to_owned());
+        let (created_ms, version) = (pool.created_ms, pool.version);
+        self.writer
+            .write(move |conn| {
+                conn.prepare_cached(INSERT_POOL)?.execute(params![
+                    project_id,
+                    name,
+                    c.workspace_id,
+                    c.phase,
+                    c.parent,
+                    created_ms,
+                    version,
+                    c.next_due_ms,
+                    c.labels,
+                    c.doc,
+                    c.state
+                ])?;
+                history::write(conn, &project_id, &records)
+            })
+            .await
+    }
+
+    async fn get_pool(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<PoolState>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT version, doc, state FROM pools WHERE project_id = ? AND name = ?",
+            )?;
+            let mut rows = stmt.query(params![project_id, name])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?).map(Some)
+        })
+    }
+
+    async fn for_each_pool(
+        &self,
+        q: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("SELECT name, labels, doc FROM pools WHERE project_id = ");
+        sql.bind_str(q.project_id);
+        if let Some(ws) = q.workspace_id {
+            sql.push(" AND workspace_id = ").bind_str(ws);
+        }
+        if let Some(phases) = &q.phases {
+            sql.push(" AND phase IN (");
+            for (i, p) in phases.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_str(p);
+            }
+            sql.push(")");
+        }
+        if let Some(parent) = q.parent {
+            sql.push(" AND parent = ").bind_str(parent);
+        }
+        sql.push(" ORDER BY created_ms, name");
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let mut rows = stmt.query(sql.args())?;
+            while let Some(r) = rows.next()? {
+                each(PoolRowRef {
+                    name: text(r, 0)?,
+                    labels: text(r, 1)?,
+                    doc: text(r, 2)?,
+                })?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        let c = PoolColumns::of(pool)?;
+        let records = crate::history::record_rows(pool)?;
+        let (project_id, name, version) = (
+            pool.project_id.clone(),
+            pool.name().to_owned(),
+            pool.version,
+        );
+        self.writer
+            .write(move |conn| {
+                changed(conn.prepare_cached(UPDATE_POOL)?.execute(params![
+                    c.workspace_id,
+                    c.phase,
+                    c.parent,
+                    c.next_due_ms,
+                    c.labels,
+                    c.doc,
+                    c.state,
+                    project_id,
+                    name,
+                    version
+                ])?)?;
+                // A write that lost the race records nothing: its savepoint
+                // is rolled back with the error above.
+                history::write(conn, &project_id, &records)
+            })
+            .await?;
+        pool.version += 1;
+        pool.pending.take();
+        Ok(())
+    }
+
+    async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let records = crate::history::record_rows(pool)?;
+        let (project_id, name, version) = (
+            pool.project_id.clone(),
+            pool.name().to_owned(),
+            pool.version,
+        );
+        self.writer
+            .write(move |conn| {
+                changed(
+                    conn.prepare_cached(
+                        "DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?",
+                    )?
+                    .execute(params![project_id, name, version])?,
+                )?;
+                history::write(conn, &project_id, &records)
+            })
+            .await
+    }
+
+    async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
+        self.read(|conn| history::list_orders(conn, query))
+    }
+
+    async fn get_order_items(
+        &self,
+        project_id: &str,
+        order_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.read(|conn| history::get_order_items(conn, project_id, order_name))
+    }
+
+    async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
+        self.read(|conn| history::list_events(conn, query))
+    }
+
+    async fn due_pools(
+        &self,
+        project_id: Option<&str>,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT project_id, name FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ",
+        );
+        sql.bind(now_ms);
+        if let Some(p) = project_id {
+            sql.push(" AND project_id = ").bind_str(p);
+        }
+        sql.push(" ORDER BY next_due_ms LIMIT ")
+            .bind(i64::from(limit));
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&sql.text)?
+                .query_map(sql.args(), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    async fn claim_due_pools(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        wall_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let owner = owner.to_owned();
+        let claimed = self
+            .writer
+            .write(move |conn| {
+                Ok(conn
+                    .prepare_cached(
+                        "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
+                         WHERE rowid IN (
+                             SELECT rowid FROM pools
+                             WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?3
+                               AND (lease_until_ms IS NULL OR lease_until_ms < ?4 OR lease_due_ms IS NOT next_due_ms OR lease_owner = ?1)
+                             ORDER BY next_due_ms LIMIT ?5)
+                         RETURNING project_id, name, next_due_ms",
+                    )?
+                    .query_map(
+                        params![owner, lease_until_ms, now_ms, wall_ms, i64::from(limit)],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )?
+                    .collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        Ok(soonest_first(claimed))
+    }
+
+    async fn count_pools_by_phase(
+        &self,
+        project_id: Option<&str>,
+        workspace_id: Option<&str>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut sql = Sql::new("SELECT phase, COUNT(*) FROM pools WHERE 1 = 1");
+        if let Some(p) = project_id {
+            sql.push(" AND project_id = ").bind_str(p);
+        }
+        if let Some(w) = workspace_id {
+            sql.push(" AND workspace_id = ").bind_str(w);
+        }
+        sql.push(" GROUP BY phase ORDER BY phase");
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&sql.text)?
+                .query_map(sql.args(), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    async fn due_backlog(&self, now_ms: i64) -> Result<(i64, Option<i64>), StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT COUNT(*), MIN(next_due_ms) FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?")?
+                .query_row([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        })
+    }
+
+    async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name",
+                )?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+        self.writer
+            .write(|conn| {
+                conn.execute("DELETE FROM events", [])?;
+                conn.execute("DELETE FROM orders", [])?;
+                Ok(conn.execute("DELETE FROM pools", [])? as u64)
+            })
+            .await
+    }
+
+    async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {
+        let (id, selector, effect, count, created_ms) = (
+            f.id.clone(),
+            f.label_selector.clone(),
+            f.effect.name(),
+            f.effect.count().map(i64::from),
+            f.created_ms,
+        );
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO faults (id, label_selector, effect, count, created_ms) VALUES (?, ?, ?, ?, ?)",
+                    params![id, selector, effect, count, created_ms],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, label_selector, effect, count, created_ms FROM faults ORDER BY created_ms, id",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut faults = Vec::new();
+            while let Some(r) = rows.next()? {
+                faults.push(decode_fault(r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?)?);
+            }
+            Ok(faults)
+        })
+    }
+
+    async fn delete_fault(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.writer
+            .write(move |conn| Ok(conn.execute("DELETE FROM faults WHERE id = ?", [id])? > 0))
+            .await
+    }
+
+    async fn delete_all_faults(&self) -> Result<u64, StoreError> {
+        self.writer
+            .write(|conn| Ok(conn.execute("DELETE FROM faults", [])? as u64))
+            .await
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [key, value],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
+        let c = c.clone();
+        let project_ids = serde_json::to_string(&c.project_ids)?;
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO credentials (access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    params![
+                        c.access_key,
+                        c.secret_key,
+                        c.domain_id,
+                        project_ids,
+                        c.security_token,
+                        c.expires_ms,
+                        c.created_ms
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached(&format!("{CREDENTIAL_COLUMNS} WHERE access_key = ?"))?;
+            let mut rows = stmt.query([access_key])?;
+            rows.next()?.map(credential_from_row).transpose()
+        })
+    }
+
+    async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{CREDENTIAL_COLUMNS} ORDER BY created_ms, access_key"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut all = Vec::new();
+            while let Some(r) = rows.next()? {
+                all.push(credential_from_row(r)?);
+            }
+            Ok(all)
+        })
+    }
+
+    async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
+        let access_key = access_key.to_owned();
+        self.writer
+            .write(move |conn| {
+                Ok(conn.execute("DELETE FROM credentials WHERE access_key = ?", [access_key])? > 0)
+            })
+            .await
+    }
+
+    async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
+        let u = u.clone();
+        let project_ids = serde_json::to_string(&u.project_ids)?;
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO users (name, password_hash, domain_id, project_ids, created_ms) VALUES (?, ?, ?, ?, ?)",
+                    params![u.name, u.password_hash, u.domain_id, project_ids, u.created_ms],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = ?",
+            )?;
+            let mut rows = stmt.query([name])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            Ok(Some(User {
+                name: r.get(0)?,
+                password_hash: r.get(1)?,
+                domain_id: r.get(2)?,
+                project_ids: serde_json::from_str(text(r, 3)?)?,
+                created_ms: r.get(4)?,
+            }))
+        })
+    }
+
+    async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
+        let labels = serde_json::to_string(&n.network.metadata.labels)?;
+        let doc = serde_json::to_string(&n.network)?;
+        let (project_id, name) = (n.project_id.clone(), n.name().to_owned());
+        let (created_ms, ready_ms, version) = (n.created_ms, n.ready_ms, n.version);
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO networks (project_id, name, created_ms, ready_ms, version, labels, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    params![project_id, name, created_ms, ready_ms, version, labels, doc],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_network(
+        &self,
+        project_id: &str,
+        name: &str,
+    ) -> Result<Option<NetworkState>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? AND name = ?",
+            )?;
+            let mut rows = stmt.query([project_id, name])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            decode_network(project_id.to_owned(), r.get(0)?, r.get(1)?, r.get(2)?, text(r, 3)?)
+                .map(Some)
+        })
+    }
+
+    async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? ORDER BY created_ms, name",
+            )?;
+            let mut rows = stmt.query([project_id])?;
+            let mut all = Vec::new();
+            while let Some(r) = rows.next()? {
+                all.push(decode_network(
+                    project_id.to_owned(),
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    text(r, 3)?,
+                )?);
+            }
+            Ok(all)
+        })
+    }
+
+    async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
+        let labels = serde_json::to_string(&n.network.metadata.labels)?;
+        let doc = serde_json::to_string(&n.network)?;
+        let (project_id, name, version) = (n.project_id.clone(), n.name().to_owned(), n.version);
+        self.writer
+            .write(move |conn| {
+                changed(conn.execute(
+                    "UPDATE networks SET version = version + 1, labels = ?, doc = ? WHERE project_id = ? AND name = ? AND version = ?",
+                    params![labels, doc, project_id, name, version],
+                )?)
+            })
+            .await?;
+        n.version += 1;
+        Ok(())
+    }
+
+    async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
+        let (project_id, name) = (project_id.to_owned(), name.to_owned());
+        self.writer
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM networks WHERE project_id = ? AND name = ?",
+                    [project_id, name],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
+        let doc = serde_json::to_string(w)?;
+        let (project_id, id, name, created_ms) = (
+            project_id.to_owned(),
+            w.id.clone(),
+            w.name.clone(),
+            w.create_time,
+        );
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO workspaces (project_id, id, name, created_ms, doc) VALUES (?, ?, ?, ?, ?)",
+                    params![project_id, id, name, created_ms, doc],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_workspace(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<Option<Workspace>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT doc FROM workspaces WHERE project_id = ? AND id = ?")?;
+            let mut rows = stmt.query([project_id, id])?;
+            let Some(r) = rows.next()? else {
+                return Ok(None);
+            };
+            Ok(Some(serde_json::from_str(text(r, 0)?)?))
+        })
+    }
+
+    async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc FROM workspaces WHERE project_id = ? ORDER BY created_ms, id",
+            )?;
+            let mut rows = stmt.query([project_id])?;
+            let mut all = Vec::new();
+            while let Some(r) = rows.next()? {
+                all.push(serde_json::from_str(text(r, 0)?)?);
+            }
+            Ok(all)
+        })
+    }
+
+    async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
+        let doc = serde_json::to_string(w)?;
+        let (project_id, id, name) = (project_id.to_owned(), w.id.clone(), w.name.clone());
+        self.writer
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "UPDATE workspaces SET name = ?, doc = ? WHERE project_id = ? AND id = ?",
+                    [name, doc, project_id, id],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
+        let (project_id, id) = (project_id.to_owned(), id.to_owned());
+        self.writer
+            .write(move |conn| {
+                Ok(conn.execute(
+                    "DELETE FROM workspaces WHERE project_id = ? AND id = ?",
+                    [project_id, id],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))?;
+        // The writer answers too: a no-op write goes through its queue.
+        self.writer.write(|_| Ok(())).await
+    }
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials";
+
+fn credential_from_row(r: &Row<'_>) -> Result<Credential, StoreError> {
+    Ok(Credential {
+        access_key: r.get(0)?,
+        secret_key: r.get(1)?,
+        domain_id: r.get(2)?,
+        project_ids: serde_json::from_str(text(r, 3)?)?,
+        security_token: r.get(4)?,
+        expires_ms: r.get(5)?,
+        created_ms: r.get(6)?,
+    })
+}
+
+/// `RETURNING` gives rows in no set order; the reconciler wants the soonest first.
+pub(crate) fn soonest_first(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String)> {
+    rows.sort_by_key(|r| r.2);
+    rows.into_iter().map(|(p, n, _)| (p, n)).collect()
+}
