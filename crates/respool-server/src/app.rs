@@ -54,8 +54,20 @@ pub struct Settings {
     pub require_networks: bool,
 }
 
+/// What every handler and layer shares. Cloned for each request by axum's
+/// extractors and layers, so it is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,
     pub settings: Arc<Settings>,
@@ -137,7 +149,7 @@ impl AppState {
             }
         };
         let faults = store.list_faults().await?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             catalog: Arc::new(catalog),
             settings: Arc::new(settings),
@@ -149,7 +161,7 @@ impl AppState {
             replica_id: uuid::Uuid::new_v4().simple().to_string(),
             http_metrics: Default::default(),
             rate_limiter: None,
-        })
+        })))
     }
 
     /// The fault rules in force.
@@ -197,7 +209,9 @@ impl AppState {
 
     /// Throttles each caller to `limit` (see [`crate::ratelimit`]).
     pub fn with_rate_limit(mut self, limit: Option<crate::ratelimit::RateLimit>) -> AppState {
-        self.rate_limiter = limit.map(crate::ratelimit::RateLimiter::new);
+        Arc::get_mut(&mut self.0)
+            .expect("the rate limit is set before the state is shared")
+            .rate_limiter = limit.map(crate::ratelimit::RateLimiter::new);
         self
     }
 

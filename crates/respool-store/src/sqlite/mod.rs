@@ -97,6 +97,15 @@ fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
     Ok(row.get_ref(i)?.as_str()?)
 }
 
+macro_rules! select_credentials {
+    ($rest:literal) => {
+        concat!(
+            "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials",
+            $rest
+        )
+    };
+}
+
 const INSERT_POOL: &str = "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -460,8 +469,7 @@ impl Store for SqliteStore {
 
     async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
         self.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached(&format!("{CREDENTIAL_COLUMNS} WHERE access_key = ?"))?;
+            let mut stmt = conn.prepare_cached(select_credentials!(" WHERE access_key = ?"))?;
             let mut rows = stmt.query([access_key])?;
             rows.next()?.map(credential_from_row).transpose()
         })
@@ -469,9 +477,8 @@ impl Store for SqliteStore {
 
     async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{CREDENTIAL_COLUMNS} ORDER BY created_ms, access_key"
-            ))?;
+            let mut stmt =
+                conn.prepare_cached(select_credentials!(" ORDER BY created_ms, access_key"))?;
             let mut rows = stmt.query([])?;
             let mut all = Vec::new();
             while let Some(r) = rows.next()? {
@@ -685,9 +692,6 @@ impl Store for SqliteStore {
         self.writer.write(|_| Ok(())).await
     }
 }
-
-const CREDENTIAL_COLUMNS: &str =
-    "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials";
 
 fn credential_from_row(r: &Row<'_>) -> Result<Credential, StoreError> {
     Ok(Credential {
