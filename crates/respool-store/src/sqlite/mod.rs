@@ -80,7 +80,9 @@ async fn migrate(path: &Path) -> Result<(), StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Only takes effect when the file is created (see migration 0006).
+        .page_size(16384);
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options)
@@ -111,6 +113,31 @@ const INSERT_POOL: &str = "INSERT INTO pools (project_id, name, workspace_id, ph
 
 const UPDATE_POOL: &str = "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
      WHERE project_id = ? AND name = ? AND version = ?";
+
+/// The list query. Every filter narrows a scan of the project's range of
+/// the primary key, which is already in list order (see migration 0006).
+fn list_sql(q: &PoolQuery<'_>) -> Sql {
+    let mut sql = Sql::new("SELECT name, labels, doc FROM pools WHERE project_id = ");
+    sql.bind_str(q.project_id);
+    if let Some(ws) = q.workspace_id {
+        sql.push(" AND workspace_id = ").bind_str(ws);
+    }
+    if let Some(phases) = &q.phases {
+        sql.push(" AND phase IN (");
+        for (i, p) in phases.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_str(p);
+        }
+        sql.push(")");
+    }
+    if let Some(parent) = q.parent {
+        sql.push(" AND parent = ").bind_str(parent);
+    }
+    sql.push(" ORDER BY created_ms, name");
+    sql
+}
 
 /// Fails with [`StoreError::Conflict`] when a versioned write matched no row.
 fn changed(rows: usize) -> Result<(), StoreError> {
@@ -170,25 +197,7 @@ impl Store for SqliteStore {
         q: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("SELECT name, labels, doc FROM pools WHERE project_id = ");
-        sql.bind_str(q.project_id);
-        if let Some(ws) = q.workspace_id {
-            sql.push(" AND workspace_id = ").bind_str(ws);
-        }
-        if let Some(phases) = &q.phases {
-            sql.push(" AND phase IN (");
-            for (i, p) in phases.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_str(p);
-            }
-            sql.push(")");
-        }
-        if let Some(parent) = q.parent {
-            sql.push(" AND parent = ").bind_str(parent);
-        }
-        sql.push(" ORDER BY created_ms, name");
+        let sql = list_sql(q);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(&sql.text)?;
             let mut rows = stmt.query(sql.args())?;
@@ -309,8 +318,8 @@ impl Store for SqliteStore {
                 Ok(conn
                     .prepare_cached(
                         "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
-                         WHERE rowid IN (
-                             SELECT rowid FROM pools
+                         WHERE (project_id, name) IN (
+                             SELECT project_id, name FROM pools
                              WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?3
                                AND (lease_until_ms IS NULL OR lease_until_ms < ?4 OR lease_due_ms IS NOT next_due_ms OR lease_owner = ?1)
                              ORDER BY next_due_ms LIMIT ?5)
@@ -709,4 +718,139 @@ fn credential_from_row(r: &Row<'_>) -> Result<Credential, StoreError> {
 pub(crate) fn soonest_first(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String)> {
     rows.sort_by_key(|r| r.2);
     rows.into_iter().map(|(p, n, _)| (p, n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists must read the project's run of the primary key in order: no
+    /// other index, and no sort.
+    #[tokio::test]
+    async fn lists_scan_the_projects_range_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_path(&dir.path().join("t.db"))
+            .await
+            .unwrap();
+        let queries = [
+            PoolQuery {
+                project_id: "p",
+                ..Default::default()
+            },
+            PoolQuery {
+                project_id: "p",
+                workspace_id: Some("0"),
+                phases: Some(vec!["Running", "Abnormal"]),
+                parent: Some("x"),
+            },
+        ];
+        for q in &queries {
+            let sql = list_sql(q);
+            let plan: Vec<String> = store
+                .read(|conn| {
+                    Ok(conn
+                        .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?
+                        .query_map(sql.args(), |r| r.get::<_, String>(3))?
+                        .collect::<Result<_, _>>()?)
+                })
+                .unwrap();
+            assert_eq!(
+                plan,
+                ["SEARCH pools USING PRIMARY KEY (project_id=?)"],
+                "{}",
+                sql.text
+            );
+        }
+        let page_size: i64 = store
+            .read(|conn| Ok(conn.query_row("PRAGMA page_size", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(
+            page_size, 16384,
+            "a new file holds a pool's row in one page"
+        );
+    }
+
+    /// A file written before the pools were clustered (migrations 1 to 5)
+    /// keeps its pools, leases and uniqueness through migration 6.
+    #[tokio::test]
+    async fn pools_survive_the_move_to_the_clustered_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let db = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .unwrap();
+        let before_0006 = sqlx::migrate::Migrator {
+            migrations: MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < 6)
+                .cloned()
+                .collect(),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        before_0006.run(&db).await.unwrap();
+        for (name, created, due) in [("b", 2_000, None), ("a", 1_000, Some(5_000))] {
+            sqlx::query(
+                "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state, lease_owner)
+                 VALUES ('p', ?, '0', 'Creating', NULL, ?, 3, ?, '{}', ?, '{}', 'r1')",
+            )
+            .bind(name)
+            .bind(created)
+            .bind(due)
+            .bind(format!(r#"{{"name":"{name}"}}"#))
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        db.close().await;
+
+        let store = SqliteStore::open_path(&path).await.unwrap();
+        let listed = store
+            .list_pools(&PoolQuery {
+                project_id: "p",
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let names: Vec<&str> = listed.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"], "creation order survives");
+        assert_eq!(listed[0].doc, r#"{"name":"a"}"#);
+        let (versions, owners): (Vec<i64>, Vec<String>) = store
+            .read(|conn| {
+                Ok(conn
+                    .prepare("SELECT version, lease_owner FROM pools ORDER BY name")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<(i64, String)>, _>>()?
+                    .into_iter()
+                    .unzip())
+            })
+            .unwrap();
+        assert_eq!(
+            (versions, owners),
+            (vec![3, 3], vec!["r1".to_owned(), "r1".to_owned()])
+        );
+        assert_eq!(
+            store.due_pools(Some("p"), 9_000, 10).await.unwrap(),
+            [("p".to_owned(), "a".to_owned())]
+        );
+        let twin = store
+            .writer
+            .write(|conn| {
+                conn.execute(
+                    "INSERT INTO pools (project_id, name, workspace_id, phase, created_ms, version, labels, doc, state)
+                     VALUES ('p', 'a', '0', 'Creating', 7, 1, '{}', '{}', '{}')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(twin, Err(StoreError::AlreadyExists)), "{twin:?}");
+    }
 }
