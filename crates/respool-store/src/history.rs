@@ -121,6 +121,82 @@ pub(crate) fn record_rows(pool: &PoolState) -> Result<Vec<RecordRow>, StoreError
 /// cannot then clobber each other, however unlikely a clash is.
 pub(crate) const ORDER_UPSERT: &str = " ON CONFLICT (project_id, name) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, items = excluded.items WHERE orders.resource_name = excluded.resource_name";
 
+/// A statement being built: SQLite's ([`crate::sqlite`]) or PostgreSQL's
+/// builder, so that both backends filter orders and events alike.
+pub(crate) trait Filters<'q> {
+    fn sql(&mut self, text: &str) -> &mut Self;
+    fn text(&mut self, value: &'q str) -> &mut Self;
+    fn int(&mut self, value: i64) -> &mut Self;
+}
+
+/// ` WHERE …` for an order query.
+pub(crate) fn order_filters<'q, B: Filters<'q>>(sql: &mut B, q: &OrderQuery<'q>) {
+    sql.sql(" WHERE project_id = ").text(q.project_id);
+    if let Some(n) = q.involved_name {
+        sql.sql(" AND (resource_name = ")
+            .text(n)
+            .sql(" OR display_name = ")
+            .text(n)
+            .sql(")");
+    }
+    if let Some(w) = q.workspace_id {
+        sql.sql(" AND workspace_id = ").text(w);
+    }
+    if let Some(p) = q.phase {
+        sql.sql(" AND phase = ").text(p);
+    }
+    if let Some(t) = q.since_ms {
+        sql.sql(" AND created_ms >= ").int(t);
+    }
+    if let Some(t) = q.until_ms {
+        sql.sql(" AND created_ms <= ").int(t);
+    }
+}
+
+/// `SELECT created_ms, id, doc FROM events WHERE …  ORDER BY … LIMIT …` for
+/// an event query.
+pub(crate) fn event_select<'q, B: Filters<'q>>(sql: &mut B, q: &EventQuery<'q>) {
+    sql.sql("SELECT created_ms, id, doc FROM events WHERE project_id = ")
+        .text(q.project_id)
+        .sql(" AND resource = ")
+        .text(q.resource)
+        .sql(" AND name = ")
+        .text(q.name);
+    if let Some(t) = q.event_type {
+        sql.sql(" AND event_type = ").text(t);
+    }
+    if let Some(t) = q.since_ms {
+        sql.sql(" AND created_ms >= ").int(t);
+    }
+    if let Some(t) = q.until_ms {
+        sql.sql(" AND created_ms <= ").int(t);
+    }
+    let (cmp, dir) = if q.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    if let Some(c) = q.after {
+        sql.sql(&format!(" AND (created_ms {cmp} "))
+            .int(c.created_ms)
+            .sql(" OR (created_ms = ")
+            .int(c.created_ms)
+            .sql(&format!(" AND id {cmp} "))
+            .int(c.id)
+            .sql("))");
+    }
+    sql.sql(&format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
+        .int(i64::from(q.limit));
+}
+
+/// ` ORDER BY … LIMIT … OFFSET …` of a page of orders.
+pub(crate) fn order_page<'q, B: Filters<'q>>(sql: &mut B, q: &OrderQuery<'q>) {
+    sql.sql(" ORDER BY created_ms DESC, id DESC LIMIT ")
+        .int(i64::from(q.limit))
+        .sql(" OFFSET ")
+        .int(i64::from(q.offset));
+}
+
 pub(crate) mod postgres {
     use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
@@ -181,26 +257,15 @@ pub(crate) mod postgres {
         Ok(())
     }
 
-    fn order_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, q: &OrderQuery<'q>) {
-        sql.push(" WHERE project_id = ").push_bind(q.project_id);
-        if let Some(n) = q.involved_name {
-            sql.push(" AND (resource_name = ")
-                .push_bind(n)
-                .push(" OR display_name = ")
-                .push_bind(n)
-                .push(")");
+    impl<'q> Filters<'q> for QueryBuilder<'q, Postgres> {
+        fn sql(&mut self, text: &str) -> &mut Self {
+            self.push(text)
         }
-        if let Some(w) = q.workspace_id {
-            sql.push(" AND workspace_id = ").push_bind(w);
+        fn text(&mut self, value: &'q str) -> &mut Self {
+            self.push_bind(value)
         }
-        if let Some(p) = q.phase {
-            sql.push(" AND phase = ").push_bind(p);
-        }
-        if let Some(t) = q.since_ms {
-            sql.push(" AND created_ms >= ").push_bind(t);
-        }
-        if let Some(t) = q.until_ms {
-            sql.push(" AND created_ms <= ").push_bind(t);
+        fn int(&mut self, value: i64) -> &mut Self {
+            self.push_bind(value)
         }
     }
 
@@ -210,10 +275,7 @@ pub(crate) mod postgres {
         let total: i64 = count.build().fetch_one(db).await?.get(0);
         let mut page = QueryBuilder::<Postgres>::new("SELECT doc FROM orders");
         order_filters(&mut page, q);
-        page.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
-            .push_bind(i64::from(q.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::from(q.offset));
+        order_page(&mut page, q);
         let rows = page.build().fetch_all(db).await?;
         Ok(OrderPage {
             total: total as u64,
@@ -236,39 +298,8 @@ pub(crate) mod postgres {
     }
 
     pub async fn list_events(db: &PgPool, q: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT created_ms, id, doc FROM events WHERE project_id = ",
-        );
-        sql.push_bind(q.project_id)
-            .push(" AND resource = ")
-            .push_bind(q.resource)
-            .push(" AND name = ")
-            .push_bind(q.name);
-        if let Some(t) = q.event_type {
-            sql.push(" AND event_type = ").push_bind(t);
-        }
-        if let Some(t) = q.since_ms {
-            sql.push(" AND created_ms >= ").push_bind(t);
-        }
-        if let Some(t) = q.until_ms {
-            sql.push(" AND created_ms <= ").push_bind(t);
-        }
-        let (cmp, dir) = if q.ascending {
-            (">", "ASC")
-        } else {
-            ("<", "DESC")
-        };
-        if let Some(c) = q.after {
-            sql.push(format!(" AND (created_ms {cmp} "))
-                .push_bind(c.created_ms)
-                .push(" OR (created_ms = ")
-                .push_bind(c.created_ms)
-                .push(format!(" AND id {cmp} "))
-                .push_bind(c.id)
-                .push("))");
-        }
-        sql.push(format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
-            .push_bind(i64::from(q.limit));
+        let mut sql = QueryBuilder::<Postgres>::new("");
+        event_select(&mut sql, q);
         let rows = sql.build().fetch_all(db).await?;
         Ok(rows
             .into_iter()

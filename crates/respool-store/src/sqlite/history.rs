@@ -4,7 +4,7 @@ use respool_core::pool::EVENT_RESOURCE;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::sql::Sql;
-use crate::history::{RecordRow, ORDER_UPSERT};
+use crate::history::{event_select, order_filters, order_page, RecordRow, ORDER_UPSERT};
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
 
 pub(super) fn write(
@@ -65,29 +65,6 @@ pub(super) fn write(
     Ok(())
 }
 
-fn order_filters(sql: &mut Sql, q: &OrderQuery<'_>) {
-    sql.push(" WHERE project_id = ").bind_str(q.project_id);
-    if let Some(n) = q.involved_name {
-        sql.push(" AND (resource_name = ")
-            .bind_str(n)
-            .push(" OR display_name = ")
-            .bind_str(n)
-            .push(")");
-    }
-    if let Some(w) = q.workspace_id {
-        sql.push(" AND workspace_id = ").bind_str(w);
-    }
-    if let Some(p) = q.phase {
-        sql.push(" AND phase = ").bind_str(p);
-    }
-    if let Some(t) = q.since_ms {
-        sql.push(" AND created_ms >= ").bind(t);
-    }
-    if let Some(t) = q.until_ms {
-        sql.push(" AND created_ms <= ").bind(t);
-    }
-}
-
 pub(super) fn list_orders(conn: &Connection, q: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
     let mut count = Sql::new("SELECT COUNT(*) FROM orders");
     order_filters(&mut count, q);
@@ -96,10 +73,7 @@ pub(super) fn list_orders(conn: &Connection, q: &OrderQuery<'_>) -> Result<Order
         .query_row(count.args(), |r| r.get(0))?;
     let mut page = Sql::new("SELECT doc FROM orders");
     order_filters(&mut page, q);
-    page.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
-        .bind(i64::from(q.limit))
-        .push(" OFFSET ")
-        .bind(i64::from(q.offset));
+    order_page(&mut page, q);
     let docs = conn
         .prepare_cached(&page.text)?
         .query_map(page.args(), |r| r.get(0))?
@@ -125,37 +99,8 @@ pub(super) fn list_events(
     conn: &Connection,
     q: &EventQuery<'_>,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let mut sql = Sql::new("SELECT created_ms, id, doc FROM events WHERE project_id = ");
-    sql.bind_str(q.project_id)
-        .push(" AND resource = ")
-        .bind_str(q.resource)
-        .push(" AND name = ")
-        .bind_str(q.name);
-    if let Some(t) = q.event_type {
-        sql.push(" AND event_type = ").bind_str(t);
-    }
-    if let Some(t) = q.since_ms {
-        sql.push(" AND created_ms >= ").bind(t);
-    }
-    if let Some(t) = q.until_ms {
-        sql.push(" AND created_ms <= ").bind(t);
-    }
-    let (cmp, dir) = if q.ascending {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
-    if let Some(c) = q.after {
-        sql.push(&format!(" AND (created_ms {cmp} "))
-            .bind(c.created_ms)
-            .push(" OR (created_ms = ")
-            .bind(c.created_ms)
-            .push(&format!(" AND id {cmp} "))
-            .bind(c.id)
-            .push("))");
-    }
-    sql.push(&format!(" ORDER BY created_ms {dir}, id {dir} LIMIT "))
-        .bind(i64::from(q.limit));
+    let mut sql = Sql::new("");
+    event_select(&mut sql, q);
     let rows = conn
         .prepare_cached(&sql.text)?
         .query_map(sql.args(), |r| {

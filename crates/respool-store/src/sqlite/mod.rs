@@ -95,6 +95,34 @@ async fn migrate(path: &Path) -> Result<(), StoreError> {
     applied
 }
 
+/// The row `sql` selects, if any, decoded while it is borrowed.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(args)?;
+    rows.next()?.map(decode).transpose()
+}
+
+/// Every row `sql` selects, decoded while it is borrowed.
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    mut decode: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(decode(r)?);
+    }
+    Ok(out)
+}
+
 fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
     Ok(row.get_ref(i)?.as_str()?)
 }
@@ -181,14 +209,12 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<Option<PoolState>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            one(
+                conn,
                 "SELECT version, doc, state FROM pools WHERE project_id = ? AND name = ?",
-            )?;
-            let mut rows = stmt.query(params![project_id, name])?;
-            let Some(r) = rows.next()? else {
-                return Ok(None);
-            };
-            decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?).map(Some)
+                [project_id, name],
+                |r| decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?),
+            )
         })
     }
 
@@ -406,15 +432,12 @@ impl Store for SqliteStore {
 
     async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            all(
+                conn,
                 "SELECT id, label_selector, effect, count, created_ms FROM faults ORDER BY created_ms, id",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut faults = Vec::new();
-            while let Some(r) = rows.next()? {
-                faults.push(decode_fault(r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?)?);
-            }
-            Ok(faults)
+                [],
+                |r| decode_fault(r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?),
+            )
         })
     }
 
@@ -478,22 +501,23 @@ impl Store for SqliteStore {
 
     async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(select_credentials!(" WHERE access_key = ?"))?;
-            let mut rows = stmt.query([access_key])?;
-            rows.next()?.map(credential_from_row).transpose()
+            one(
+                conn,
+                select_credentials!(" WHERE access_key = ?"),
+                [access_key],
+                credential_from_row,
+            )
         })
     }
 
     async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
         self.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached(select_credentials!(" ORDER BY created_ms, access_key"))?;
-            let mut rows = stmt.query([])?;
-            let mut all = Vec::new();
-            while let Some(r) = rows.next()? {
-                all.push(credential_from_row(r)?);
-            }
-            Ok(all)
+            all(
+                conn,
+                select_credentials!(" ORDER BY created_ms, access_key"),
+                [],
+                credential_from_row,
+            )
         })
     }
 
@@ -522,20 +546,20 @@ impl Store for SqliteStore {
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            one(
+                conn,
                 "SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = ?",
-            )?;
-            let mut rows = stmt.query([name])?;
-            let Some(r) = rows.next()? else {
-                return Ok(None);
-            };
-            Ok(Some(User {
-                name: r.get(0)?,
-                password_hash: r.get(1)?,
-                domain_id: r.get(2)?,
-                project_ids: serde_json::from_str(text(r, 3)?)?,
-                created_ms: r.get(4)?,
-            }))
+                [name],
+                |r| {
+                    Ok(User {
+                        name: r.get(0)?,
+                        password_hash: r.get(1)?,
+                        domain_id: r.get(2)?,
+                        project_ids: serde_json::from_str(text(r, 3)?)?,
+                        created_ms: r.get(4)?,
+                    })
+                },
+            )
         })
     }
 
@@ -561,35 +585,23 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<Option<NetworkState>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            one(
+                conn,
                 "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? AND name = ?",
-            )?;
-            let mut rows = stmt.query([project_id, name])?;
-            let Some(r) = rows.next()? else {
-                return Ok(None);
-            };
-            decode_network(project_id.to_owned(), r.get(0)?, r.get(1)?, r.get(2)?, text(r, 3)?)
-                .map(Some)
+                [project_id, name],
+                |r| network_from_row(project_id, r),
+            )
         })
     }
 
     async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            all(
+                conn,
                 "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? ORDER BY created_ms, name",
-            )?;
-            let mut rows = stmt.query([project_id])?;
-            let mut all = Vec::new();
-            while let Some(r) = rows.next()? {
-                all.push(decode_network(
-                    project_id.to_owned(),
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    text(r, 3)?,
-                )?);
-            }
-            Ok(all)
+                [project_id],
+                |r| network_from_row(project_id, r),
+            )
         })
     }
 
@@ -646,27 +658,23 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<Workspace>, StoreError> {
         self.read(|conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT doc FROM workspaces WHERE project_id = ? AND id = ?")?;
-            let mut rows = stmt.query([project_id, id])?;
-            let Some(r) = rows.next()? else {
-                return Ok(None);
-            };
-            Ok(Some(serde_json::from_str(text(r, 0)?)?))
+            one(
+                conn,
+                "SELECT doc FROM workspaces WHERE project_id = ? AND id = ?",
+                [project_id, id],
+                |r| Ok(serde_json::from_str(text(r, 0)?)?),
+            )
         })
     }
 
     async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
+            all(
+                conn,
                 "SELECT doc FROM workspaces WHERE project_id = ? ORDER BY created_ms, id",
-            )?;
-            let mut rows = stmt.query([project_id])?;
-            let mut all = Vec::new();
-            while let Some(r) = rows.next()? {
-                all.push(serde_json::from_str(text(r, 0)?)?);
-            }
-            Ok(all)
+                [project_id],
+                |r| Ok(serde_json::from_str(text(r, 0)?)?),
+            )
         })
     }
 
@@ -712,6 +720,16 @@ fn credential_from_row(r: &Row<'_>) -> Result<Credential, StoreError> {
         expires_ms: r.get(5)?,
         created_ms: r.get(6)?,
     })
+}
+
+fn network_from_row(project_id: &str, r: &Row<'_>) -> Result<NetworkState, StoreError> {
+    decode_network(
+        project_id.to_owned(),
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        text(r, 3)?,
+    )
 }
 
 /// `RETURNING` gives rows in no set order; the reconciler wants the soonest first.

@@ -36,3 +36,15 @@ impl Sql {
         params_from_iter(self.args.iter())
     }
 }
+
+impl<'q> crate::history::Filters<'q> for Sql {
+    fn sql(&mut self, text: &str) -> &mut Self {
+        self.push(text)
+    }
+    fn text(&mut self, value: &'q str) -> &mut Self {
+        self.bind_str(value)
+    }
+    fn int(&mut self, value: i64) -> &mut Self {
+        self.bind(value)
+    }
+}
