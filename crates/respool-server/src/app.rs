@@ -85,6 +85,8 @@ pub struct Shared {
     pub http_metrics: crate::metrics::HttpMetrics,
     /// Per-caller throttling; `None` serves every request.
     pub rate_limiter: Option<crate::ratelimit::RateLimiter>,
+    /// Credentials as recently read, for the signature layer.
+    pub credentials: crate::credentials::CredentialCache,
 }
 
 /// One served request, as the request log keeps it.
@@ -161,6 +163,7 @@ impl AppState {
             replica_id: uuid::Uuid::new_v4().simple().to_string(),
             http_metrics: Default::default(),
             rate_limiter: None,
+            credentials: Default::default(),
         })))
     }
 

@@ -2,6 +2,8 @@
 //! token) and that they may act on the project in the path, before any
 //! handler runs.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
@@ -9,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use respool_core::identity::is_valid_project_id;
 use respool_core::time::wall_ms;
-use respool_sign::{parse_authorization, verify, RequestParts, SignError};
+use respool_sign::{parse_authorization, verify_with, RequestParts, SignError, SigningKey};
 
 use crate::app::{AppState, AuthMode};
 use crate::error::ApiError;
@@ -23,13 +25,14 @@ const DATE_WINDOW_MS: i64 = 15 * 60 * 1000;
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// Who is calling, for throttling: the access key, the token's user, or `anonymous`.
-    pub principal: String,
-    pub domain_id: String,
+    pub principal: Arc<str>,
+    pub domain_id: Arc<str>,
 }
 
 /// A secret key used to verify requests with unknown access keys, so that
 /// their answers take as long as those of known keys.
-const DECOY_SECRET: &[u8] = b"respool-decoy-secret-key-0000000000000000";
+static DECOY_KEY: std::sync::LazyLock<SigningKey> =
+    std::sync::LazyLock::new(|| SigningKey::new(b"respool-decoy-secret-key-0000000000000000"));
 
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
     match authenticate(&app, req).await {
@@ -97,7 +100,7 @@ impl From<ApiError> for Failure {
 fn anonymous(app: &AppState) -> Caller {
     Caller {
         principal: "anonymous".into(),
-        domain_id: app.settings.default_domain_id.clone(),
+        domain_id: app.settings.default_domain_id.as_str().into(),
     }
 }
 
@@ -130,8 +133,8 @@ async fn identify(
             );
         }
         return Ok(Caller {
-            principal: claims.access_key.unwrap_or(claims.user),
-            domain_id: claims.domain_id,
+            principal: claims.access_key.unwrap_or(claims.user).into(),
+            domain_id: claims.domain_id.into(),
         });
     }
     let Some(authorization) = single_header(headers, "authorization")? else {
@@ -150,18 +153,22 @@ async fn identify(
         }
     }
     let credential = app
-        .store
-        .get_credential(auth.access_key)
+        .credentials
+        .get(app.store.as_ref(), auth.access_key)
         .await
         .map_err(ApiError::from)?;
     let now = wall_ms();
-    let secret = credential
-        .as_ref()
-        .map_or(DECOY_SECRET, |c| c.secret_key.as_bytes());
+    let key = credential.as_ref().map_or(&*DECOY_KEY, |c| &c.key);
     // Values are UTF-8 on the wire when they are not ASCII (the SDK signs them so).
     let values: Vec<(&str, std::borrow::Cow<'_, str>)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v.as_bytes())))
+        .map(|(k, v)| {
+            let value = std::str::from_utf8(v.as_bytes()).map_or_else(
+                |_| String::from_utf8_lossy(v.as_bytes()),
+                std::borrow::Cow::Borrowed,
+            );
+            (k.as_str(), value)
+        })
         .collect();
     let header_list: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_ref())).collect();
     let request = RequestParts {
@@ -171,10 +178,11 @@ async fn identify(
         headers: &header_list,
         body,
     };
-    let verified = verify(&request, &auth, secret);
-    let Some(credential) = credential else {
+    let verified = verify_with(&request, &auth, key);
+    let Some(known) = credential else {
         return Err(unauthenticated("unknown access key"));
     };
+    let credential = &known.credential;
     let verified = verified.map_err(|e| match e {
         SignError::SignatureMismatch {
             canonical_request,
@@ -215,8 +223,8 @@ async fn identify(
         .into());
     }
     Ok(Caller {
-        principal: credential.access_key,
-        domain_id: credential.domain_id,
+        principal: known.access_key.clone(),
+        domain_id: known.domain_id.clone(),
     })
 }
 

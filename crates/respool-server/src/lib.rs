@@ -4,6 +4,7 @@
 pub mod app;
 mod auth;
 mod clock;
+mod credentials;
 pub mod error;
 mod extract;
 mod handlers;

@@ -16,6 +16,7 @@
 //! Authorization    = "SDK-HMAC-SHA256 Access=AK, SignedHeaders=h1;h2, Signature=hex"
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -247,8 +248,8 @@ pub fn encode_path_segment(s: &str) -> String {
 
 /// Python's `unquote`: `%XX` decoded (invalid escapes left as is, no `+` -> space),
 /// invalid UTF-8 replaced by U+FFFD.
-fn unquote(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+fn unquote(s: &str) -> Cow<'_, str> {
+    percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// Python's `str.strip()` with no arguments.
@@ -259,6 +260,22 @@ fn py_strip(s: &str) -> &str {
 /// The canonical URI: percent-decode all of the raw path (`%2F` too), split on `/`,
 /// re-encode each segment with the unreserved set, join, and ensure a trailing `/`.
 pub fn canonical_uri(raw_path: &str) -> String {
+    // Nothing to decode or escape (the usual API path): the path is its own
+    // canonical form.
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/');
+    if raw_path.bytes().all(plain) {
+        let mut out = String::with_capacity(raw_path.len() + 1);
+        out.push_str(raw_path);
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        return out;
+    }
+    canonical_uri_decoded(raw_path)
+}
+
+/// [`canonical_uri`] the long way: decode, split, re-encode.
+fn canonical_uri_decoded(raw_path: &str) -> String {
     let decoded = unquote(raw_path);
     let mut out = String::with_capacity(decoded.len() + 1);
     for (i, segment) in decoded.split('/').enumerate() {
@@ -298,7 +315,7 @@ pub fn canonical_query(raw_query: &str) -> String {
         .split('&')
         .map(|part| {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            (unquote(k), unquote(v))
+            (unquote(k).into_owned(), unquote(v).into_owned())
         })
         .collect();
     encode_sorted_pairs(
@@ -330,18 +347,30 @@ fn find_header<'a>(headers: &[(&str, &'a str)], name: &str) -> Result<Option<&'a
     Ok(found)
 }
 
+/// Lower-case hex, appended to `out` (a signature is checked on every request).
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+}
+
 fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    let mut out = String::with_capacity(64);
+    push_hex(&mut out, &Sha256::digest(data));
+    out
 }
 
 /// The payload hash exactly as the SDK computes it.
-fn payload_hash(headers: &[(&str, &str)], body: &[u8]) -> Result<String, SignError> {
+fn payload_hash<'a>(headers: &[(&str, &'a str)], body: &[u8]) -> Result<Cow<'a, str>, SignError> {
     if body.is_empty() {
-        return Ok(EMPTY_PAYLOAD_SHA256.to_owned());
+        return Ok(Cow::Borrowed(EMPTY_PAYLOAD_SHA256));
     }
     match find_header(headers, HEADER_CONTENT_SHA256)? {
-        Some(v) if !v.is_empty() => Ok(v.to_owned()),
-        _ => Ok(sha256_hex(body)),
+        Some(v) if !v.is_empty() => Ok(Cow::Borrowed(v)),
+        _ => Ok(Cow::Owned(sha256_hex(body))),
     }
 }
 
@@ -353,8 +382,10 @@ fn assemble(
     signed_headers: &[&str],
     payload_hash: &str,
 ) -> Result<String, SignError> {
-    let mut out = String::new();
-    out.push_str(&method.to_ascii_uppercase());
+    let mut out = String::with_capacity(
+        256 + uri.len() + query.len() + headers.iter().map(|(_, v)| v.len() + 32).sum::<usize>(),
+    );
+    out.extend(method.chars().map(|c| c.to_ascii_uppercase()));
     out.push('\n');
     out.push_str(uri);
     out.push('\n');
@@ -372,7 +403,12 @@ fn assemble(
     }
     // Python: '\n'.join(lines) + "\n", then the format adds another '\n'.
     out.push_str("\n\n");
-    out.push_str(&signed_headers.join(";"));
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     out.push_str(payload_hash);
     Ok(out)
@@ -401,18 +437,45 @@ pub fn canonical_request(
 
 /// `"SDK-HMAC-SHA256\n" + sdk_date + "\n" + hex(sha256(canonical_request))`.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut out = String::with_capacity(ALGORITHM.len() + sdk_date.len() + 66);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(sdk_date);
+    out.push('\n');
+    push_hex(&mut out, &Sha256::digest(canonical_request.as_bytes()));
+    out
 }
 
 /// Lower-case hex HMAC-SHA256 of `string_to_sign` keyed with the secret key bytes (the
 /// SK's UTF-8 bytes; there is no key derivation).
 pub fn signature(secret_key: &[u8], string_to_sign: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key).expect("HMAC takes any key length");
+    signature_with(&SigningKey::new(secret_key), string_to_sign)
+}
+
+/// A secret key ready to sign with: the HMAC key schedule is computed once,
+/// for a verifier that checks many requests of one key.
+#[derive(Clone)]
+pub struct SigningKey(Hmac<Sha256>);
+
+impl SigningKey {
+    pub fn new(secret_key: &[u8]) -> Self {
+        SigningKey(Hmac::new_from_slice(secret_key).expect("HMAC takes any key length"))
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
+/// [`signature`] with a prepared key.
+pub fn signature_with(key: &SigningKey, string_to_sign: &str) -> String {
+    let mut mac = key.0.clone();
     mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    let mut out = String::with_capacity(64);
+    push_hex(&mut out, &mac.finalize().into_bytes());
+    out
 }
 
 // -------------------------------------------------------------------------- verification
@@ -432,6 +495,15 @@ pub fn verify(
     auth: &AuthorizationHeader<'_>,
     secret_key: &[u8],
 ) -> Result<Verified, SignError> {
+    verify_with(parts, auth, &SigningKey::new(secret_key))
+}
+
+/// [`verify`] with a prepared key.
+pub fn verify_with(
+    parts: &RequestParts<'_>,
+    auth: &AuthorizationHeader<'_>,
+    key: &SigningKey,
+) -> Result<Verified, SignError> {
     let date =
         py_strip(find_header(parts.headers, HEADER_SDK_DATE)?.ok_or(SignError::MissingDate)?);
     let sdk_date = parse_sdk_date(date)?;
@@ -449,7 +521,7 @@ pub fn verify(
 
     let canonical_request = canonical_request(parts, &auth.signed_headers)?;
     let string_to_sign = string_to_sign(date, &canonical_request);
-    let expected = signature(secret_key, &string_to_sign);
+    let expected = signature_with(key, &string_to_sign);
     if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
         Ok(Verified {
             sdk_date,
@@ -816,6 +888,20 @@ mod tests {
             parse_authorization(""),
             Err(SignError::UnsupportedAlgorithm(_))
         ));
+    }
+
+    #[test]
+    fn plain_paths_take_the_short_way_to_the_same_form() {
+        for path in [
+            "",
+            "/",
+            "/v2/abc/pools",
+            "/v2/abc/pools/",
+            "a.b-c_d~e/f",
+            "//x//",
+        ] {
+            assert_eq!(canonical_uri(path), canonical_uri_decoded(path), "{path:?}");
+        }
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
             if !store.revoke_credential(&access_key).await? {
                 bail!("no access key {access_key:?}");
             }
-            println!("revoked {access_key}");
+            println!("revoked {access_key}; running servers refuse it within a second");
             Ok(())
         }
     }
