@@ -654,3 +654,77 @@ async fn job_types_disable_when_a_patch_removes_them() {
         Some("Disabled")
     );
 }
+
+/// Lists agree with the clock even when nothing else has stepped the pools
+/// (no reconciler here, and the clock is moved behind the API's back):
+/// a plain list, a list filtered by status, and a pool whose deletion has
+/// ended, which must be gone.
+#[tokio::test]
+async fn lists_step_pools_whose_stage_has_ended() {
+    let s = TestServer::with(common::Options {
+        timing: respool_core::timing::TimingProfile::Manual,
+        reconciler: false,
+        ..Default::default()
+    })
+    .await;
+    s.create_pool("pool-a", 1).await;
+    s.create_pool("pool-b", 1).await;
+    let (a, b) = (pool_name("pool-a"), pool_name("pool-b"));
+    let phases = |list: &Value| -> Vec<(String, String)> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let name = p["metadata"]["name"].as_str().unwrap().to_owned();
+                (name, p["status"]["phase"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    };
+    let creating = phases(&s.list(&[]).await.body);
+    assert!(
+        creating.iter().all(|(_, phase)| phase == "Creating"),
+        "{creating:?}"
+    );
+
+    move_clock(&s, NODE_CREATE).await;
+    assert_eq!(
+        phases(&s.list(&[]).await.body),
+        [
+            (a.clone(), "Running".to_owned()),
+            (b.clone(), "Running".to_owned())
+        ]
+    );
+
+    assert_eq!(
+        s.call("DELETE", &format!("{}/{b}", s.pools_path()), &[], None)
+            .await
+            .status,
+        200
+    );
+    move_clock(&s, POOL_DELETE).await;
+    assert_eq!(
+        s.list_names(&[]).await,
+        [a.as_str()],
+        "a retired pool is gone from a plain list"
+    );
+
+    s.create_pool("pool-c", 1).await;
+    move_clock(&s, NODE_CREATE).await;
+    let mut created = s.list_names(&[("status", "created")]).await;
+    created.sort();
+    assert_eq!(
+        created,
+        [a, pool_name("pool-c")],
+        "a filtered list sees the new phase"
+    );
+}
+
+/// Moves the virtual clock without stepping any pool.
+async fn move_clock(s: &TestServer, seconds: f64) {
+    s.app
+        .clock
+        .advance(s.store.as_ref(), (seconds * 1000.0) as i64)
+        .await
+        .unwrap();
+}

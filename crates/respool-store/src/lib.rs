@@ -39,12 +39,14 @@ pub struct PoolRow {
     pub doc: String,
 }
 
-/// A [`PoolRow`] borrowed from the database's own buffers while a list runs.
+/// A [`PoolRow`] borrowed from the database's own buffers while a list runs,
+/// with when its current lifecycle stage ends.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolRowRef<'a> {
     pub name: &'a str,
     pub labels: &'a str,
     pub doc: &'a str,
+    pub next_due_ms: Option<i64>,
 }
 
 /// What a list hands each pool to; an error ends the list with that error.

@@ -126,7 +126,7 @@ impl Store for PostgresStore {
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
         let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT name, labels, doc FROM pools WHERE project_id = ",
+            "SELECT name, labels, doc, next_due_ms FROM pools WHERE project_id = ",
         );
         sql.push_bind(q.project_id);
         if let Some(ws) = q.workspace_id {
@@ -150,6 +150,7 @@ impl Store for PostgresStore {
                 name: r.try_get(0)?,
                 labels: r.try_get(1)?,
                 doc: r.try_get(2)?,
+                next_due_ms: r.try_get(3)?,
             })?;
         }
         Ok(())

@@ -10,6 +10,7 @@ use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
 use respool_core::pool::{
     PoolState, StatusFilter, StepOutcome, API_VERSION, DEFAULT_WORKSPACE, LIST_KIND,
 };
+use respool_core::selector::Selector;
 use respool_store::{PoolQuery, StoreError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -69,7 +70,35 @@ pub async fn list(
         phases: status.map(|s| s.phases().iter().map(|p| p.as_str()).collect()),
         parent: q.parent.as_deref().filter(|p| !p.is_empty()),
     };
-    crate::reconciler::catch_up(&app, &path.project_id).await?;
+    // The answer must agree with the clock: pools whose stage has ended are
+    // stepped first. Catching up costs a query, so the list runs first and
+    // catches up only if it met such a pool; a phase filter, which stepping
+    // could change the answer of, always catches up first.
+    let mut caught_up = false;
+    if query.phases.is_some() {
+        crate::reconciler::catch_up(&app, &path.project_id).await?;
+        caught_up = true;
+    }
+    loop {
+        let now = app.clock.now();
+        let (body, due) = list_body(&app, &query, &selector, now).await?;
+        if due && !caught_up {
+            crate::reconciler::catch_up(&app, &path.project_id).await?;
+            caught_up = true;
+            continue;
+        }
+        return Ok(([(CONTENT_TYPE, "application/json")], body).into_response());
+    }
+}
+
+/// The `PoolList` of `query`'s pools that `selector` matches, and whether
+/// any pool of the query (matching or not) had a stage ended by `now`.
+async fn list_body(
+    app: &AppState,
+    query: &PoolQuery<'_>,
+    selector: &Selector,
+    now: i64,
+) -> Result<(String, bool), ApiError> {
     let mut body = String::with_capacity(4096);
     body.push_str(r#"{"apiVersion":""#);
     body.push_str(API_VERSION);
@@ -77,8 +106,10 @@ pub async fn list(
     body.push_str(LIST_KIND);
     body.push_str(r#"","items":["#);
     let mut first = true;
+    let mut due = false;
     app.store
-        .for_each_pool(&query, &mut |row| {
+        .for_each_pool(query, &mut |row| {
+            due |= row.next_due_ms.is_some_and(|t| t <= now);
             if !selector.is_empty() {
                 let labels: BTreeMap<String, String> = serde_json::from_str(row.labels)?;
                 if !selector.matches(&labels) {
@@ -95,7 +126,7 @@ pub async fn list(
         })
         .await?;
     body.push_str("]}");
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    Ok((body, due))
 }
 
 /// `POST /v2/{project_id}/pools`

@@ -145,7 +145,7 @@ const UPDATE_POOL: &str = "UPDATE pools SET workspace_id = ?, phase = ?, parent 
 /// The list query. Every filter narrows a scan of the project's range of
 /// the primary key, which is already in list order (see migration 0006).
 fn list_sql(q: &PoolQuery<'_>) -> Sql {
-    let mut sql = Sql::new("SELECT name, labels, doc FROM pools WHERE project_id = ");
+    let mut sql = Sql::new("SELECT name, labels, doc, next_due_ms FROM pools WHERE project_id = ");
     sql.bind_str(q.project_id);
     if let Some(ws) = q.workspace_id {
         sql.push(" AND workspace_id = ").bind_str(ws);
@@ -232,6 +232,7 @@ impl Store for SqliteStore {
                     name: text(r, 0)?,
                     labels: text(r, 1)?,
                     doc: text(r, 2)?,
+                    next_due_ms: r.get(3)?,
                 })?;
             }
             Ok(())
