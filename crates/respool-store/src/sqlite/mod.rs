@@ -43,8 +43,11 @@ impl SqliteStore {
     /// plain path) and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let path = file_path(url);
-        migrate(&path).await?;
+        let migrated = migrate(&path).await?;
         let writer = Writer::start(connection::open(&path, true)?)?;
+        // Closed only now: the last connection to close checkpoints the whole
+        // WAL into the file, which would hold up every start.
+        migrated.close().await;
         Ok(SqliteStore {
             readers: Arc::new(Readers::new(path)),
             writer,
@@ -73,8 +76,8 @@ fn file_path(url: &str) -> PathBuf {
 }
 
 /// Creates the file if needed, in WAL mode (a setting the file keeps), and
-/// applies pending migrations.
-async fn migrate(path: &Path) -> Result<(), StoreError> {
+/// applies pending migrations; returns the connection it used.
+async fn migrate(path: &Path) -> Result<sqlx::SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -87,12 +90,11 @@ async fn migrate(path: &Path) -> Result<(), StoreError> {
         .max_connections(1)
         .connect_with(options)
         .await?;
-    let applied = MIGRATOR
-        .run(&pool)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("migrations failed: {e}")));
-    pool.close().await;
-    applied
+    if let Err(e) = MIGRATOR.run(&pool).await {
+        pool.close().await;
+        return Err(StoreError::Unavailable(format!("migrations failed: {e}")));
+    }
+    Ok(pool)
 }
 
 /// The row `sql` selects, if any, decoded while it is borrowed.
