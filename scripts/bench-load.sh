@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmarks of respool over loopback, side by side, printed as one table.
 #
-#   scripts/bench-load.sh            the full run (release build, ~20 minutes,
-#                                    ~9 GB of disk for the 1M-pool store)
+#   scripts/bench-load.sh            the full run (release build, ~15 minutes,
+#                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
 #   scripts/bench-load.sh --only list,signed,big,scale,writes,memory,prism
