@@ -137,16 +137,40 @@ async fn fault_rules_are_checked_listed_and_removed() {
 }
 
 #[tokio::test]
-async fn reset_removes_pools_and_faults_but_keeps_the_clock() {
+async fn reset_removes_pools_networks_workspaces_and_faults_but_keeps_the_clock() {
     let s = TestServer::manual().await;
     s.create_pool("pool-reset-a", 1).await;
     s.create_pool("pool-reset-b", 1).await;
+    s.create_network("net-reset", "192.168.0.0/16").await;
+    s.create_workspace("ws-reset").await;
     s.add_fault("", "delete-stuck", None).await;
     let t = s.advance(5.0).await["nowMs"].clone();
     let r = s.admin("POST", "/_respool/reset", None).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body, json!({"deletedPools": 2, "deletedFaults": 1}));
+    // Two workspaces: the one created and the default one, stored when the
+    // project's workspaces were first read.
+    assert_eq!(
+        r.body,
+        json!({"deletedPools": 2, "deletedNetworks": 1, "deletedWorkspaces": 2, "deletedFaults": 1})
+    );
     assert!(s.list_names(&[]).await.is_empty());
+    let networks = s.call("GET", &s.networks_path(), &[], None).await;
+    assert_eq!(networks.body["items"], json!([]), "{}", networks.text);
+    let workspaces = s.call("GET", &s.workspaces_path(), &[], None).await;
+    let ids: Vec<&str> = workspaces.body["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["0"],
+        "only the default workspace, stored again: {}",
+        workspaces.text
+    );
+    s.create_network("net-reset", "192.168.0.0/16").await;
+    s.create_workspace("ws-reset").await;
     assert_eq!(
         s.admin("GET", "/_respool/faults", None).await.body["items"],
         json!([])

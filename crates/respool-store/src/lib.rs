@@ -148,9 +148,9 @@ pub trait Store: Send + Sync + 'static {
     /// `(project_id, name)` of every pool, in creation order.
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Removes every pool of every project, with every order and event;
-    /// returns how many pools there were.
-    async fn remove_all_pools(&self) -> Result<u64, StoreError>;
+    /// Removes every pool (with every order and event), network and
+    /// workspace of every project, in one transaction.
+    async fn remove_all(&self) -> Result<Removed, StoreError>;
 
     /// Stores a fault rule; [`StoreError::AlreadyExists`] if its id is taken.
     async fn insert_fault(&self, fault: &Fault) -> Result<(), StoreError>;
@@ -233,6 +233,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Answers only when the database does.
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// What [`Store::remove_all`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub pools: u64,
+    pub networks: u64,
+    pub workspaces: u64,
 }
 
 /// The columns every backend derives from a pool the same way.

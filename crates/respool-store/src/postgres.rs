@@ -14,7 +14,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use crate::{
     decode_fault, decode_network, decode_pool, history, EachPool, EventQuery, EventRow, OrderPage,
-    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Store, StoreError,
+    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
 };
 
 #[derive(Clone)]
@@ -304,13 +304,23 @@ impl Store for PostgresStore {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+    async fn remove_all(&self) -> Result<Removed, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM events").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM orders").execute(&mut *tx).await?;
-        let done = sqlx::query("DELETE FROM pools").execute(&mut *tx).await?;
+        let mut delete = async |table: &str| {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await
+                .map(|done| done.rows_affected())
+        };
+        let removed = Removed {
+            pools: delete("pools").await?,
+            networks: delete("networks").await?,
+            workspaces: delete("workspaces").await?,
+        };
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(removed)
     }
 
     async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {

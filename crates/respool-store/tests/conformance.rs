@@ -333,8 +333,23 @@ async fn every_pool_of_every_project_can_be_listed_and_removed(s: &dyn Store) {
             ("p2".to_owned(), "pool-two-p2".to_owned())
         ]
     );
-    assert_eq!(s.remove_all_pools().await.unwrap(), 2);
+    s.insert_network(&network("p1", "net-one", 1))
+        .await
+        .unwrap();
+    s.insert_workspace("p2", &workspace("w1", "team", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.remove_all().await.unwrap(),
+        respool_store::Removed {
+            pools: 2,
+            networks: 1,
+            workspaces: 1
+        }
+    );
     assert!(s.all_pools().await.unwrap().is_empty());
+    assert!(s.list_networks("p1").await.unwrap().is_empty());
+    assert!(s.list_workspaces("p2").await.unwrap().is_empty());
 }
 
 async fn a_pool_keeps_its_faults_and_failure_through_the_store(s: &dyn Store) {
@@ -947,7 +962,7 @@ async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
     .await
     .is_empty());
     // Reset takes orders and events with the pools.
-    s.remove_all_pools().await.unwrap();
+    s.remove_all().await.unwrap();
     assert_eq!(orders(s, order_query("p1")).await.0, 0);
     assert!(events(base).await.is_empty());
 }

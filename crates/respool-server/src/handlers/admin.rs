@@ -224,14 +224,18 @@ fn fault_not_found(id: &str) -> ApiError {
     }
 }
 
-/// `POST /_respool/reset`: every pool and fault rule goes; the clock stays.
+/// `POST /_respool/reset`: every pool (with its orders and events),
+/// network, workspace and fault rule goes; the clock and credentials stay.
 pub async fn reset(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let faults = app.store.delete_all_faults().await?;
-    let pools = app.store.remove_all_pools().await?;
+    let removed = app.store.remove_all().await?;
     app.reload_faults().await?;
-    Ok(Json(
-        json!({ "deletedPools": pools, "deletedFaults": faults }),
-    ))
+    Ok(Json(json!({
+        "deletedPools": removed.pools,
+        "deletedNetworks": removed.networks,
+        "deletedWorkspaces": removed.workspaces,
+        "deletedFaults": faults,
+    })))
 }
 
 #[derive(Deserialize)]

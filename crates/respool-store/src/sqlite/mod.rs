@@ -27,7 +27,7 @@ use self::sql::Sql;
 use self::writer::Writer;
 use crate::{
     decode_fault, decode_network, decode_pool, EachPool, EventQuery, EventRow, OrderPage,
-    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Store, StoreError,
+    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -404,12 +404,16 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn remove_all_pools(&self) -> Result<u64, StoreError> {
+    async fn remove_all(&self) -> Result<Removed, StoreError> {
         self.writer
             .write(|conn| {
                 conn.execute("DELETE FROM events", [])?;
                 conn.execute("DELETE FROM orders", [])?;
-                Ok(conn.execute("DELETE FROM pools", [])? as u64)
+                Ok(Removed {
+                    pools: conn.execute("DELETE FROM pools", [])? as u64,
+                    networks: conn.execute("DELETE FROM networks", [])? as u64,
+                    workspaces: conn.execute("DELETE FROM workspaces", [])? as u64,
+                })
             })
             .await
     }
