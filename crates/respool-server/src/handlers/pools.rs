@@ -74,21 +74,16 @@ pub async fn list(
     // stepped first. Catching up costs a query, so the list runs first and
     // catches up only if it met such a pool; a phase filter, which stepping
     // could change the answer of, always catches up first.
-    let mut caught_up = false;
-    if query.phases.is_some() {
+    let filtered = query.phases.is_some();
+    if filtered {
         crate::reconciler::catch_up(&app, &path.project_id).await?;
-        caught_up = true;
     }
-    loop {
-        let now = app.clock.now();
-        let (body, due) = list_body(&app, &query, &selector, now).await?;
-        if due && !caught_up {
-            crate::reconciler::catch_up(&app, &path.project_id).await?;
-            caught_up = true;
-            continue;
-        }
-        return Ok(([(CONTENT_TYPE, "application/json")], body).into_response());
+    let (mut body, due) = list_body(&app, &query, &selector, app.clock.now()).await?;
+    if due && !filtered {
+        crate::reconciler::catch_up(&app, &path.project_id).await?;
+        (body, _) = list_body(&app, &query, &selector, app.clock.now()).await?;
     }
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// The `PoolList` of `query`'s pools that `selector` matches, and whether

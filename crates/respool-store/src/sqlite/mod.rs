@@ -9,7 +9,6 @@ mod sql;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,7 +77,8 @@ fn file_path(url: &str) -> PathBuf {
 /// Creates the file if needed, in WAL mode (a setting the file keeps), and
 /// applies pending migrations; returns the connection it used.
 async fn migrate(path: &Path) -> Result<sqlx::SqlitePool, StoreError> {
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+    let options = SqliteConnectOptions::new()
+        .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
@@ -801,8 +801,8 @@ mod tests {
     async fn pools_survive_the_move_to_the_clustered_table() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .unwrap()
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal);
         let db = SqlitePoolOptions::new()
