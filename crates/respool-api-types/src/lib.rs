@@ -9,6 +9,7 @@ mod flavor;
 mod meta;
 mod network;
 mod node;
+mod node_ops;
 mod observe;
 mod order;
 mod pool;
@@ -25,7 +26,14 @@ pub use network::{
     NetworkSubnet, PeerConnection, PeerConnectionStatus, SfsTurboConnection, SfsTurboStatus,
 };
 pub use node::{
-    Node, NodeDeletion, NodeDriver, NodeList, NodeResult, NodeSpec, NodeStatus, NodeVolume,
+    Node, NodeDeletion, NodeDriver, NodeList, NodeOs, NodeResult, NodeSpec, NodeStatus, NodeVolume,
+};
+pub use node_ops::{
+    BindNodeItem, BindRequest, CreatingStep, EventAccept, JobAnswer, MigrateRequest,
+    MigrateResourceSpec, NodeDriverUpdate, NodeLockRequest, NodeNames, NodeResults, NodeTag,
+    NodeUpdateAnswer, NodeUpdateRequest, PoolJob, PoolJobList, RebootAnswer, RedeployConfig,
+    ResetNodeConfig, ResetRequest, ResizeAnswer, ResizeNodes, ResizeParams, ResizeRequest,
+    RollingConfig, ScheduledEvent, ScheduledEventList,
 };
 pub use observe::{
     MetricDimension, MetricStatistic, PoolMonitor, PoolMonitorDataPoint, PoolMonitorMetric,

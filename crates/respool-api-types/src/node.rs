@@ -22,10 +22,32 @@ pub struct Node {
 #[serde(rename_all = "camelCase")]
 pub struct NodeSpec {
     pub flavor: String,
+    /// The OS image the node runs (set by a reset's `nodeConfig.os`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<NodeOs>,
+    /// The node's VPC, subnet and security groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_network: Option<serde_json::Value>,
+    /// The pool resource's `extendParams`, which its nodes carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend_params: Option<serde_json::Value>,
+    /// Drained: no new workloads are scheduled on the node (as Kubernetes' `spec.unschedulable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unschedulable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_volume: Option<NodeVolume>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_volumes: Vec<NodeVolume>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeOs {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -42,7 +64,7 @@ pub struct NodeVolume {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeStatus {
-    /// `Creating`, `Available`, `Abnormal`, `Deleting` (or `Checking`).
+    /// `Creating`, `Available`, `Abnormal`, `Deleting` or `Checking` (rebooting, re-imaging).
     pub phase: String,
     pub az: String,
     pub private_ip: String,
@@ -59,7 +81,7 @@ pub struct NodeStatus {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeDriver {
-    /// `Running`, `Pending`, `Updating` or `Abnormal`.
+    /// `Running`, `Pending`, `Upgrading` or `Abnormal`.
     pub phase: String,
     pub version: String,
 }

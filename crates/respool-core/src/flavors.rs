@@ -163,6 +163,10 @@ pub struct Flavor {
     /// `Dedicate` (can create nodes) or `Logical`.
     #[serde(default = "default_pool_type")]
     pub pool_type: String,
+    /// Hyper-instance flavors: the node counts a batch of nodes may have
+    /// (`spec.creatingSteps`, type `hyperinstance`). Empty for ordinary flavors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creating_steps: Vec<u32>,
 }
 
 /// The full AZ name of `suffix` in `region`: `("local-1", "a")` → `"local-1a"`.

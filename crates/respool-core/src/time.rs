@@ -14,6 +14,13 @@ pub fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Milliseconds of an RFC 3339 time; `None` if it is not one.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
 pub fn wall_ms() -> i64 {
     Utc::now().timestamp_millis()
 }

@@ -31,6 +31,16 @@ pub struct Durations {
     pub scope_disable: i64,
     /// A pool from `Deleting` to gone.
     pub pool_delete: i64,
+    /// A rebooted node is `Checking` this long before it is `Available` again.
+    pub node_reboot: i64,
+    /// A reset (re-imaged) node is `Checking` this long.
+    pub node_reset: i64,
+    /// A node's driver is `Upgrading` this long.
+    pub driver_upgrade: i64,
+    /// A migrated node leaves its pool and joins the other in this time.
+    pub node_migrate: i64,
+    /// How long a scheduled event waits for `accept` before the service schedules it itself.
+    pub event_accept: i64,
 }
 
 impl TimingProfile {
@@ -50,6 +60,11 @@ impl TimingProfile {
                 scope_enable: 0,
                 scope_disable: 0,
                 pool_delete: 0,
+                node_reboot: 0,
+                node_reset: 0,
+                driver_upgrade: 0,
+                node_migrate: 0,
+                event_accept: 0,
             },
             TimingProfile::Fast => Durations {
                 node_create: 2 * S,
@@ -57,6 +72,11 @@ impl TimingProfile {
                 scope_enable: S,
                 scope_disable: S,
                 pool_delete: 2 * S,
+                node_reboot: S,
+                node_reset: 2 * S,
+                driver_upgrade: 2 * S,
+                node_migrate: 2 * S,
+                event_accept: 5 * S,
             },
             // Terraform's CPU pool runs took 18-21 minutes for create, scale and delete together.
             TimingProfile::Realistic | TimingProfile::Manual => Durations {
@@ -65,6 +85,11 @@ impl TimingProfile {
                 scope_enable: 60 * S,
                 scope_disable: 30 * S,
                 pool_delete: 4 * 60 * S,
+                node_reboot: 5 * 60 * S,
+                node_reset: 10 * 60 * S,
+                driver_upgrade: 8 * 60 * S,
+                node_migrate: 10 * 60 * S,
+                event_accept: 72 * 3600 * S,
             },
         }
     }

@@ -28,8 +28,10 @@ pub enum ApiError {
         kind: &'static str,
         name: String,
     },
-    #[error("Method {0} is not allowed on this path.")]
-    MethodNotAllowed(String),
+    /// 404 `APIGW.0101`: the path exists, not with this method. The gateway
+    /// publishes each method of a path as its own API, so this is a missing API.
+    #[error("The API does not exist.")]
+    NoSuchMethod,
     /// 409 `ModelArts.50015000`.
     #[error("Pool already exists.")]
     PoolExists,
@@ -87,8 +89,9 @@ impl ApiError {
             ApiError::NetworkExists => StatusCode::CONFLICT,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NoRoute | ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NoRoute | ApiError::NoSuchMethod | ApiError::NotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::PoolExists | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
@@ -105,9 +108,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "ModelArts.50004000",
             ApiError::Unauthenticated(_) => "APIGW.0301",
             ApiError::Forbidden(_) => "APIGW.0302",
-            ApiError::NoRoute => "APIGW.0101",
+            ApiError::NoRoute | ApiError::NoSuchMethod => "APIGW.0101",
             ApiError::NotFound { code, .. } => code,
-            ApiError::MethodNotAllowed(_) => "ModelArts.50004050",
             ApiError::PoolExists => "ModelArts.50015000",
             ApiError::WorkspaceNotFound(_) => "ModelArts.7005",
             ApiError::NetworkNotFound(_) => "ModelArts.50025001",

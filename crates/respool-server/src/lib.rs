@@ -26,7 +26,8 @@ pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 
 use handlers::{
-    admin, events, flavors, networks, nodes, orders, pools, stats, system, tags, workspaces,
+    admin, events, flavors, jobs, networks, node_ops, nodes, orders, pools, scheduled_events,
+    stats, system, tags, workspaces,
 };
 
 /// Every route, with the layers every request passes through.
@@ -53,6 +54,52 @@ pub fn router(app: AppState) -> Router {
         .route(
             "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete",
             post(nodes::batch_delete),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-lock",
+            post(node_ops::lock),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-unlock",
+            post(node_ops::unlock),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-reboot",
+            post(node_ops::reboot),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-reset",
+            post(node_ops::reset),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-drain",
+            post(node_ops::drain),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-update",
+            post(node_ops::update),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-bind",
+            post(node_ops::bind),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-resize",
+            post(node_ops::resize),
+        )
+        .route(
+            "/v2/{project_id}/pools/{pool_name}/nodes/batch-migrate",
+            post(node_ops::migrate),
+        )
+        .route("/v2/{project_id}/jobs", get(jobs::list))
+        .route("/v2/{project_id}/jobs/{job_id}", get(jobs::show))
+        .route(
+            "/v1/{project_id}/scheduled-events",
+            get(scheduled_events::list),
+        )
+        .route(
+            "/v1/{project_id}/scheduled-events/{event_id}/accept",
+            post(scheduled_events::accept),
         )
         .route(
             "/v2/{project_id}/pools/{pool_name}/monitor",
@@ -104,6 +151,7 @@ pub fn router(app: AppState) -> Router {
             "/_respool/faults/{id}",
             get(admin::show_fault).delete(admin::delete_fault),
         )
+        .route("/_respool/scheduled-events", post(admin::announce))
         .route("/_respool/reset", post(admin::reset))
         .route("/_respool/requests", get(admin::requests))
         .route(

@@ -2,7 +2,10 @@
 
 use utoipa::OpenApi;
 
-use crate::handlers::{events, flavors, networks, nodes, orders, pools, stats, tags, workspaces};
+use crate::handlers::{
+    events, flavors, jobs, networks, node_ops, nodes, orders, pools, scheduled_events, stats, tags,
+    workspaces,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +22,19 @@ use crate::handlers::{events, flavors, networks, nodes, orders, pools, stats, ta
         nodes::list,
         nodes::show,
         nodes::batch_delete,
+        node_ops::lock,
+        node_ops::unlock,
+        node_ops::reboot,
+        node_ops::reset,
+        node_ops::drain,
+        node_ops::update,
+        node_ops::bind,
+        node_ops::resize,
+        node_ops::migrate,
+        jobs::list,
+        jobs::show,
+        scheduled_events::list,
+        scheduled_events::accept,
         stats::statistics,
         stats::monitor_pool,
         flavors::list,

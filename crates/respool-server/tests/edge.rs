@@ -30,7 +30,7 @@ async fn request_ids_are_unique_per_response() {
 }
 
 #[tokio::test]
-async fn unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape() {
+async fn unknown_routes_and_wrong_methods_are_404_apigw_0101_as_the_gateway_answers() {
     let s = TestServer::start(TimingProfile::Immediate).await;
     let r = s.raw(s.http.get(format!("{}/nothing/here", s.base))).await;
     r.assert_error(404, "APIGW.0101");
@@ -41,8 +41,18 @@ async fn unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape() {
     let r = s
         .call("PUT", &format!("/v2/{PROJECT}/pools"), &[], None)
         .await;
-    let msg = r.assert_error(405, "ModelArts.50004050");
-    assert!(msg.contains("PUT"), "{msg}");
+    let msg = r.assert_error(404, "APIGW.0101");
+    assert_eq!(msg, "The API does not exist.");
+    // An unknown node action is a missing API too, not the GET-only node route.
+    let r = s
+        .call(
+            "POST",
+            &format!("/v2/{PROJECT}/pools/p/nodes/batch-foo"),
+            &[],
+            Some(&serde_json::json!({"nodeNames": ["n"]})),
+        )
+        .await;
+    r.assert_error(404, "APIGW.0101");
 }
 
 #[tokio::test]

@@ -43,10 +43,12 @@ async fn a_node_looks_like_the_live_service_s() {
         labels["os.modelarts.node/nodepool"],
         "modelarts.vm.cpu.4ud-default"
     );
-    assert_eq!(
-        labels["os.modelarts/resource.id"],
-        pool["metadata"]["labels"]["os.modelarts/resource.id"]
-    );
+    // Each node has its own resource id, under the pool's.
+    let pool_id = pool["metadata"]["labels"]["os.modelarts/resource.id"]
+        .as_str()
+        .unwrap();
+    let node_id = labels["os.modelarts/resource.id"].as_str().unwrap();
+    assert!(node_id.starts_with(&format!("{pool_id}-")), "{node_id}");
     assert_eq!(labels["os.modelarts/tenant.project.id"], PROJECT);
     let instance = labels["os.modelarts.node/underlying.instance.id"]
         .as_str()

@@ -93,6 +93,8 @@ impl PoolState {
             faults: Vec::new(),
             orders: Vec::new(),
             observed: None,
+            jobs: Vec::new(),
+            maintenances: Vec::new(),
             pending: Default::default(),
             version: 0,
         };

@@ -289,7 +289,7 @@ impl PoolState {
         for n in &self.nodes {
             let i = match n.phase {
                 NodePhase::Available => 0,
-                NodePhase::Abnormal => 1,
+                NodePhase::Abnormal | NodePhase::Checking => 1,
                 NodePhase::Creating => 2,
                 NodePhase::Deleting => 3,
             };
@@ -423,7 +423,9 @@ impl PoolState {
             "deletePool" if gone => Some((ITEM_SUCCEED, "")),
             "createNode" => match self.node(&it.resource_name).map(|n| n.phase) {
                 Some(NodePhase::Creating) => None,
-                Some(NodePhase::Available | NodePhase::Abnormal) => Some((ITEM_SUCCEED, "")),
+                Some(NodePhase::Available | NodePhase::Abnormal | NodePhase::Checking) => {
+                    Some((ITEM_SUCCEED, ""))
+                }
                 // Gone (or going) before it was ever ready.
                 _ => Some((
                     ITEM_FAILED,

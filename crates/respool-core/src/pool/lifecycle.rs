@@ -4,7 +4,9 @@
 
 use super::create::random_suffix;
 use super::history::Operation;
-use super::{Env, Failure, FailureKind, Node, NodePhase, PoolState, ScopePhase, ScopeState};
+use super::{
+    Env, Failure, FailureKind, Node, NodePhase, NodeWork, PoolState, ScopePhase, ScopeState,
+};
 use crate::faults::FaultEffect;
 use crate::time::rfc3339;
 
@@ -52,9 +54,15 @@ impl PoolState {
                 for az in azs {
                     self.add_node(&r.flavor, az, now_ms, now_ms + d.node_create);
                 }
+                self.assign_batches(env, &r.flavor);
             } else {
                 let surplus = live.len() - want;
-                for i in self.removal_order(live).into_iter().take(surplus) {
+                // Locked nodes stay; the patch refused a spec that needs them gone.
+                let unlocked: Vec<usize> = live
+                    .into_iter()
+                    .filter(|&i| !self.nodes[i].extra.delete_locked)
+                    .collect();
+                for i in self.removal_order(unlocked).into_iter().take(surplus) {
                     self.start_node_deletion(i, now_ms + d.node_delete);
                 }
             }
@@ -137,7 +145,16 @@ impl PoolState {
             .filter(|n| !(stuck && n.phase == NodePhase::Deleting))
             .filter_map(|n| n.due_ms);
         let scopes = self.scopes.iter().filter_map(|s| s.due_ms);
-        nodes.chain(scopes).chain(self.gone_at()).min()
+        let drivers = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.extra.driver_upgrade.as_ref().map(|(_, due)| *due));
+        nodes
+            .chain(scopes)
+            .chain(drivers)
+            .chain(self.next_maintenance_due())
+            .chain(self.gone_at())
+            .min()
     }
 
     /// Applies, in time order, every stage that ends at or before `now_ms`.
@@ -216,12 +233,24 @@ impl PoolState {
             }
         }
         for n in &mut self.nodes {
-            // Creation and recovery from a fault both end in Available.
-            if matches!(n.phase, NodePhase::Creating | NodePhase::Abnormal) && n.due_ms == Some(t) {
+            // Creation, recovery from a fault, a reboot and a reset all end in Available.
+            if matches!(
+                n.phase,
+                NodePhase::Creating | NodePhase::Abnormal | NodePhase::Checking
+            ) && n.due_ms == Some(t)
+            {
                 n.phase = NodePhase::Available;
                 n.due_ms = None;
+                if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
+                    n.extra.os = Some(os);
+                }
+            }
+            if let Some((version, _)) = n.extra.driver_upgrade.take_if(|(_, due)| *due <= t) {
+                n.extra.driver_version = Some(version);
             }
         }
+        self.advance_jobs(t);
+        self.advance_maintenances(t);
         for s in &mut self.scopes {
             if s.due_ms == Some(t) {
                 s.due_ms = None;
@@ -291,24 +320,41 @@ impl PoolState {
         }
     }
 
-    fn add_node(&mut self, flavor: &str, az: String, now_ms: i64, due_ms: i64) {
+    /// Adds a `Creating` node; returns its name (`{node.prefix}-created-xxxxx`).
+    pub(crate) fn add_node(
+        &mut self,
+        flavor: &str,
+        az: String,
+        now_ms: i64,
+        due_ms: i64,
+    ) -> String {
         self.ip_seq += 1;
         let seq = self.ip_seq;
+        let prefix = self
+            .pool
+            .metadata
+            .labels
+            .get(respool_api_types::keys::NODE_PREFIX)
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "os-node".into());
         let name = loop {
-            let name = format!("os-node-created-{}", random_suffix(5));
+            let name = format!("{prefix}-created-{}", random_suffix(5));
             if !self.nodes.iter().any(|n| n.name == name) {
                 break name;
             }
         };
         self.nodes.push(Node {
-            name,
+            name: name.clone(),
             flavor: flavor.into(),
             az,
             phase: NodePhase::Creating,
             created_ms: now_ms,
             due_ms: Some(due_ms),
             private_ip: format!("192.168.{}.{}", seq / 250, seq % 250 + 2),
+            extra: Default::default(),
         });
+        name
     }
 
     fn start_node_deletion(&mut self, i: usize, due_ms: i64) {

@@ -4,10 +4,15 @@
 mod create;
 mod faults;
 mod history;
+mod jobs;
 mod lifecycle;
+mod maintenance;
+mod node_ops;
 mod nodes;
 mod patch;
 mod status;
+
+use std::collections::BTreeMap;
 
 use respool_api_types::Pool;
 use serde::{Deserialize, Serialize};
@@ -20,8 +25,14 @@ pub use history::{
     Observed, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
     EVENT_RESOURCE, ORDER_FAILED, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
 };
+pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::StepOutcome;
 pub use lifecycle::FAILED_RETENTION_MS;
+pub use maintenance::{EventState, Maintenance, MaintenanceNotice, MAINTENANCE_TYPES};
+pub use node_ops::{
+    BindNode, DriverUpgrade, NodeUpdate, ResetPlan, ResizeBatch, Rolling, UpdateAction,
+    MAX_DRAIN_NODES, MAX_RESIZE_BATCHES,
+};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
 
 pub const API_VERSION: &str = "v2";
@@ -65,6 +76,12 @@ pub struct PoolState {
     /// Phase and node counts as last recorded in events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<Observed>,
+    /// Node jobs (reboot, reset, migrate, resize): running ones and the last finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<Job>,
+    /// Scheduled events (maintenance) announced for the pool's nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maintenances: Vec<Maintenance>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]
@@ -84,6 +101,45 @@ pub struct Node {
     /// When the node's current stage ends (`Creating` → `Available`, `Deleting` → gone).
     pub due_ms: Option<i64>,
     pub private_ip: String,
+    /// What a node carries beyond its lifecycle: locks, labels, tags, OS, driver.
+    #[serde(default, flatten)]
+    pub extra: NodeExtra,
+}
+
+/// The parts of a node that day-2 operations change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeExtra {
+    /// `batch-lock` with `actions: ["delete"]`: the node cannot be removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_locked: bool,
+    /// Drained: no new workloads are scheduled on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unschedulable: bool,
+    /// The OS image name, once a reset chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Labels set by operations (HA redundancy, logical sub-pool, batch).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// A driver version other than the flavor's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_version: Option<String>,
+    /// A driver upgrade in progress: the version it goes to, and when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_upgrade: Option<(String, i64)>,
+    /// What the current `Checking` stage does when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<NodeWork>,
+}
+
+/// The work behind a node's `Checking` phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeWork {
+    Reboot,
+    /// Re-imaging, to this OS if one was given.
+    Reset(Option<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,6 +148,9 @@ pub enum NodePhase {
     Available,
     Abnormal,
     Deleting,
+    /// Not ready while it reboots or is re-imaged: counted with the abnormal
+    /// nodes, but a planned stage, so it does not make the pool `Abnormal`.
+    Checking,
 }
 
 impl NodePhase {
@@ -101,6 +160,7 @@ impl NodePhase {
             NodePhase::Available => "Available",
             NodePhase::Abnormal => "Abnormal",
             NodePhase::Deleting => "Deleting",
+            NodePhase::Checking => "Checking",
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::history::Operation;
+use super::node_ops::{ANNOTATION_HA_EFFECT, LABEL_BATCH_UID};
 use super::status::{GPU_DRIVER_VERSION, NPU_DRIVER_VERSION};
 use super::{Env, Node, NodePhase, PoolPhase, PoolState, API_VERSION};
 use crate::flavors::{AcceleratorKind, Catalog};
@@ -23,6 +24,17 @@ pub const MAX_NODE_PAGE: usize = 500;
 const NODEPOOL: &str = "os.modelarts.node/nodepool";
 const INSTANCE_ID: &str = "os.modelarts.node/underlying.instance.id";
 const BILLING_STATUS: &str = "os.modelarts/billing.status";
+const BATCH_TYPE: &str = "os.modelarts.node/batch.type";
+/// A node's locked functions, as the annotation shows them (`delete`).
+const LOCK_ACTIONS: &str = "os.modelarts/lock.actions";
+
+/// The OS a node runs until a reset installs another.
+fn default_os(flavor: Option<&crate::flavors::Flavor>) -> &'static str {
+    match flavor.map(|f| f.cpu_arch.as_str()) {
+        Some("arm64") => "EulerOS 2.10 64bit for Arm",
+        _ => "EulerOS 2.9 64bit",
+    }
+}
 
 /// Where a page of nodes ends: nodes are listed by creation time, then name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,20 +90,43 @@ impl PoolState {
         let pool_labels = &self.pool.metadata.labels;
         let mut labels = BTreeMap::new();
         labels.insert(NODEPOOL.to_owned(), format!("{}-default", n.flavor));
-        for key in [
-            keys::RESOURCE_ID,
-            keys::TENANT_DOMAIN_ID,
-            keys::TENANT_PROJECT_ID,
-        ] {
+        for key in [keys::TENANT_DOMAIN_ID, keys::TENANT_PROJECT_ID] {
             if let Some(v) = pool_labels.get(key) {
                 labels.insert(key.to_owned(), v.clone());
             }
         }
+        labels.insert(keys::RESOURCE_ID.to_owned(), self.node_resource_id(n));
         labels.insert(INSTANCE_ID.to_owned(), self.instance_id(n));
         labels.insert(BILLING_STATUS.to_owned(), "0".to_owned());
         let mut annotations = BTreeMap::new();
         if let Some(mode) = self.pool.metadata.annotations.get(keys::BILLING_MODE) {
             annotations.insert(keys::BILLING_MODE.to_owned(), mode.clone());
+        }
+        for (k, v) in &n.extra.labels {
+            // The HA effect is how the label acts, not a label of its own.
+            if k == ANNOTATION_HA_EFFECT {
+                annotations.insert(k.clone(), v.clone());
+            } else {
+                labels.insert(k.clone(), v.clone());
+            }
+        }
+        if n.extra.labels.contains_key(LABEL_BATCH_UID) {
+            labels.insert(BATCH_TYPE.to_owned(), "hyperinstance".to_owned());
+        }
+        if n.extra.delete_locked {
+            annotations.insert(LOCK_ACTIONS.to_owned(), "delete".to_owned());
+        }
+        if !n.extra.tags.is_empty() {
+            let tags: Vec<serde_json::Value> = n
+                .extra
+                .tags
+                .iter()
+                .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
+                .collect();
+            annotations.insert(
+                keys::TMS_TAGS.to_owned(),
+                serde_json::Value::Array(tags).to_string(),
+            );
         }
         let volume = |v: &crate::flavors::Volume| api::NodeVolume {
             volume_type: v.volume_type.clone(),
@@ -100,19 +135,36 @@ impl PoolState {
         };
         let resources = flavor.map(|f| f.node_resources()).unwrap_or_default();
         let driver = flavor.and_then(|f| {
-            let version = match f.kind {
+            let default = match f.kind {
                 AcceleratorKind::Gpu => GPU_DRIVER_VERSION,
                 AcceleratorKind::Npu => NPU_DRIVER_VERSION,
                 AcceleratorKind::Cpu => return None,
             };
+            let version = n.extra.driver_version.as_deref().unwrap_or(default);
             let phase = if n.phase == NodePhase::Creating {
                 "Pending"
+            } else if n.extra.driver_upgrade.is_some() {
+                "Upgrading"
             } else {
                 "Running"
             };
             Some(api::NodeDriver {
                 phase: phase.into(),
                 version: version.into(),
+            })
+        });
+        let resource = self
+            .pool
+            .spec
+            .resources
+            .iter()
+            .find(|r| r.flavor == n.flavor);
+        let network = self.pool.spec.network.as_ref();
+        let host_network = network.map(|net| {
+            serde_json::json!({
+                "vpc": net.vpc_id.clone().unwrap_or_default(),
+                "subnet": net.subnet_id.clone().unwrap_or_default(),
+                "securityGroups": [],
             })
         });
         api::Node {
@@ -127,6 +179,18 @@ impl PoolState {
             },
             spec: api::NodeSpec {
                 flavor: n.flavor.clone(),
+                os: Some(api::NodeOs {
+                    name: n
+                        .extra
+                        .os
+                        .clone()
+                        .unwrap_or_else(|| default_os(flavor).to_owned()),
+                    image_id: None,
+                    image_type: None,
+                }),
+                host_network,
+                extend_params: resource.and_then(|r| r.extra.get("extendParams").cloned()),
+                unschedulable: n.extra.unschedulable,
                 root_volume: flavor.map(|f| volume(&f.root_volume)),
                 data_volumes: flavor
                     .map(|f| f.data_volumes.iter().map(volume).collect())
@@ -143,9 +207,25 @@ impl PoolState {
         }
     }
 
+    /// The node's own resource ID: the pool's, with a suffix derived from the node.
+    fn node_resource_id(&self, n: &Node) -> String {
+        let pool = self
+            .pool
+            .metadata
+            .labels
+            .get(keys::RESOURCE_ID)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let digest = Sha256::new()
+            .chain_update(&n.name)
+            .chain_update(n.created_ms.to_be_bytes())
+            .finalize();
+        format!("{pool}-{}", &hex::encode(digest)[..8])
+    }
+
     /// The ECS instance behind a node: a UUID derived from the node, so it
     /// stays the same without being stored.
-    fn instance_id(&self, n: &Node) -> String {
+    pub(crate) fn instance_id(&self, n: &Node) -> String {
         let digest = Sha256::new()
             .chain_update(self.name())
             .chain_update([0])
@@ -215,6 +295,14 @@ impl PoolState {
         if left == 0 {
             return Err(DomainError::invalid(format!(
                 "at least one node must remain in pool \"{pool}\""
+            )));
+        }
+        if let Some(n) = wanted
+            .iter()
+            .find(|n| self.node(n).is_some_and(|n| n.extra.delete_locked))
+        {
+            return Err(DomainError::invalid(format!(
+                "node {n:?} is locked against deletion: unlock it first (batch-unlock)"
             )));
         }
         let (before, init) = (self.node_marks(), self.spec_counts());

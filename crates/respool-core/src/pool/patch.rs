@@ -101,6 +101,9 @@ impl PoolState {
                 .collect()
         };
         let resized = counts(&next) != counts(&self.pool);
+        if resized {
+            self.check_locked_scale_down(&next.spec.resources)?;
+        }
         let (before, init) = (self.node_marks(), self.spec_counts());
         self.pool = next;
         if scaling {

@@ -34,6 +34,11 @@ impl PoolState {
             FailureKind::Creation => CREATION_FAILED.to_owned(),
             FailureKind::Scaling => SCALING_FAILED.to_owned(),
         });
+        let upgrading = self.nodes.iter().any(|n| n.extra.driver_upgrade.is_some());
+        let upgraded = self
+            .nodes
+            .iter()
+            .find_map(|n| n.extra.driver_version.clone());
         let status = &mut self.pool.status;
         status.phase = phase.as_str().into();
         status.message = message;
@@ -41,7 +46,11 @@ impl PoolState {
         status.scope = scope;
         if let Some(d) = &mut status.driver {
             for s in [&mut d.gpu, &mut d.npu].into_iter().flatten() {
-                s.state = driver_state.into();
+                s.state = if upgrading { "Upgrading" } else { driver_state }.into();
+                // A pool has one accelerator kind; its nodes' driver is the pool's.
+                if let Some(v) = &upgraded {
+                    s.version = v.clone();
+                }
             }
         }
     }
@@ -60,7 +69,7 @@ impl PoolState {
                 flavors.push(&n.flavor);
             }
         }
-        let bucket = |phase: NodePhase| -> Vec<FlavorCount> {
+        let bucket = |phases: &[NodePhase]| -> Vec<FlavorCount> {
             flavors
                 .iter()
                 .filter_map(|f| {
@@ -68,7 +77,7 @@ impl PoolState {
                     for n in self
                         .nodes
                         .iter()
-                        .filter(|n| n.phase == phase && n.flavor == *f)
+                        .filter(|n| phases.contains(&n.phase) && n.flavor == *f)
                     {
                         *azs.entry(&n.az).or_default() += 1;
                     }
@@ -90,10 +99,11 @@ impl PoolState {
                 .collect()
         };
         StatusResources {
-            creating: bucket(NodePhase::Creating),
-            available: bucket(NodePhase::Available),
-            abnormal: bucket(NodePhase::Abnormal),
-            deleting: bucket(NodePhase::Deleting),
+            creating: bucket(&[NodePhase::Creating]),
+            available: bucket(&[NodePhase::Available]),
+            // There is no bucket for nodes that reboot or are re-imaged: they are not ready.
+            abnormal: bucket(&[NodePhase::Abnormal, NodePhase::Checking]),
+            deleting: bucket(&[NodePhase::Deleting]),
         }
     }
 

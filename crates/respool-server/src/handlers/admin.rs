@@ -1,5 +1,5 @@
-//! The admin API under `/_respool/`: the virtual clock, fault rules, paying
-//! prepaid pools, reset, and the request log. It exists only when an admin
+//! The admin API under `/_respool/`: the virtual clock, fault rules,
+//! scheduled events, paying prepaid pools, reset, and the request log. It exists only when an admin
 //! token is configured, and answers only requests that carry it; to anyone
 //! else it looks like any unknown route.
 
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use respool_api_types::Pool;
 use respool_core::faults::{Fault, FaultEffect};
+use respool_core::pool::MaintenanceNotice;
 use respool_core::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -267,4 +268,44 @@ pub async fn pay(
         })
         .await?;
     Ok(Json(pool.pool))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewScheduledEvent {
+    /// Pools whose labels match (every pool when empty).
+    #[serde(default)]
+    label_selector: String,
+    #[serde(flatten)]
+    notice: MaintenanceNotice,
+}
+
+/// `POST /_respool/scheduled-events`: announces maintenance for the nodes
+/// of every pool whose labels match; answers the ids of the events raised.
+pub async fn announce(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody<NewScheduledEvent>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    body.notice.validate()?;
+    let selector = crate::extract::label_selector(Some(&body.label_selector))?;
+    let mut ids: Vec<String> = Vec::new();
+    for (project_id, name) in app.store.all_pools().await? {
+        let Some(pool) = app.store.get_pool(&project_id, &name).await? else {
+            continue;
+        };
+        if !selector.matches(&pool.pool.metadata.labels) {
+            continue;
+        }
+        match app
+            .modify_pool(&project_id, &name, |pool, now| {
+                Ok(pool.announce_maintenance(&body.notice, now))
+            })
+            .await
+        {
+            Ok((raised, _)) => ids.extend(raised),
+            Err(ApiError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "ids": ids }))))
 }

@@ -1,7 +1,6 @@
 //! Health and the API description.
 
 use axum::extract::State;
-use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -29,6 +28,6 @@ pub async fn no_route() -> ApiError {
     ApiError::NoRoute
 }
 
-pub async fn wrong_method(method: Method) -> ApiError {
-    ApiError::MethodNotAllowed(method.to_string())
+pub async fn wrong_method() -> ApiError {
+    ApiError::NoSuchMethod
 }
