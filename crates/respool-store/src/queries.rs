@@ -8,6 +8,9 @@
 
 use std::sync::OnceLock;
 
+use respool_core::pool::EVENT_RESOURCE;
+
+use crate::history::RecordRow;
 use crate::{EventQuery, OrderQuery, PoolQuery};
 
 /// One fixed statement in both spellings.
@@ -228,6 +231,57 @@ pub(crate) static UPSERT_ORDER: Statement = Statement::new(
 pub(crate) static INSERT_EVENT: Statement = Statement::new(
     "INSERT INTO events (project_id, resource, name, uid, created_ms, event_type, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, uid) DO NOTHING",
 );
+
+/// What writes one record of a pool of `project_id`, and the values it binds.
+pub(crate) fn record<'a>(
+    project_id: &'a str,
+    row: &'a RecordRow,
+) -> (&'static Statement, Vec<Arg<'a>>) {
+    use Arg::{Int, Text};
+    match row {
+        RecordRow::Order {
+            name,
+            resource_name,
+            display_name,
+            workspace_id,
+            phase,
+            created_ms,
+            doc,
+            items,
+        } => (
+            &UPSERT_ORDER,
+            vec![
+                Text(project_id),
+                Text(name),
+                Text(resource_name),
+                Text(display_name),
+                Text(workspace_id),
+                Text(phase),
+                Int(*created_ms),
+                Text(doc),
+                Text(items),
+            ],
+        ),
+        RecordRow::Event {
+            name,
+            uid,
+            created_ms,
+            event_type,
+            doc,
+        } => (
+            &INSERT_EVENT,
+            vec![
+                Text(project_id),
+                Text(EVENT_RESOURCE),
+                Text(name),
+                Text(uid),
+                Int(*created_ms),
+                Text(event_type),
+                Text(doc),
+            ],
+        ),
+    }
+}
 
 pub(crate) static GET_ORDER_ITEMS: Statement =
     Statement::new("SELECT items FROM orders WHERE project_id = ? AND name = ?");

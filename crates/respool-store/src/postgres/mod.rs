@@ -16,7 +16,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query as Bound;
 use sqlx::{PgPool, Postgres, Row};
 
-use crate::queries::{self as q, Arg, Query};
+use crate::queries::{self as q, Arg};
 use crate::{
     decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
     OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
@@ -127,7 +127,7 @@ impl Store for PostgresStore {
     ) -> Result<(), StoreError> {
         let sql = q::list_pools(query);
         let text = sql.postgres();
-        let rows = bound(&text, &sql).fetch_all(&self.pool).await?;
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         for r in &rows {
             each(PoolRowRef {
                 name: r.try_get(0)?,
@@ -206,7 +206,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<(String, String)>, StoreError> {
         let sql = q::due_pools(project_id, now_ms, limit);
         let text = sql.postgres();
-        let rows = bound(&text, &sql).fetch_all(&self.pool).await?;
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -240,7 +240,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let sql = q::count_pools_by_phase(project_id, workspace_id);
         let text = sql.postgres();
-        let rows = bound(&text, &sql).fetch_all(&self.pool).await?;
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -549,10 +549,9 @@ const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = $1, lease_until_ms
          FOR UPDATE SKIP LOCKED)
      RETURNING project_id, name, next_due_ms";
 
-/// An assembled statement, spelled for PostgreSQL (`text`), with its values bound.
-fn bound<'q>(text: &'q str, sql: &Query<'q>) -> Bound<'q, Postgres, PgArguments> {
-    sql.args()
-        .iter()
+/// A statement spelled for PostgreSQL (`text`), with `args` bound.
+fn bound<'q>(text: &'q str, args: &[Arg<'q>]) -> Bound<'q, Postgres, PgArguments> {
+    args.iter()
         .fold(sqlx::query(text), |bound, arg| match *arg {
             Arg::Text(value) => bound.bind(value),
             Arg::Int(value) => bound.bind(value),

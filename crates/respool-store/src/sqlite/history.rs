@@ -1,9 +1,8 @@
 //! Orders and events on SQLite.
 
-use respool_core::pool::EVENT_RESOURCE;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::args;
+use super::sql::values;
 use crate::history::RecordRow;
 use crate::queries as q;
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
@@ -14,49 +13,9 @@ pub(super) fn write(
     records: &[RecordRow],
 ) -> Result<(), StoreError> {
     for record in records {
-        match record {
-            RecordRow::Order {
-                name,
-                resource_name,
-                display_name,
-                workspace_id,
-                phase,
-                created_ms,
-                doc,
-                items,
-            } => {
-                conn.prepare_cached(q::UPSERT_ORDER.sqlite())?
-                    .execute(params![
-                        project_id,
-                        name,
-                        resource_name,
-                        display_name,
-                        workspace_id,
-                        phase,
-                        created_ms,
-                        doc,
-                        items
-                    ])?;
-            }
-            RecordRow::Event {
-                name,
-                uid,
-                created_ms,
-                event_type,
-                doc,
-            } => {
-                conn.prepare_cached(q::INSERT_EVENT.sqlite())?
-                    .execute(params![
-                        project_id,
-                        EVENT_RESOURCE,
-                        name,
-                        uid,
-                        created_ms,
-                        event_type,
-                        doc
-                    ])?;
-            }
-        }
+        let (statement, args) = q::record(project_id, record);
+        conn.prepare_cached(statement.sqlite())?
+            .execute(values(&args))?;
     }
     Ok(())
 }
@@ -68,11 +27,11 @@ pub(super) fn list_orders(
     let count = q::count_orders(query);
     let total: i64 = conn
         .prepare_cached(count.sqlite())?
-        .query_row(args(&count), |r| r.get(0))?;
+        .query_row(values(count.args()), |r| r.get(0))?;
     let page = q::order_page(query);
     let docs = conn
         .prepare_cached(page.sqlite())?
-        .query_map(args(&page), |r| r.get(0))?
+        .query_map(values(page.args()), |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(OrderPage {
         total: total as u64,
@@ -98,7 +57,7 @@ pub(super) fn list_events(
     let sql = q::events(query);
     let rows = conn
         .prepare_cached(sql.sqlite())?
-        .query_map(args(&sql), |r| {
+        .query_map(values(sql.args()), |r| {
             Ok(EventRow {
                 cursor: EventCursor {
                     created_ms: r.get(0)?,

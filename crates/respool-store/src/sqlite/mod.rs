@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use self::connection::Readers;
-use self::sql::args;
+use self::sql::values;
 use self::writer::Writer;
 use crate::queries::{self as q, Query};
 use crate::{
@@ -148,7 +148,7 @@ fn pairs<A: FromSql, B: FromSql>(
 ) -> Result<Vec<(A, B)>, StoreError> {
     Ok(conn
         .prepare_cached(sql.sqlite())?
-        .query_map(args(sql), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(values(sql.args()), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
 
@@ -209,7 +209,7 @@ impl Store for SqliteStore {
         let sql = q::list_pools(query);
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(sql.sqlite())?;
-            let mut rows = stmt.query(args(&sql))?;
+            let mut rows = stmt.query(values(sql.args()))?;
             while let Some(r) = rows.next()? {
                 each(PoolRowRef {
                     name: text(r, 0)?,
@@ -683,7 +683,7 @@ mod tests {
                 .read(|conn| {
                     Ok(conn
                         .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.sqlite()))?
-                        .query_map(args(&sql), |r| r.get::<_, String>(3))?
+                        .query_map(values(sql.args()), |r| r.get::<_, String>(3))?
                         .collect::<Result<_, _>>()?)
                 })
                 .unwrap();

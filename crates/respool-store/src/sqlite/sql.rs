@@ -1,9 +1,9 @@
-//! How an assembled [`Query`] binds its values on rusqlite.
+//! How the values of a statement from [`crate::queries`] bind on rusqlite.
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, ParamsFromIter, ToSql};
 
-use crate::queries::{Arg, Query};
+use crate::queries::Arg;
 
 impl ToSql for Arg<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -14,7 +14,7 @@ impl ToSql for Arg<'_> {
     }
 }
 
-/// The values `sql` binds, in order.
-pub(super) fn args<'a>(sql: &'a Query<'_>) -> ParamsFromIter<impl Iterator<Item = &'a Arg<'a>>> {
-    params_from_iter(sql.args().iter())
+/// `args`, bound in order.
+pub(super) fn values<'a, 'q>(args: &'a [Arg<'q>]) -> ParamsFromIter<std::slice::Iter<'a, Arg<'q>>> {
+    params_from_iter(args.iter())
 }
