@@ -518,6 +518,48 @@ mod tests {
         );
     }
 
+    /// The backends bind and decode; the only statement either spells for
+    /// itself is its dialect's `claim_due_pools`.
+    #[test]
+    fn backends_spell_no_statement_of_their_own_but_the_claim() {
+        let backends = [
+            ("sqlite/mod.rs", include_str!("sqlite/mod.rs")),
+            ("sqlite/history.rs", include_str!("sqlite/history.rs")),
+            ("sqlite/sql.rs", include_str!("sqlite/sql.rs")),
+            ("sqlite/connection.rs", include_str!("sqlite/connection.rs")),
+            ("sqlite/writer.rs", include_str!("sqlite/writer.rs")),
+            ("postgres/mod.rs", include_str!("postgres/mod.rs")),
+            ("postgres/history.rs", include_str!("postgres/history.rs")),
+        ];
+        for (file, source) in backends {
+            let code = source.split("#[cfg(test)]").next().unwrap();
+            let spelled: Vec<&str> = [
+                "\"SELECT ",
+                "\"INSERT ",
+                "\"UPDATE ",
+                "\"DELETE ",
+                "\"WITH ",
+            ]
+            .iter()
+            .flat_map(|kw| code.match_indices(kw))
+            .map(|(at, _)| code[at + 1..].split('\n').next().unwrap())
+            .collect();
+            let allowed: &[&str] = if file.ends_with("mod.rs") {
+                &["UPDATE pools SET lease_owner = "]
+            } else {
+                &[]
+            };
+            assert_eq!(
+                spelled.len(),
+                allowed.len(),
+                "{file} spells statements of its own: {spelled:?}"
+            );
+            for (s, a) in spelled.iter().zip(allowed) {
+                assert!(s.starts_with(a), "{file}: {s}");
+            }
+        }
+    }
+
     #[test]
     fn the_postgres_spelling_is_computed_once() {
         let first = GET_POOL.postgres();
