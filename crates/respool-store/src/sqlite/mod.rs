@@ -19,13 +19,13 @@ use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 use rusqlite::types::FromSql;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use self::connection::Readers;
 use self::sql::values;
 use self::writer::Writer;
-use crate::queries::{self as q, Query};
+use crate::queries::{self as q, Query, Statement};
 use crate::{
     decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
     OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
@@ -64,6 +64,18 @@ impl SqliteStore {
         read: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.readers.with(read)
+    }
+
+    /// Runs one statement on the writer, bound to `args` (owned, as they
+    /// travel to the writer thread); how many rows it changed.
+    async fn execute(
+        &self,
+        statement: &'static Statement,
+        args: impl Params + Send + 'static,
+    ) -> Result<usize, StoreError> {
+        self.writer
+            .write(move |conn| Ok(conn.execute(statement.sqlite(), args)?))
+            .await
     }
 }
 
@@ -369,22 +381,14 @@ impl Store for SqliteStore {
     }
 
     async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {
-        let (id, selector, effect, count, created_ms) = (
+        let args = (
             f.id.clone(),
             f.label_selector.clone(),
             f.effect.name(),
             f.effect.count().map(i64::from),
             f.created_ms,
         );
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    q::INSERT_FAULT.sqlite(),
-                    params![id, selector, effect, count, created_ms],
-                )?;
-                Ok(())
-            })
-            .await
+        self.execute(&q::INSERT_FAULT, args).await.map(drop)
     }
 
     async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
@@ -396,16 +400,11 @@ impl Store for SqliteStore {
     }
 
     async fn delete_fault(&self, id: &str) -> Result<bool, StoreError> {
-        let id = id.to_owned();
-        self.writer
-            .write(move |conn| Ok(conn.execute(q::DELETE_FAULT.sqlite(), [id])? > 0))
-            .await
+        Ok(self.execute(&q::DELETE_FAULT, [id.to_owned()]).await? > 0)
     }
 
     async fn delete_all_faults(&self) -> Result<u64, StoreError> {
-        self.writer
-            .write(|conn| Ok(conn.execute(q::DELETE_ALL_FAULTS.sqlite(), [])? as u64))
-            .await
+        Ok(self.execute(&q::DELETE_ALL_FAULTS, []).await? as u64)
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -418,35 +417,21 @@ impl Store for SqliteStore {
     }
 
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let (key, value) = (key.to_owned(), value.to_owned());
-        self.writer
-            .write(move |conn| {
-                conn.execute(q::PUT_SETTING.sqlite(), [key, value])?;
-                Ok(())
-            })
-            .await
+        let args = [key.to_owned(), value.to_owned()];
+        self.execute(&q::PUT_SETTING, args).await.map(drop)
     }
 
     async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
-        let c = c.clone();
-        let project_ids = serde_json::to_string(&c.project_ids)?;
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    q::INSERT_CREDENTIAL.sqlite(),
-                    params![
-                        c.access_key,
-                        c.secret_key,
-                        c.domain_id,
-                        project_ids,
-                        c.security_token,
-                        c.expires_ms,
-                        c.created_ms
-                    ],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            c.access_key.clone(),
+            c.secret_key.clone(),
+            c.domain_id.clone(),
+            serde_json::to_string(&c.project_ids)?,
+            c.security_token.clone(),
+            c.expires_ms,
+            c.created_ms,
+        );
+        self.execute(&q::INSERT_CREDENTIAL, args).await.map(drop)
     }
 
     async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
@@ -465,30 +450,19 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
-        let access_key = access_key.to_owned();
-        self.writer
-            .write(move |conn| Ok(conn.execute(q::REVOKE_CREDENTIAL.sqlite(), [access_key])? > 0))
-            .await
+        let args = [access_key.to_owned()];
+        Ok(self.execute(&q::REVOKE_CREDENTIAL, args).await? > 0)
     }
 
     async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
-        let u = u.clone();
-        let project_ids = serde_json::to_string(&u.project_ids)?;
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    q::INSERT_USER.sqlite(),
-                    params![
-                        u.name,
-                        u.password_hash,
-                        u.domain_id,
-                        project_ids,
-                        u.created_ms
-                    ],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            u.name.clone(),
+            u.password_hash.clone(),
+            u.domain_id.clone(),
+            serde_json::to_string(&u.project_ids)?,
+            u.created_ms,
+        );
+        self.execute(&q::INSERT_USER, args).await.map(drop)
     }
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
@@ -506,19 +480,16 @@ impl Store for SqliteStore {
     }
 
     async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
-        let labels = serde_json::to_string(&n.network.metadata.labels)?;
-        let doc = serde_json::to_string(&n.network)?;
-        let (project_id, name) = (n.project_id.clone(), n.name().to_owned());
-        let (created_ms, ready_ms, version) = (n.created_ms, n.ready_ms, n.version);
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    q::INSERT_NETWORK.sqlite(),
-                    params![project_id, name, created_ms, ready_ms, version, labels, doc],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            n.project_id.clone(),
+            n.name().to_owned(),
+            n.created_ms,
+            n.ready_ms,
+            n.version,
+            serde_json::to_string(&n.network.metadata.labels)?,
+            serde_json::to_string(&n.network)?,
+        );
+        self.execute(&q::INSERT_NETWORK, args).await.map(drop)
     }
 
     async fn get_network(
@@ -542,47 +513,32 @@ impl Store for SqliteStore {
     }
 
     async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
-        let labels = serde_json::to_string(&n.network.metadata.labels)?;
-        let doc = serde_json::to_string(&n.network)?;
-        let (project_id, name, version) = (n.project_id.clone(), n.name().to_owned(), n.version);
-        self.writer
-            .write(move |conn| {
-                changed(conn.execute(
-                    q::UPDATE_NETWORK.sqlite(),
-                    params![labels, doc, project_id, name, version],
-                )?)
-            })
-            .await?;
+        let args = (
+            serde_json::to_string(&n.network.metadata.labels)?,
+            serde_json::to_string(&n.network)?,
+            n.project_id.clone(),
+            n.name().to_owned(),
+            n.version,
+        );
+        changed(self.execute(&q::UPDATE_NETWORK, args).await?)?;
         n.version += 1;
         Ok(())
     }
 
     async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
-        let (project_id, name) = (project_id.to_owned(), name.to_owned());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(q::DELETE_NETWORK.sqlite(), [project_id, name])? > 0)
-            })
-            .await
+        let args = [project_id.to_owned(), name.to_owned()];
+        Ok(self.execute(&q::DELETE_NETWORK, args).await? > 0)
     }
 
     async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
-        let doc = serde_json::to_string(w)?;
-        let (project_id, id, name, created_ms) = (
+        let args = (
             project_id.to_owned(),
             w.id.clone(),
             w.name.clone(),
             w.create_time,
+            serde_json::to_string(w)?,
         );
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    q::INSERT_WORKSPACE.sqlite(),
-                    params![project_id, id, name, created_ms, doc],
-                )?;
-                Ok(())
-            })
-            .await
+        self.execute(&q::INSERT_WORKSPACE, args).await.map(drop)
     }
 
     async fn get_workspace(
@@ -606,22 +562,18 @@ impl Store for SqliteStore {
     }
 
     async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
-        let doc = serde_json::to_string(w)?;
-        let (project_id, id, name) = (project_id.to_owned(), w.id.clone(), w.name.clone());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(q::UPDATE_WORKSPACE.sqlite(), [name, doc, project_id, id])? > 0)
-            })
-            .await
+        let args = [
+            w.name.clone(),
+            serde_json::to_string(w)?,
+            project_id.to_owned(),
+            w.id.clone(),
+        ];
+        Ok(self.execute(&q::UPDATE_WORKSPACE, args).await? > 0)
     }
 
     async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
-        let (project_id, id) = (project_id.to_owned(), id.to_owned());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(q::DELETE_WORKSPACE.sqlite(), [project_id, id])? > 0)
-            })
-            .await
+        let args = [project_id.to_owned(), id.to_owned()];
+        Ok(self.execute(&q::DELETE_WORKSPACE, args).await? > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
