@@ -1,7 +1,7 @@
 //! Persistence behind one [`Store`] trait: SQLite (the embedded default) and
 //! PostgreSQL (for several replicas), each with its own driver and
 //! migrations, and one conformance suite that runs against both. Both run
-//! the same statements, written once in [`queries`].
+//! the same statements, written once in `queries.rs`.
 
 mod error;
 mod history;
