@@ -1,10 +1,12 @@
 //! Persistence behind one [`Store`] trait: SQLite (the embedded default) and
-//! PostgreSQL (for several replicas), each with its own sqlx driver and
-//! migrations, and one conformance suite that runs against both.
+//! PostgreSQL (for several replicas), each with its own driver and
+//! migrations, and one conformance suite that runs against both. Both run
+//! the same statements, written once in `queries.rs`.
 
 mod error;
 mod history;
 mod postgres;
+mod queries;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -315,4 +317,10 @@ pub(crate) fn decode_network(
         ready_ms,
         version,
     })
+}
+
+/// `RETURNING` gives rows in no set order; the reconciler wants the soonest first.
+pub(crate) fn soonest_first(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String)> {
+    rows.sort_by_key(|r| r.2);
+    rows.into_iter().map(|(p, n, _)| (p, n)).collect()
 }

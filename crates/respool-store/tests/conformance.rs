@@ -12,11 +12,67 @@ use respool_core::pool::{Env, PoolState};
 use respool_core::timing::TimingProfile;
 use respool_store::{PoolQuery, PostgresStore, SqliteStore, Store, StoreError};
 use serde_json::json;
+use sqlx::{Connection, PgConnection};
 
-/// A store and what keeps it alive (a temp dir, or a schema to drop).
+/// A store and what keeps it alive (a temp dir, or a schema to drop). The
+/// store is dropped first, then what it lived in.
 struct Fixture {
     store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
+    _schema: Option<Schema>,
+}
+
+/// A PostgreSQL schema of one test's own, dropped when the test ends, whether
+/// it passed or panicked.
+struct Schema(String);
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let schema = self.0.clone();
+        // On a thread of its own: the test's runtime is blocked in this drop.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(drop_schema(&schema))
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            // A failing drop must not turn a test's panic into an abort.
+            Ok(Err(e)) => eprintln!("could not drop schema {}: {e}", self.0),
+            Err(_) => eprintln!(
+                "could not drop schema {}: the dropping thread panicked",
+                self.0
+            ),
+        }
+    }
+}
+
+/// Ends the test's own sessions that still hold locks in `schema`, then drops
+/// it. A transaction the store dropped (a lost version race, a panic) is only
+/// rolled back by a task on the test's runtime, which cannot run while the
+/// test is being dropped: its locks would hold the `DROP` forever.
+async fn drop_schema(schema: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut conn = PgConnection::connect(&postgres_url()).await?;
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM (
+             SELECT DISTINCT l.pid FROM pg_locks l
+             JOIN pg_class c ON c.oid = l.relation
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()) holders",
+    )
+    .bind(schema)
+    .execute(&mut conn)
+    .await?;
+    sqlx::query("SET lock_timeout = '10s'")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
 }
 
 async fn sqlite() -> Fixture {
@@ -27,6 +83,7 @@ async fn sqlite() -> Fixture {
     Fixture {
         store: Arc::new(store),
         _dir: Some(dir),
+        _schema: None,
     }
 }
 
@@ -36,13 +93,14 @@ fn postgres_url() -> String {
 }
 
 async fn postgres() -> Fixture {
-    let schema = format!("conformance_{}", rand::random::<u64>());
-    let store = PostgresStore::open_in_schema(&postgres_url(), &schema)
+    let schema = Schema(format!("conformance_{}", rand::random::<u64>()));
+    let store = PostgresStore::open_in_schema(&postgres_url(), &schema.0)
         .await
         .expect("PostgreSQL must be running for the conformance suite (see .ci/run)");
     Fixture {
         store: Arc::new(store),
         _dir: None,
+        _schema: Some(schema),
     }
 }
 
@@ -65,10 +123,16 @@ fn pool(project: &str, display: &str, workspace: &str, now: i64) -> PoolState {
 macro_rules! conformance {
     ($($test:ident),* $(,)?) => {
         mod on_sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(super::sqlite().await.store.as_ref()).await })*
+            $(#[tokio::test] async fn $test() {
+                let fixture = super::sqlite().await;
+                super::$test(fixture.store.as_ref()).await
+            })*
         }
         mod on_postgres {
-            $(#[tokio::test] async fn $test() { super::$test(super::postgres().await.store.as_ref()).await })*
+            $(#[tokio::test] async fn $test() {
+                let fixture = super::postgres().await;
+                super::$test(fixture.store.as_ref()).await
+            })*
         }
     };
 }
@@ -95,6 +159,29 @@ conformance!(
     orders_and_events_list_newest_first_with_filters,
     concurrent_writes_succeed_or_fail_each_alone,
 );
+
+/// Each PostgreSQL test's schema is gone once the test ends, even when its
+/// last write lost a race and left a transaction still to roll back.
+#[tokio::test]
+async fn a_postgres_test_leaves_no_schema_behind() {
+    let exists = "SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1";
+    let mut conn = PgConnection::connect(&postgres_url()).await.unwrap();
+    let fixture = postgres().await;
+    let name = fixture._schema.as_ref().unwrap().0.clone();
+    let count = async |conn: &mut PgConnection| -> i64 {
+        sqlx::query_scalar(exists)
+            .bind(&name)
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count(&mut conn).await, 1, "the test runs in its own schema");
+    // It ends with a removal that loses the version race; the test ends
+    // at once, as a test does.
+    removal_checks_the_version(fixture.store.as_ref()).await;
+    drop(fixture);
+    assert_eq!(count(&mut conn).await, 0, "schema {name} is left behind");
+}
 
 async fn pools_round_trip(s: &dyn Store) {
     let p = pool("p1", "pool-one", "0", 1_000);

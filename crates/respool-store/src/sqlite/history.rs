@@ -1,10 +1,10 @@
 //! Orders and events on SQLite.
 
-use respool_core::pool::EVENT_RESOURCE;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::Sql;
-use crate::history::{event_select, order_filters, order_page, RecordRow, ORDER_UPSERT};
+use super::sql::values;
+use crate::history::RecordRow;
+use crate::queries as q;
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
 
 pub(super) fn write(
@@ -13,70 +13,25 @@ pub(super) fn write(
     records: &[RecordRow],
 ) -> Result<(), StoreError> {
     for record in records {
-        match record {
-            RecordRow::Order {
-                name,
-                resource_name,
-                display_name,
-                workspace_id,
-                phase,
-                created_ms,
-                doc,
-                items,
-            } => {
-                conn.prepare_cached(&format!(
-                    "INSERT INTO orders (project_id, name, resource_name, display_name, workspace_id, phase, created_ms, doc, items)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?){ORDER_UPSERT}"
-                ))?
-                .execute(params![
-                    project_id,
-                    name,
-                    resource_name,
-                    display_name,
-                    workspace_id,
-                    phase,
-                    created_ms,
-                    doc,
-                    items
-                ])?;
-            }
-            RecordRow::Event {
-                name,
-                uid,
-                created_ms,
-                event_type,
-                doc,
-            } => {
-                conn.prepare_cached(
-                    "INSERT INTO events (project_id, resource, name, uid, created_ms, event_type, doc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, uid) DO NOTHING",
-                )?
-                .execute(params![
-                    project_id,
-                    EVENT_RESOURCE,
-                    name,
-                    uid,
-                    created_ms,
-                    event_type,
-                    doc
-                ])?;
-            }
-        }
+        let (statement, args) = q::record(project_id, record);
+        conn.prepare_cached(statement.sqlite())?
+            .execute(values(&args))?;
     }
     Ok(())
 }
 
-pub(super) fn list_orders(conn: &Connection, q: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
-    let mut count = Sql::new("SELECT COUNT(*) FROM orders");
-    order_filters(&mut count, q);
+pub(super) fn list_orders(
+    conn: &Connection,
+    query: &OrderQuery<'_>,
+) -> Result<OrderPage, StoreError> {
+    let count = q::count_orders(query);
     let total: i64 = conn
-        .prepare_cached(&count.text)?
-        .query_row(count.args(), |r| r.get(0))?;
-    let mut page = Sql::new("SELECT doc FROM orders");
-    order_filters(&mut page, q);
-    order_page(&mut page, q);
+        .prepare_cached(count.sqlite())?
+        .query_row(values(count.args()), |r| r.get(0))?;
+    let page = q::order_page(query);
     let docs = conn
-        .prepare_cached(&page.text)?
-        .query_map(page.args(), |r| r.get(0))?
+        .prepare_cached(page.sqlite())?
+        .query_map(values(page.args()), |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(OrderPage {
         total: total as u64,
@@ -90,20 +45,19 @@ pub(super) fn get_order_items(
     name: &str,
 ) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT items FROM orders WHERE project_id = ? AND name = ?")?
+        .prepare_cached(q::GET_ORDER_ITEMS.sqlite())?
         .query_row(params![project_id, name], |r| r.get(0))
         .optional()?)
 }
 
 pub(super) fn list_events(
     conn: &Connection,
-    q: &EventQuery<'_>,
+    query: &EventQuery<'_>,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let mut sql = Sql::new("");
-    event_select(&mut sql, q);
+    let sql = q::events(query);
     let rows = conn
-        .prepare_cached(&sql.text)?
-        .query_map(sql.args(), |r| {
+        .prepare_cached(sql.sqlite())?
+        .query_map(values(sql.args()), |r| {
             Ok(EventRow {
                 cursor: EventCursor {
                     created_ms: r.get(0)?,

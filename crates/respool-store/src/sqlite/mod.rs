@@ -1,7 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode, spoken to directly.
 //! Reads run inline on the calling task on idle reader connections; writes
 //! queue to one writer thread that commits them in groups. sqlx only applies
-//! the migrations.
+//! the migrations. It runs the statements of [`crate::queries`] as written.
 
 mod connection;
 mod history;
@@ -18,15 +18,17 @@ use respool_core::faults::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use self::connection::Readers;
-use self::sql::Sql;
+use self::sql::values;
 use self::writer::Writer;
+use crate::queries::{self as q, Query, Statement};
 use crate::{
-    decode_fault, decode_network, decode_pool, EachPool, EventQuery, EventRow, OrderPage,
-    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
+    decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
+    OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -62,6 +64,18 @@ impl SqliteStore {
         read: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.readers.with(read)
+    }
+
+    /// Runs one statement on the writer, bound to `args` (owned, as they
+    /// travel to the writer thread); how many rows it changed.
+    async fn execute(
+        &self,
+        statement: &'static Statement,
+        args: impl Params + Send + 'static,
+    ) -> Result<usize, StoreError> {
+        self.writer
+            .write(move |conn| Ok(conn.execute(statement.sqlite(), args)?))
+            .await
     }
 }
 
@@ -129,44 +143,25 @@ fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
     Ok(row.get_ref(i)?.as_str()?)
 }
 
-macro_rules! select_credentials {
-    ($rest:literal) => {
-        concat!(
-            "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials",
-            $rest
-        )
-    };
-}
+/// SQLite's own spelling: one writer, so there is nothing to lock or skip
+/// (no `FOR UPDATE SKIP LOCKED`), and `IS NOT` compares nullable due times.
+const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
+     WHERE (project_id, name) IN (
+         SELECT project_id, name FROM pools
+         WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?3
+           AND (lease_until_ms IS NULL OR lease_until_ms < ?4 OR lease_due_ms IS NOT next_due_ms OR lease_owner = ?1)
+         ORDER BY next_due_ms LIMIT ?5)
+     RETURNING project_id, name, next_due_ms";
 
-const INSERT_POOL: &str = "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-const UPDATE_POOL: &str = "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
-     WHERE project_id = ? AND name = ? AND version = ?";
-
-/// The list query. Every filter narrows a scan of the project's range of
-/// the primary key, which is already in list order (see migration 0006).
-fn list_sql(q: &PoolQuery<'_>) -> Sql {
-    let mut sql = Sql::new("SELECT name, labels, doc, next_due_ms FROM pools WHERE project_id = ");
-    sql.bind_str(q.project_id);
-    if let Some(ws) = q.workspace_id {
-        sql.push(" AND workspace_id = ").bind_str(ws);
-    }
-    if let Some(phases) = &q.phases {
-        sql.push(" AND phase IN (");
-        for (i, p) in phases.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_str(p);
-        }
-        sql.push(")");
-    }
-    if let Some(parent) = q.parent {
-        sql.push(" AND parent = ").bind_str(parent);
-    }
-    sql.push(" ORDER BY created_ms, name");
-    sql
+/// The two-column rows an assembled statement selects.
+fn pairs<A: FromSql, B: FromSql>(
+    conn: &Connection,
+    sql: &Query<'_>,
+) -> Result<Vec<(A, B)>, StoreError> {
+    Ok(conn
+        .prepare_cached(sql.sqlite())?
+        .query_map(values(sql.args()), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// Fails with [`StoreError::Conflict`] when a versioned write matched no row.
@@ -187,19 +182,20 @@ impl Store for SqliteStore {
         let (created_ms, version) = (pool.created_ms, pool.version);
         self.writer
             .write(move |conn| {
-                conn.prepare_cached(INSERT_POOL)?.execute(params![
-                    project_id,
-                    name,
-                    c.workspace_id,
-                    c.phase,
-                    c.parent,
-                    created_ms,
-                    version,
-                    c.next_due_ms,
-                    c.labels,
-                    c.doc,
-                    c.state
-                ])?;
+                conn.prepare_cached(q::INSERT_POOL.sqlite())?
+                    .execute(params![
+                        project_id,
+                        name,
+                        c.workspace_id,
+                        c.phase,
+                        c.parent,
+                        created_ms,
+                        version,
+                        c.next_due_ms,
+                        c.labels,
+                        c.doc,
+                        c.state
+                    ])?;
                 history::write(conn, &project_id, &records)
             })
             .await
@@ -211,24 +207,21 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<Option<PoolState>, StoreError> {
         self.read(|conn| {
-            one(
-                conn,
-                "SELECT version, doc, state FROM pools WHERE project_id = ? AND name = ?",
-                [project_id, name],
-                |r| decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?),
-            )
+            one(conn, q::GET_POOL.sqlite(), [project_id, name], |r| {
+                decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?)
+            })
         })
     }
 
     async fn for_each_pool(
         &self,
-        q: &PoolQuery<'_>,
+        query: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
-        let sql = list_sql(q);
+        let sql = q::list_pools(query);
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&sql.text)?;
-            let mut rows = stmt.query(sql.args())?;
+            let mut stmt = conn.prepare_cached(sql.sqlite())?;
+            let mut rows = stmt.query(values(sql.args()))?;
             while let Some(r) = rows.next()? {
                 each(PoolRowRef {
                     name: text(r, 0)?,
@@ -251,18 +244,21 @@ impl Store for SqliteStore {
         );
         self.writer
             .write(move |conn| {
-                changed(conn.prepare_cached(UPDATE_POOL)?.execute(params![
-                    c.workspace_id,
-                    c.phase,
-                    c.parent,
-                    c.next_due_ms,
-                    c.labels,
-                    c.doc,
-                    c.state,
-                    project_id,
-                    name,
-                    version
-                ])?)?;
+                changed(
+                    conn.prepare_cached(q::UPDATE_POOL.sqlite())?
+                        .execute(params![
+                            c.workspace_id,
+                            c.phase,
+                            c.parent,
+                            c.next_due_ms,
+                            c.labels,
+                            c.doc,
+                            c.state,
+                            project_id,
+                            name,
+                            version
+                        ])?,
+                )?;
                 // A write that lost the race records nothing: its savepoint
                 // is rolled back with the error above.
                 history::write(conn, &project_id, &records)
@@ -283,10 +279,8 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 changed(
-                    conn.prepare_cached(
-                        "DELETE FROM pools WHERE project_id = ? AND name = ? AND version = ?",
-                    )?
-                    .execute(params![project_id, name, version])?,
+                    conn.prepare_cached(q::RETIRE_POOL.sqlite())?
+                        .execute(params![project_id, name, version])?,
                 )?;
                 history::write(conn, &project_id, &records)
             })
@@ -315,21 +309,8 @@ impl Store for SqliteStore {
         now_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT project_id, name FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ",
-        );
-        sql.bind(now_ms);
-        if let Some(p) = project_id {
-            sql.push(" AND project_id = ").bind_str(p);
-        }
-        sql.push(" ORDER BY next_due_ms LIMIT ")
-            .bind(i64::from(limit));
-        self.read(|conn| {
-            Ok(conn
-                .prepare_cached(&sql.text)?
-                .query_map(sql.args(), |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?)
-        })
+        let sql = q::due_pools(project_id, now_ms, limit);
+        self.read(|conn| pairs(conn, &sql))
     }
 
     async fn claim_due_pools(
@@ -345,15 +326,7 @@ impl Store for SqliteStore {
             .writer
             .write(move |conn| {
                 Ok(conn
-                    .prepare_cached(
-                        "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
-                         WHERE (project_id, name) IN (
-                             SELECT project_id, name FROM pools
-                             WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?3
-                               AND (lease_until_ms IS NULL OR lease_until_ms < ?4 OR lease_due_ms IS NOT next_due_ms OR lease_owner = ?1)
-                             ORDER BY next_due_ms LIMIT ?5)
-                         RETURNING project_id, name, next_due_ms",
-                    )?
+                    .prepare_cached(CLAIM_DUE_POOLS)?
                     .query_map(
                         params![owner, lease_until_ms, now_ms, wall_ms, i64::from(limit)],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -369,26 +342,14 @@ impl Store for SqliteStore {
         project_id: Option<&str>,
         workspace_id: Option<&str>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut sql = Sql::new("SELECT phase, COUNT(*) FROM pools WHERE 1 = 1");
-        if let Some(p) = project_id {
-            sql.push(" AND project_id = ").bind_str(p);
-        }
-        if let Some(w) = workspace_id {
-            sql.push(" AND workspace_id = ").bind_str(w);
-        }
-        sql.push(" GROUP BY phase ORDER BY phase");
-        self.read(|conn| {
-            Ok(conn
-                .prepare_cached(&sql.text)?
-                .query_map(sql.args(), |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?)
-        })
+        let sql = q::count_pools_by_phase(project_id, workspace_id);
+        self.read(|conn| pairs(conn, &sql))
     }
 
     async fn due_backlog(&self, now_ms: i64) -> Result<(i64, Option<i64>), StoreError> {
         self.read(|conn| {
             Ok(conn
-                .prepare_cached("SELECT COUNT(*), MIN(next_due_ms) FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ?")?
+                .prepare_cached(q::DUE_BACKLOG.sqlite())?
                 .query_row([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?)
         })
     }
@@ -396,9 +357,7 @@ impl Store for SqliteStore {
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
         self.read(|conn| {
             Ok(conn
-                .prepare_cached(
-                    "SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name",
-                )?
+                .prepare_cached(q::ALL_POOLS.sqlite())?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?)
         })
@@ -407,110 +366,79 @@ impl Store for SqliteStore {
     async fn remove_all(&self) -> Result<Removed, StoreError> {
         self.writer
             .write(|conn| {
-                conn.execute("DELETE FROM events", [])?;
-                conn.execute("DELETE FROM orders", [])?;
+                let delete = |statement: &'static q::Statement| {
+                    conn.execute(statement.sqlite(), []).map(|n| n as u64)
+                };
+                delete(&q::DELETE_EVENTS)?;
+                delete(&q::DELETE_ORDERS)?;
                 Ok(Removed {
-                    pools: conn.execute("DELETE FROM pools", [])? as u64,
-                    networks: conn.execute("DELETE FROM networks", [])? as u64,
-                    workspaces: conn.execute("DELETE FROM workspaces", [])? as u64,
+                    pools: delete(&q::DELETE_POOLS)?,
+                    networks: delete(&q::DELETE_NETWORKS)?,
+                    workspaces: delete(&q::DELETE_WORKSPACES)?,
                 })
             })
             .await
     }
 
     async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {
-        let (id, selector, effect, count, created_ms) = (
+        let args = (
             f.id.clone(),
             f.label_selector.clone(),
             f.effect.name(),
             f.effect.count().map(i64::from),
             f.created_ms,
         );
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO faults (id, label_selector, effect, count, created_ms) VALUES (?, ?, ?, ?, ?)",
-                    params![id, selector, effect, count, created_ms],
-                )?;
-                Ok(())
-            })
-            .await
+        self.execute(&q::INSERT_FAULT, args).await.map(drop)
     }
 
     async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
         self.read(|conn| {
-            all(
-                conn,
-                "SELECT id, label_selector, effect, count, created_ms FROM faults ORDER BY created_ms, id",
-                [],
-                |r| decode_fault(r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?),
-            )
+            all(conn, q::LIST_FAULTS.sqlite(), [], |r| {
+                decode_fault(r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?)
+            })
         })
     }
 
     async fn delete_fault(&self, id: &str) -> Result<bool, StoreError> {
-        let id = id.to_owned();
-        self.writer
-            .write(move |conn| Ok(conn.execute("DELETE FROM faults WHERE id = ?", [id])? > 0))
-            .await
+        Ok(self.execute(&q::DELETE_FAULT, [id.to_owned()]).await? > 0)
     }
 
     async fn delete_all_faults(&self) -> Result<u64, StoreError> {
-        self.writer
-            .write(|conn| Ok(conn.execute("DELETE FROM faults", [])? as u64))
-            .await
+        Ok(self.execute(&q::DELETE_ALL_FAULTS, []).await? as u64)
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.read(|conn| {
             Ok(conn
-                .prepare_cached("SELECT value FROM settings WHERE key = ?")?
+                .prepare_cached(q::GET_SETTING.sqlite())?
                 .query_row([key], |r| r.get(0))
                 .optional()?)
         })
     }
 
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let (key, value) = (key.to_owned(), value.to_owned());
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [key, value],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = [key.to_owned(), value.to_owned()];
+        self.execute(&q::PUT_SETTING, args).await.map(drop)
     }
 
     async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
-        let c = c.clone();
-        let project_ids = serde_json::to_string(&c.project_ids)?;
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO credentials (access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    params![
-                        c.access_key,
-                        c.secret_key,
-                        c.domain_id,
-                        project_ids,
-                        c.security_token,
-                        c.expires_ms,
-                        c.created_ms
-                    ],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            c.access_key.clone(),
+            c.secret_key.clone(),
+            c.domain_id.clone(),
+            serde_json::to_string(&c.project_ids)?,
+            c.security_token.clone(),
+            c.expires_ms,
+            c.created_ms,
+        );
+        self.execute(&q::INSERT_CREDENTIAL, args).await.map(drop)
     }
 
     async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
         self.read(|conn| {
             one(
                 conn,
-                select_credentials!(" WHERE access_key = ?"),
+                q::GET_CREDENTIAL.sqlite(),
                 [access_key],
                 credential_from_row,
             )
@@ -518,72 +446,50 @@ impl Store for SqliteStore {
     }
 
     async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
-        self.read(|conn| {
-            all(
-                conn,
-                select_credentials!(" ORDER BY created_ms, access_key"),
-                [],
-                credential_from_row,
-            )
-        })
+        self.read(|conn| all(conn, q::LIST_CREDENTIALS.sqlite(), [], credential_from_row))
     }
 
     async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
-        let access_key = access_key.to_owned();
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute("DELETE FROM credentials WHERE access_key = ?", [access_key])? > 0)
-            })
-            .await
+        let args = [access_key.to_owned()];
+        Ok(self.execute(&q::REVOKE_CREDENTIAL, args).await? > 0)
     }
 
     async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
-        let u = u.clone();
-        let project_ids = serde_json::to_string(&u.project_ids)?;
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO users (name, password_hash, domain_id, project_ids, created_ms) VALUES (?, ?, ?, ?, ?)",
-                    params![u.name, u.password_hash, u.domain_id, project_ids, u.created_ms],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            u.name.clone(),
+            u.password_hash.clone(),
+            u.domain_id.clone(),
+            serde_json::to_string(&u.project_ids)?,
+            u.created_ms,
+        );
+        self.execute(&q::INSERT_USER, args).await.map(drop)
     }
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
         self.read(|conn| {
-            one(
-                conn,
-                "SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = ?",
-                [name],
-                |r| {
-                    Ok(User {
-                        name: r.get(0)?,
-                        password_hash: r.get(1)?,
-                        domain_id: r.get(2)?,
-                        project_ids: serde_json::from_str(text(r, 3)?)?,
-                        created_ms: r.get(4)?,
-                    })
-                },
-            )
+            one(conn, q::GET_USER.sqlite(), [name], |r| {
+                Ok(User {
+                    name: r.get(0)?,
+                    password_hash: r.get(1)?,
+                    domain_id: r.get(2)?,
+                    project_ids: serde_json::from_str(text(r, 3)?)?,
+                    created_ms: r.get(4)?,
+                })
+            })
         })
     }
 
     async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
-        let labels = serde_json::to_string(&n.network.metadata.labels)?;
-        let doc = serde_json::to_string(&n.network)?;
-        let (project_id, name) = (n.project_id.clone(), n.name().to_owned());
-        let (created_ms, ready_ms, version) = (n.created_ms, n.ready_ms, n.version);
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO networks (project_id, name, created_ms, ready_ms, version, labels, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    params![project_id, name, created_ms, ready_ms, version, labels, doc],
-                )?;
-                Ok(())
-            })
-            .await
+        let args = (
+            n.project_id.clone(),
+            n.name().to_owned(),
+            n.created_ms,
+            n.ready_ms,
+            n.version,
+            serde_json::to_string(&n.network.metadata.labels)?,
+            serde_json::to_string(&n.network)?,
+        );
+        self.execute(&q::INSERT_NETWORK, args).await.map(drop)
     }
 
     async fn get_network(
@@ -592,71 +498,47 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<Option<NetworkState>, StoreError> {
         self.read(|conn| {
-            one(
-                conn,
-                "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? AND name = ?",
-                [project_id, name],
-                |r| network_from_row(project_id, r),
-            )
+            one(conn, q::GET_NETWORK.sqlite(), [project_id, name], |r| {
+                network_from_row(project_id, r)
+            })
         })
     }
 
     async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
         self.read(|conn| {
-            all(
-                conn,
-                "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = ? ORDER BY created_ms, name",
-                [project_id],
-                |r| network_from_row(project_id, r),
-            )
+            all(conn, q::LIST_NETWORKS.sqlite(), [project_id], |r| {
+                network_from_row(project_id, r)
+            })
         })
     }
 
     async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
-        let labels = serde_json::to_string(&n.network.metadata.labels)?;
-        let doc = serde_json::to_string(&n.network)?;
-        let (project_id, name, version) = (n.project_id.clone(), n.name().to_owned(), n.version);
-        self.writer
-            .write(move |conn| {
-                changed(conn.execute(
-                    "UPDATE networks SET version = version + 1, labels = ?, doc = ? WHERE project_id = ? AND name = ? AND version = ?",
-                    params![labels, doc, project_id, name, version],
-                )?)
-            })
-            .await?;
+        let args = (
+            serde_json::to_string(&n.network.metadata.labels)?,
+            serde_json::to_string(&n.network)?,
+            n.project_id.clone(),
+            n.name().to_owned(),
+            n.version,
+        );
+        changed(self.execute(&q::UPDATE_NETWORK, args).await?)?;
         n.version += 1;
         Ok(())
     }
 
     async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
-        let (project_id, name) = (project_id.to_owned(), name.to_owned());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(
-                    "DELETE FROM networks WHERE project_id = ? AND name = ?",
-                    [project_id, name],
-                )? > 0)
-            })
-            .await
+        let args = [project_id.to_owned(), name.to_owned()];
+        Ok(self.execute(&q::DELETE_NETWORK, args).await? > 0)
     }
 
     async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
-        let doc = serde_json::to_string(w)?;
-        let (project_id, id, name, created_ms) = (
+        let args = (
             project_id.to_owned(),
             w.id.clone(),
             w.name.clone(),
             w.create_time,
+            serde_json::to_string(w)?,
         );
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO workspaces (project_id, id, name, created_ms, doc) VALUES (?, ?, ?, ?, ?)",
-                    params![project_id, id, name, created_ms, doc],
-                )?;
-                Ok(())
-            })
-            .await
+        self.execute(&q::INSERT_WORKSPACE, args).await.map(drop)
     }
 
     async fn get_workspace(
@@ -665,53 +547,37 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<Workspace>, StoreError> {
         self.read(|conn| {
-            one(
-                conn,
-                "SELECT doc FROM workspaces WHERE project_id = ? AND id = ?",
-                [project_id, id],
-                |r| Ok(serde_json::from_str(text(r, 0)?)?),
-            )
+            one(conn, q::GET_WORKSPACE.sqlite(), [project_id, id], |r| {
+                Ok(serde_json::from_str(text(r, 0)?)?)
+            })
         })
     }
 
     async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
         self.read(|conn| {
-            all(
-                conn,
-                "SELECT doc FROM workspaces WHERE project_id = ? ORDER BY created_ms, id",
-                [project_id],
-                |r| Ok(serde_json::from_str(text(r, 0)?)?),
-            )
+            all(conn, q::LIST_WORKSPACES.sqlite(), [project_id], |r| {
+                Ok(serde_json::from_str(text(r, 0)?)?)
+            })
         })
     }
 
     async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
-        let doc = serde_json::to_string(w)?;
-        let (project_id, id, name) = (project_id.to_owned(), w.id.clone(), w.name.clone());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(
-                    "UPDATE workspaces SET name = ?, doc = ? WHERE project_id = ? AND id = ?",
-                    [name, doc, project_id, id],
-                )? > 0)
-            })
-            .await
+        let args = [
+            w.name.clone(),
+            serde_json::to_string(w)?,
+            project_id.to_owned(),
+            w.id.clone(),
+        ];
+        Ok(self.execute(&q::UPDATE_WORKSPACE, args).await? > 0)
     }
 
     async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
-        let (project_id, id) = (project_id.to_owned(), id.to_owned());
-        self.writer
-            .write(move |conn| {
-                Ok(conn.execute(
-                    "DELETE FROM workspaces WHERE project_id = ? AND id = ?",
-                    [project_id, id],
-                )? > 0)
-            })
-            .await
+        let args = [project_id.to_owned(), id.to_owned()];
+        Ok(self.execute(&q::DELETE_WORKSPACE, args).await? > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))?;
+        self.read(|conn| Ok(conn.query_row(q::PING.sqlite(), [], |_| Ok(()))?))?;
         // The writer answers too: a no-op write goes through its queue.
         self.writer.write(|_| Ok(())).await
     }
@@ -739,12 +605,6 @@ fn network_from_row(project_id: &str, r: &Row<'_>) -> Result<NetworkState, Store
     )
 }
 
-/// `RETURNING` gives rows in no set order; the reconciler wants the soonest first.
-pub(crate) fn soonest_first(mut rows: Vec<(String, String, i64)>) -> Vec<(String, String)> {
-    rows.sort_by_key(|r| r.2);
-    rows.into_iter().map(|(p, n, _)| (p, n)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,13 +629,13 @@ mod tests {
                 parent: Some("x"),
             },
         ];
-        for q in &queries {
-            let sql = list_sql(q);
+        for query in &queries {
+            let sql = q::list_pools(query);
             let plan: Vec<String> = store
                 .read(|conn| {
                     Ok(conn
-                        .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))?
-                        .query_map(sql.args(), |r| r.get::<_, String>(3))?
+                        .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.sqlite()))?
+                        .query_map(values(sql.args()), |r| r.get::<_, String>(3))?
                         .collect::<Result<_, _>>()?)
                 })
                 .unwrap();
@@ -783,7 +643,7 @@ mod tests {
                 plan,
                 ["SEARCH pools USING PRIMARY KEY (project_id=?)"],
                 "{}",
-                sql.text
+                sql.sqlite()
             );
         }
         let page_size: i64 = store

@@ -1,5 +1,8 @@
-//! PostgreSQL, for several replicas on one database. The SQL stays within
-//! what PostgreSQL-compatible distributed databases also accept.
+//! PostgreSQL, for several replicas on one database, through sqlx. It runs
+//! the statements of [`crate::queries`] with numbered placeholders; the SQL
+//! stays within what PostgreSQL-compatible distributed databases also accept.
+
+mod history;
 
 use std::time::Duration;
 
@@ -9,12 +12,14 @@ use respool_core::faults::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::query::Query as Bound;
+use sqlx::{PgPool, Postgres, Row};
 
+use crate::queries::{self as q, Arg};
 use crate::{
-    decode_fault, decode_network, decode_pool, history, EachPool, EventQuery, EventRow, OrderPage,
-    OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
+    decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
+    OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
 };
 
 #[derive(Clone)]
@@ -82,24 +87,21 @@ impl Store for PostgresStore {
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(&pool.project_id)
-        .bind(pool.name())
-        .bind(&c.workspace_id)
-        .bind(c.phase)
-        .bind(&c.parent)
-        .bind(pool.created_ms)
-        .bind(pool.version)
-        .bind(c.next_due_ms)
-        .bind(&c.labels)
-        .bind(&c.doc)
-        .bind(&c.state)
-        .execute(&mut *tx)
-        .await?;
-        history::postgres::write(&mut tx, pool).await?;
+        sqlx::query(q::INSERT_POOL.postgres())
+            .bind(&pool.project_id)
+            .bind(pool.name())
+            .bind(&c.workspace_id)
+            .bind(c.phase)
+            .bind(&c.parent)
+            .bind(pool.created_ms)
+            .bind(pool.version)
+            .bind(c.next_due_ms)
+            .bind(&c.labels)
+            .bind(&c.doc)
+            .bind(&c.state)
+            .execute(&mut *tx)
+            .await?;
+        history::write(&mut tx, pool).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -109,42 +111,23 @@ impl Store for PostgresStore {
         project_id: &str,
         name: &str,
     ) -> Result<Option<PoolState>, StoreError> {
-        let row = sqlx::query(
-            "SELECT version, doc, state FROM pools WHERE project_id = $1 AND name = $2",
-        )
-        .bind(project_id)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(q::GET_POOL.postgres())
+            .bind(project_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| decode_pool(project_id.to_owned(), r.get(0), r.get(1), r.get(2)))
             .transpose()
     }
 
     async fn for_each_pool(
         &self,
-        q: &PoolQuery<'_>,
+        query: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT name, labels, doc, next_due_ms FROM pools WHERE project_id = ",
-        );
-        sql.push_bind(q.project_id);
-        if let Some(ws) = q.workspace_id {
-            sql.push(" AND workspace_id = ").push_bind(ws);
-        }
-        if let Some(phases) = &q.phases {
-            sql.push(" AND phase IN (");
-            let mut list = sql.separated(", ");
-            for p in phases {
-                list.push_bind(*p);
-            }
-            sql.push(")");
-        }
-        if let Some(parent) = q.parent {
-            sql.push(" AND parent = ").push_bind(parent);
-        }
-        sql.push(" ORDER BY created_ms, name");
-        let rows = sql.build().fetch_all(&self.pool).await?;
+        let sql = q::list_pools(query);
+        let text = sql.postgres();
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         for r in &rows {
             each(PoolRowRef {
                 name: r.try_get(0)?,
@@ -159,27 +142,24 @@ impl Store for PostgresStore {
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE pools SET workspace_id = $1, phase = $2, parent = $3, version = version + 1, next_due_ms = $4, labels = $5, doc = $6, state = $7
-             WHERE project_id = $8 AND name = $9 AND version = $10",
-        )
-        .bind(&c.workspace_id)
-        .bind(c.phase)
-        .bind(&c.parent)
-        .bind(c.next_due_ms)
-        .bind(&c.labels)
-        .bind(&c.doc)
-        .bind(&c.state)
-        .bind(&pool.project_id)
-        .bind(pool.name())
-        .bind(pool.version)
-        .execute(&mut *tx)
-        .await?;
+        let done = sqlx::query(q::UPDATE_POOL.postgres())
+            .bind(&c.workspace_id)
+            .bind(c.phase)
+            .bind(&c.parent)
+            .bind(c.next_due_ms)
+            .bind(&c.labels)
+            .bind(&c.doc)
+            .bind(&c.state)
+            .bind(&pool.project_id)
+            .bind(pool.name())
+            .bind(pool.version)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             // Dropping the transaction rolls it back: the loser records nothing.
             return Err(StoreError::Conflict);
         }
-        history::postgres::write(&mut tx, pool).await?;
+        history::write(&mut tx, pool).await?;
         tx.commit().await?;
         pool.version += 1;
         pool.pending.take();
@@ -188,23 +168,22 @@ impl Store for PostgresStore {
 
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let done =
-            sqlx::query("DELETE FROM pools WHERE project_id = $1 AND name = $2 AND version = $3")
-                .bind(&pool.project_id)
-                .bind(pool.name())
-                .bind(pool.version)
-                .execute(&mut *tx)
-                .await?;
+        let done = sqlx::query(q::RETIRE_POOL.postgres())
+            .bind(&pool.project_id)
+            .bind(pool.name())
+            .bind(pool.version)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
-        history::postgres::write(&mut tx, pool).await?;
+        history::write(&mut tx, pool).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
-        history::postgres::list_orders(&self.pool, query).await
+        history::list_orders(&self.pool, query).await
     }
 
     async fn get_order_items(
@@ -212,11 +191,11 @@ impl Store for PostgresStore {
         project_id: &str,
         order_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        history::postgres::get_order_items(&self.pool, project_id, order_name).await
+        history::get_order_items(&self.pool, project_id, order_name).await
     }
 
     async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
-        history::postgres::list_events(&self.pool, query).await
+        history::list_events(&self.pool, query).await
     }
 
     async fn due_pools(
@@ -225,16 +204,9 @@ impl Store for PostgresStore {
         now_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut sql = QueryBuilder::<Postgres>::new(
-            "SELECT project_id, name FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= ",
-        );
-        sql.push_bind(now_ms);
-        if let Some(p) = project_id {
-            sql.push(" AND project_id = ").push_bind(p);
-        }
-        sql.push(" ORDER BY next_due_ms LIMIT ")
-            .push_bind(i64::from(limit));
-        let rows = sql.build().fetch_all(&self.pool).await?;
+        let sql = q::due_pools(project_id, now_ms, limit);
+        let text = sql.postgres();
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -246,24 +218,15 @@ impl Store for PostgresStore {
         lease_until_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = sqlx::query(
-            "UPDATE pools SET lease_owner = $1, lease_until_ms = $2, lease_due_ms = next_due_ms
-             WHERE (project_id, name) IN (
-                 SELECT project_id, name FROM pools
-                 WHERE next_due_ms IS NOT NULL AND next_due_ms <= $3
-                   AND (lease_until_ms IS NULL OR lease_until_ms < $4 OR lease_due_ms IS DISTINCT FROM next_due_ms OR lease_owner = $1)
-                 ORDER BY next_due_ms LIMIT $5
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING project_id, name, next_due_ms",
-        )
-        .bind(owner)
-        .bind(lease_until_ms)
-        .bind(now_ms)
-        .bind(wall_ms)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(crate::sqlite::soonest_first(
+        let rows = sqlx::query(CLAIM_DUE_POOLS)
+            .bind(owner)
+            .bind(lease_until_ms)
+            .bind(now_ms)
+            .bind(wall_ms)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(soonest_first(
             rows.into_iter()
                 .map(|r| (r.get(0), r.get(1), r.get(2)))
                 .collect(),
@@ -275,21 +238,14 @@ impl Store for PostgresStore {
         project_id: Option<&str>,
         workspace_id: Option<&str>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut sql =
-            QueryBuilder::<Postgres>::new("SELECT phase, COUNT(*) FROM pools WHERE 1 = 1");
-        if let Some(p) = project_id {
-            sql.push(" AND project_id = ").push_bind(p);
-        }
-        if let Some(w) = workspace_id {
-            sql.push(" AND workspace_id = ").push_bind(w);
-        }
-        sql.push(" GROUP BY phase ORDER BY phase");
-        let rows = sql.build().fetch_all(&self.pool).await?;
+        let sql = q::count_pools_by_phase(project_id, workspace_id);
+        let text = sql.postgres();
+        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     async fn due_backlog(&self, now_ms: i64) -> Result<(i64, Option<i64>), StoreError> {
-        let row = sqlx::query("SELECT COUNT(*), MIN(next_due_ms) FROM pools WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1")
+        let row = sqlx::query(q::DUE_BACKLOG.postgres())
             .bind(now_ms)
             .fetch_one(&self.pool)
             .await?;
@@ -297,34 +253,33 @@ impl Store for PostgresStore {
     }
 
     async fn all_pools(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT project_id, name FROM pools ORDER BY created_ms, project_id, name")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(q::ALL_POOLS.postgres())
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     async fn remove_all(&self) -> Result<Removed, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM events").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM orders").execute(&mut *tx).await?;
-        let mut delete = async |table: &str| {
-            sqlx::query(&format!("DELETE FROM {table}"))
+        let mut delete = async |statement: &'static q::Statement| {
+            sqlx::query(statement.postgres())
                 .execute(&mut *tx)
                 .await
                 .map(|done| done.rows_affected())
         };
+        delete(&q::DELETE_EVENTS).await?;
+        delete(&q::DELETE_ORDERS).await?;
         let removed = Removed {
-            pools: delete("pools").await?,
-            networks: delete("networks").await?,
-            workspaces: delete("workspaces").await?,
+            pools: delete(&q::DELETE_POOLS).await?,
+            networks: delete(&q::DELETE_NETWORKS).await?,
+            workspaces: delete(&q::DELETE_WORKSPACES).await?,
         };
         tx.commit().await?;
         Ok(removed)
     }
 
     async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO faults (id, label_selector, effect, count, created_ms) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query(q::INSERT_FAULT.postgres())
             .bind(&f.id)
             .bind(&f.label_selector)
             .bind(f.effect.name())
@@ -336,7 +291,7 @@ impl Store for PostgresStore {
     }
 
     async fn list_faults(&self) -> Result<Vec<Fault>, StoreError> {
-        let rows = sqlx::query("SELECT id, label_selector, effect, count, created_ms FROM faults ORDER BY created_ms, id")
+        let rows = sqlx::query(q::LIST_FAULTS.postgres())
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter()
@@ -345,7 +300,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete_fault(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM faults WHERE id = $1")
+        let done = sqlx::query(q::DELETE_FAULT.postgres())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -353,23 +308,21 @@ impl Store for PostgresStore {
     }
 
     async fn delete_all_faults(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM faults")
+        let done = sqlx::query(q::DELETE_ALL_FAULTS.postgres())
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(q::GET_SETTING.postgres())
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+        sqlx::query(q::PUT_SETTING.postgres())
             .bind(key)
             .bind(value)
             .execute(&self.pool)
@@ -378,24 +331,21 @@ impl Store for PostgresStore {
     }
 
     async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO credentials (access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&c.access_key)
-        .bind(&c.secret_key)
-        .bind(&c.domain_id)
-        .bind(serde_json::to_string(&c.project_ids)?)
-        .bind(&c.security_token)
-        .bind(c.expires_ms)
-        .bind(c.created_ms)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(q::INSERT_CREDENTIAL.postgres())
+            .bind(&c.access_key)
+            .bind(&c.secret_key)
+            .bind(&c.domain_id)
+            .bind(serde_json::to_string(&c.project_ids)?)
+            .bind(&c.security_token)
+            .bind(c.expires_ms)
+            .bind(c.created_ms)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     async fn get_credential(&self, access_key: &str) -> Result<Option<Credential>, StoreError> {
-        let row = sqlx::query(&format!("{CREDENTIAL_COLUMNS} WHERE access_key = $1"))
+        let row = sqlx::query(q::GET_CREDENTIAL.postgres())
             .bind(access_key)
             .fetch_optional(&self.pool)
             .await?;
@@ -403,16 +353,14 @@ impl Store for PostgresStore {
     }
 
     async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{CREDENTIAL_COLUMNS} ORDER BY created_ms, access_key"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(q::LIST_CREDENTIALS.postgres())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(credential_from_row).collect()
     }
 
     async fn revoke_credential(&self, access_key: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM credentials WHERE access_key = $1")
+        let done = sqlx::query(q::REVOKE_CREDENTIAL.postgres())
             .bind(access_key)
             .execute(&self.pool)
             .await?;
@@ -420,7 +368,7 @@ impl Store for PostgresStore {
     }
 
     async fn insert_user(&self, u: &User) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO users (name, password_hash, domain_id, project_ids, created_ms) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query(q::INSERT_USER.postgres())
             .bind(&u.name)
             .bind(&u.password_hash)
             .bind(&u.domain_id)
@@ -432,7 +380,7 @@ impl Store for PostgresStore {
     }
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = $1")
+        let row = sqlx::query(q::GET_USER.postgres())
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -449,18 +397,16 @@ impl Store for PostgresStore {
     }
 
     async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO networks (project_id, name, created_ms, ready_ms, version, labels, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&n.project_id)
-        .bind(n.name())
-        .bind(n.created_ms)
-        .bind(n.ready_ms)
-        .bind(n.version)
-        .bind(serde_json::to_string(&n.network.metadata.labels)?)
-        .bind(serde_json::to_string(&n.network)?)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(q::INSERT_NETWORK.postgres())
+            .bind(&n.project_id)
+            .bind(n.name())
+            .bind(n.created_ms)
+            .bind(n.ready_ms)
+            .bind(n.version)
+            .bind(serde_json::to_string(&n.network.metadata.labels)?)
+            .bind(serde_json::to_string(&n.network)?)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -469,13 +415,11 @@ impl Store for PostgresStore {
         project_id: &str,
         name: &str,
     ) -> Result<Option<NetworkState>, StoreError> {
-        let row = sqlx::query(
-            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = $1 AND name = $2",
-        )
-        .bind(project_id)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(q::GET_NETWORK.postgres())
+            .bind(project_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             decode_network(
                 project_id.to_owned(),
@@ -489,12 +433,10 @@ impl Store for PostgresStore {
     }
 
     async fn list_networks(&self, project_id: &str) -> Result<Vec<NetworkState>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT created_ms, ready_ms, version, doc FROM networks WHERE project_id = $1 ORDER BY created_ms, name",
-        )
-        .bind(project_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(q::LIST_NETWORKS.postgres())
+            .bind(project_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|r| {
                 decode_network(
@@ -509,16 +451,14 @@ impl Store for PostgresStore {
     }
 
     async fn update_network(&self, n: &mut NetworkState) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE networks SET version = version + 1, labels = $1, doc = $2 WHERE project_id = $3 AND name = $4 AND version = $5",
-        )
-        .bind(serde_json::to_string(&n.network.metadata.labels)?)
-        .bind(serde_json::to_string(&n.network)?)
-        .bind(&n.project_id)
-        .bind(n.name())
-        .bind(n.version)
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query(q::UPDATE_NETWORK.postgres())
+            .bind(serde_json::to_string(&n.network.metadata.labels)?)
+            .bind(serde_json::to_string(&n.network)?)
+            .bind(&n.project_id)
+            .bind(n.name())
+            .bind(n.version)
+            .execute(&self.pool)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict);
         }
@@ -527,7 +467,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete_network(&self, project_id: &str, name: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM networks WHERE project_id = $1 AND name = $2")
+        let done = sqlx::query(q::DELETE_NETWORK.postgres())
             .bind(project_id)
             .bind(name)
             .execute(&self.pool)
@@ -536,16 +476,14 @@ impl Store for PostgresStore {
     }
 
     async fn insert_workspace(&self, project_id: &str, w: &Workspace) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO workspaces (project_id, id, name, created_ms, doc) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(project_id)
-        .bind(&w.id)
-        .bind(&w.name)
-        .bind(w.create_time)
-        .bind(serde_json::to_string(w)?)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(q::INSERT_WORKSPACE.postgres())
+            .bind(project_id)
+            .bind(&w.id)
+            .bind(&w.name)
+            .bind(w.create_time)
+            .bind(serde_json::to_string(w)?)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -554,22 +492,19 @@ impl Store for PostgresStore {
         project_id: &str,
         id: &str,
     ) -> Result<Option<Workspace>, StoreError> {
-        let doc: Option<String> =
-            sqlx::query_scalar("SELECT doc FROM workspaces WHERE project_id = $1 AND id = $2")
-                .bind(project_id)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let doc: Option<String> = sqlx::query_scalar(q::GET_WORKSPACE.postgres())
+            .bind(project_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
     async fn list_workspaces(&self, project_id: &str) -> Result<Vec<Workspace>, StoreError> {
-        let docs: Vec<String> = sqlx::query_scalar(
-            "SELECT doc FROM workspaces WHERE project_id = $1 ORDER BY created_ms, id",
-        )
-        .bind(project_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let docs: Vec<String> = sqlx::query_scalar(q::LIST_WORKSPACES.postgres())
+            .bind(project_id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(docs
             .iter()
             .map(|d| serde_json::from_str(d))
@@ -577,20 +512,18 @@ impl Store for PostgresStore {
     }
 
     async fn update_workspace(&self, project_id: &str, w: &Workspace) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE workspaces SET name = $1, doc = $2 WHERE project_id = $3 AND id = $4",
-        )
-        .bind(&w.name)
-        .bind(serde_json::to_string(w)?)
-        .bind(project_id)
-        .bind(&w.id)
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query(q::UPDATE_WORKSPACE.postgres())
+            .bind(&w.name)
+            .bind(serde_json::to_string(w)?)
+            .bind(project_id)
+            .bind(&w.id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM workspaces WHERE project_id = $1 AND id = $2")
+        let done = sqlx::query(q::DELETE_WORKSPACE.postgres())
             .bind(project_id)
             .bind(id)
             .execute(&self.pool)
@@ -599,13 +532,31 @@ impl Store for PostgresStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query(q::PING.postgres()).execute(&self.pool).await?;
         Ok(())
     }
 }
 
-const CREDENTIAL_COLUMNS: &str =
-    "SELECT access_key, secret_key, domain_id, project_ids, security_token, expires_ms, created_ms FROM credentials";
+/// PostgreSQL's own spelling: it locks the rows it claims and skips rows
+/// another replica's claim holds (`FOR UPDATE SKIP LOCKED`), and compares
+/// nullable due times with `IS DISTINCT FROM`.
+const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = $1, lease_until_ms = $2, lease_due_ms = next_due_ms
+     WHERE (project_id, name) IN (
+         SELECT project_id, name FROM pools
+         WHERE next_due_ms IS NOT NULL AND next_due_ms <= $3
+           AND (lease_until_ms IS NULL OR lease_until_ms < $4 OR lease_due_ms IS DISTINCT FROM next_due_ms OR lease_owner = $1)
+         ORDER BY next_due_ms LIMIT $5
+         FOR UPDATE SKIP LOCKED)
+     RETURNING project_id, name, next_due_ms";
+
+/// A statement spelled for PostgreSQL (`text`), with `args` bound.
+fn bound<'q>(text: &'q str, args: &[Arg<'q>]) -> Bound<'q, Postgres, PgArguments> {
+    args.iter()
+        .fold(sqlx::query(text), |bound, arg| match *arg {
+            Arg::Text(value) => bound.bind(value),
+            Arg::Int(value) => bound.bind(value),
+        })
+}
 
 fn credential_from_row(r: &PgRow) -> Result<Credential, StoreError> {
     Ok(Credential {
