@@ -471,7 +471,6 @@ async fn migrate_moves_nodes_to_another_pool_and_keeps_one_in_the_source() {
     assert_eq!(s.job(&job_id).await["phase"], "Success");
     assert_eq!(s.node_names(&from).await, vec![nodes[1].clone()]);
     assert_eq!(count(&s.phases(&to).await, "Available"), 2);
-
 }
 
 #[tokio::test]

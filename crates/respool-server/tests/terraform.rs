@@ -555,3 +555,97 @@ async fn an_order_of_another_pool_is_not_found_in_the_list() {
     let msg = r.assert_error(404, "ModelArts.50015001");
     assert_eq!(msg, "pool \"nope-pool\" not found");
 }
+
+/// `huaweicloud_modelartsv2_node_batch_reboot` and `..._reset`: the job the
+/// provider polls (`GET v2/{p}/jobs/{job_id}`, after 30 s and then every
+/// 30 s) until `phase` is `Success`.
+impl Provider {
+    async fn node_batch(&self, pool: &str, action: &str, body: &Value) -> Value {
+        let r = self
+            .s
+            .call_go(
+                "POST",
+                &format!("{}/nodes/batch-{action}", self.pool_path(pool)),
+                &[],
+                Some("application/json"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, 200, "batch-{action}: {}", r.text);
+        r.body
+    }
+
+    async fn wait_job(&mut self, job_id: &str) {
+        self.start();
+        loop {
+            self.sleep(30.0, "the node job").await;
+            let r = self
+                .s
+                .call_go(
+                    "GET",
+                    &format!("/v2/{PROJECT}/jobs/{job_id}"),
+                    &[],
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 200, "job: {}", r.text);
+            match r.body["phase"].as_str().unwrap_or_default() {
+                "Success" => return,
+                "Failed" => panic!("the job failed: {}", r.body["message"]),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn node_lock_reboot_and_reset_as_the_terraform_provider_does() {
+    let mut tf = provider().await;
+    let mut body = create_body();
+    body["spec"]["resources"][0]["count"] = json!(2);
+    let (id, order) = tf.create(&body).await;
+    tf.wait_order(&id, &order).await.expect("creation order");
+    let names = tf.order_node_names(&order).await;
+    let nodes: Vec<String> = names.into_iter().filter(|n| n != &id).collect();
+    tf.wait_nodes(&id, &nodes).await;
+
+    // batch-lock / batch-unlock: no wait; each node answers success.
+    let lock = json!({"actions": ["delete"], "nodeNames": [nodes[0]]});
+    let r = tf.node_batch(&id, "lock", &lock).await;
+    assert_eq!(r["nodes"][0]["status"], "success");
+    let r = tf.node_batch(&id, "unlock", &lock).await;
+    assert_eq!(r["nodes"][0]["status"], "success");
+
+    // batch-reboot: reads job_id, then polls the job.
+    let r = tf
+        .node_batch(&id, "reboot", &json!({"nodeNames": [nodes[0]]}))
+        .await;
+    let job = r["job_id"].as_str().expect("job_id").to_owned();
+    tf.wait_job(&job).await;
+
+    // batch-reset with the rolling config the resource sends.
+    let reset = json!({
+        "nodeNames": nodes,
+        "rollingConfig": {"maxUnavailable": 1, "strategy": "RollingByNumber"}
+    });
+    let r = tf.node_batch(&id, "reset", &reset).await;
+    let job = r["job_id"].as_str().expect("job_id").to_owned();
+    tf.wait_job(&job).await;
+    let r =
+        tf.s.call_go(
+            "GET",
+            &format!("{}/nodes", tf.pool_path(&id)),
+            &[],
+            None,
+            None,
+        )
+        .await;
+    let phases: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"]["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["Available", "Available"]);
+}
