@@ -1,8 +1,10 @@
 //! The lifecycle as a state machine: random sequences of creates, payments,
-//! scaling, label changes, node and pool deletions, faults switched on and
-//! off, clock advances and restarts (a JSON round trip, as the store does),
-//! applied the way the server applies them. After every operation the
-//! invariants hold.
+//! scaling, label changes, node and pool deletions, node locks, reboots and
+//! rolling resets, faults switched on and off, clock advances and restarts
+//! (a JSON round trip, as the store does), applied the way the server
+//! applies them. After every operation the invariants hold: among them, a
+//! locked node is never deleted and a reset never has more nodes
+//! unavailable than its `maxUnavailable`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,7 +12,10 @@ use proptest::prelude::*;
 use respool_api_types::Pool;
 use respool_core::faults::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
-use respool_core::pool::{Env, NodePhase, PoolPhase, PoolState, Record, StepOutcome};
+use respool_core::pool::{
+    Env, JobKind, JobPhase, NodePhase, PoolPhase, PoolState, Record, ResetPlan, Rolling,
+    StepOutcome,
+};
 use respool_core::timing::TimingProfile;
 use serde_json::json;
 
@@ -46,6 +51,20 @@ enum Op {
         effect: FaultEffect,
     },
     FaultOff(usize),
+    Lock {
+        slot: usize,
+        picks: Vec<usize>,
+        locked: bool,
+    },
+    Reboot {
+        slot: usize,
+        picks: Vec<usize>,
+    },
+    Reset {
+        slot: usize,
+        picks: Vec<usize>,
+        max_unavailable: u32,
+    },
     Advance(i64),
     Restart,
 }
@@ -89,6 +108,12 @@ fn op() -> impl Strategy<Value = Op> {
                 0i64..1_000_000,
                 Just(3 * 24 * 3600 * 1000),
             ].prop_map(Op::Advance),
+        2 => (slot.clone(), prop::collection::vec(0usize..8, 1..4), prop::bool::weighted(0.7))
+            .prop_map(|(slot, picks, locked)| Op::Lock { slot, picks, locked }),
+        1 => (slot.clone(), prop::collection::vec(0usize..8, 1..4))
+            .prop_map(|(slot, picks)| Op::Reboot { slot, picks }),
+        1 => (slot.clone(), prop::collection::vec(0usize..8, 1..5), 1u32..3)
+            .prop_map(|(slot, picks, max_unavailable)| Op::Reset { slot, picks, max_unavailable }),
         1 => Just(Op::Restart),
     ]
 }
@@ -134,6 +159,20 @@ struct World {
     /// Pools whose deletion finished, kept to check they stay gone.
     ghosts: Vec<PoolState>,
     faults: Vec<Fault>,
+    /// Nodes locked against deletion, per slot, as of the last check.
+    locked: Vec<BTreeSet<String>>,
+}
+
+/// The names of the picked nodes of a pool (a name it lacks when none is picked).
+fn picked(p: &PoolState, picks: &[usize]) -> Vec<String> {
+    let mut names: Vec<String> = picks
+        .iter()
+        .filter_map(|&i| p.nodes.get(i).map(|n| n.name.clone()))
+        .collect();
+    if names.is_empty() {
+        names.push("os-node-created-nope0".into());
+    }
+    names
 }
 
 impl World {
@@ -146,6 +185,7 @@ impl World {
             logs: vec![Vec::new(); SLOTS],
             ghosts: Vec::new(),
             faults: Vec::new(),
+            locked: vec![BTreeSet::new(); SLOTS],
         }
     }
 
@@ -193,6 +233,7 @@ impl World {
     }
 
     fn bury(&mut self, slot: usize, mut pool: PoolState) {
+        self.locked[slot].clear();
         self.logs[slot].extend(pool.pending.take());
         check_records(&self.logs[slot], None);
         assert!(pool.orders.is_empty(), "a deleted pool ends all its orders");
@@ -305,6 +346,46 @@ impl World {
                     }
                 }
             }
+            Op::Lock {
+                slot,
+                picks,
+                locked,
+            } => {
+                let locked = *locked;
+                if !locked {
+                    if let Some(p) = &self.pools[*slot] {
+                        for n in picked(p, picks) {
+                            self.locked[*slot].remove(&n);
+                        }
+                    }
+                }
+                self.modify(*slot, |p, _, _| {
+                    let names = picked(p, picks);
+                    p.set_delete_lock(&names, &["delete".into()], locked)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+            }
+            Op::Reboot { slot, picks } => self.modify(*slot, |p, _, now| {
+                let names = picked(p, picks);
+                p.reboot_nodes(&names, now)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }),
+            Op::Reset {
+                slot,
+                picks,
+                max_unavailable,
+            } => self.modify(*slot, |p, _, now| {
+                let names = picked(p, picks);
+                let plan = ResetPlan {
+                    rolling: Rolling::ByNumber(*max_unavailable),
+                    os: Some("EulerOS 2.10 64bit".into()),
+                };
+                p.reset_nodes(&names, &plan, now)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }),
             Op::Restart => {
                 for p in self.pools.iter_mut().flatten() {
                     *p = reload(p);
@@ -336,6 +417,13 @@ impl World {
             let p = &*p;
             check_records(&self.logs[slot], Some(p));
             check_pool(p, self.now);
+            check_locks_and_jobs(p, &self.locked[slot]);
+            self.locked[slot] = p
+                .nodes
+                .iter()
+                .filter(|n| n.extra.delete_locked)
+                .map(|n| n.name.clone())
+                .collect();
             let phase = p.phase();
             if let Some(prev) = self.last_phase[slot] {
                 assert!(reachable(prev, phase), "illegal: {prev:?} -> {phase:?}");
@@ -427,7 +515,7 @@ fn check_records(log: &[Record], pool: Option<&PoolState>) {
     let now = format!(
         "{}/{}/{}/{}",
         c(NodePhase::Available),
-        c(NodePhase::Abnormal),
+        c(NodePhase::Abnormal) + c(NodePhase::Checking),
         c(NodePhase::Creating),
         c(NodePhase::Deleting)
     );
@@ -448,6 +536,37 @@ fn check_records(log: &[Record], pool: Option<&PoolState>) {
     }
 }
 
+/// A node locked at the last check is still there and not going, unless
+/// the whole pool is (its deletion, or its creation failing, takes every
+/// node); a rolling reset never has more nodes down than it allows.
+fn check_locks_and_jobs(p: &PoolState, locked_before: &BTreeSet<String>) {
+    let whole_pool_goes = p.deletion_ms.is_some() || p.phase() == PoolPhase::CreationFailed;
+    if !whole_pool_goes {
+        for name in locked_before {
+            let n = p.node(name);
+            assert!(
+                n.is_some_and(|n| n.phase != NodePhase::Deleting),
+                "locked node {name} was deleted"
+            );
+        }
+    }
+    for job in p.jobs.iter().filter(|j| j.phase == JobPhase::Running) {
+        let down = job
+            .nodes
+            .iter()
+            .filter(|n| p.node(n).is_some_and(|n| n.phase == NodePhase::Checking))
+            .count();
+        if job.kind == JobKind::Reset {
+            assert!(
+                down <= job.max_unavailable,
+                "reset {} has {down} nodes down, more than {}",
+                job.id,
+                job.max_unavailable
+            );
+        }
+    }
+}
+
 fn check_pool(p: &PoolState, now: i64) {
     // No node name twice.
     let names: BTreeSet<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
@@ -455,14 +574,18 @@ fn check_pool(p: &PoolState, now: i64) {
 
     // Buckets count the nodes, per phase, flavor and AZ.
     let status = &p.pool.status.resources;
-    for (bucket, phase) in [
-        (&status.creating, NodePhase::Creating),
-        (&status.available, NodePhase::Available),
-        (&status.abnormal, NodePhase::Abnormal),
-        (&status.deleting, NodePhase::Deleting),
+    for (bucket, phases) in [
+        (&status.creating, &[NodePhase::Creating][..]),
+        (&status.available, &[NodePhase::Available][..]),
+        // Rebooting and re-imaged nodes are not ready: they count as abnormal.
+        (
+            &status.abnormal,
+            &[NodePhase::Abnormal, NodePhase::Checking][..],
+        ),
+        (&status.deleting, &[NodePhase::Deleting][..]),
     ] {
         let mut want: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-        for n in p.nodes.iter().filter(|n| n.phase == phase) {
+        for n in p.nodes.iter().filter(|n| phases.contains(&n.phase)) {
             *want.entry((n.flavor.as_str(), n.az.as_str())).or_default() += 1;
         }
         let mut got: BTreeMap<(&str, &str), i64> = BTreeMap::new();
@@ -477,7 +600,7 @@ fn check_pool(p: &PoolState, now: i64) {
                 *got.entry((f.flavor.as_str(), a.az.as_str())).or_default() += a.count;
             }
         }
-        assert_eq!(got, want, "{phase:?} bucket");
+        assert_eq!(got, want, "{phases:?} bucket");
     }
 
     // The status shows the derived phase.

@@ -217,7 +217,7 @@ impl PoolState {
     }
 
     /// `batch-lock` / `batch-unlock`: per node `success`, or `failed` for a
-    /// name the pool does not have or a node on its way out.
+    /// name the pool does not have or a node being created or deleted.
     pub fn set_delete_lock(
         &mut self,
         names: &[String],
@@ -248,7 +248,8 @@ impl PoolState {
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             let ok = match self.node_mut(name) {
-                Some(n) if n.phase != NodePhase::Deleting => {
+                // A node still being built, or on its way out, has nothing to lock yet.
+                Some(n) if !matches!(n.phase, NodePhase::Creating | NodePhase::Deleting) => {
                     n.extra.delete_locked = locked;
                     true
                 }
