@@ -608,3 +608,14 @@ async fn a_scheduled_event_goes_from_inquiring_to_completed_once_accepted() {
         .await
         .assert_error(400, "ModelArts.50004000");
 }
+
+#[tokio::test]
+async fn nodes_are_named_after_the_pool_s_node_prefix() {
+    let s = TestServer::manual().await;
+    let mut body = pool_body("prefixed", 1);
+    body["metadata"]["labels"]["os.modelarts/node.prefix"] = json!("team-a");
+    let r = s.create_with(&body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let names = s.node_names(&pool_name("prefixed")).await;
+    assert!(names[0].starts_with("team-a-created-"), "{names:?}");
+}
