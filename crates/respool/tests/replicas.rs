@@ -212,6 +212,90 @@ async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
     }
 }
 
+/// A node job accepted by a replica that dies is finished by the others,
+/// and each of its stages is recorded once.
+#[tokio::test]
+async fn a_reboot_finishes_when_the_replica_that_accepted_it_dies() {
+    let url = fresh_database(&postgres_url()).await;
+    let creds = Creds::test();
+    let (mut servers, _dirs) = replicas(2, &url, &creds, "fast");
+    let http = reqwest::Client::new();
+    let (status, body) = call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "POST",
+        &creds.pools(),
+        Some(&pool_body("pool-reboot")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let pool = body["metadata"]["name"].as_str().unwrap().to_owned();
+    let nodes_path = format!("{}/{pool}/nodes", creds.pools());
+    let survivor = servers[1].base.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let node = loop {
+        let (_, list) = try_call(&http, &survivor, &creds, "GET", &nodes_path, &[], None)
+            .await
+            .unwrap();
+        let first = &list["items"][0];
+        if first["status"]["phase"] == "Available" {
+            break first["metadata"]["name"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the node never became ready: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (status, body) = call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "POST",
+        &format!("{nodes_path}/batch-reboot"),
+        Some(&serde_json::json!({"nodeNames": [node]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let job = body["job_id"].as_str().unwrap().to_owned();
+    servers[0].kill();
+    let job_path = format!("/v2/0123456789abcdef0123456789abcdef/jobs/{job}");
+    loop {
+        let (status, body) = try_call(&http, &survivor, &creds, "GET", &job_path, &[], None)
+            .await
+            .unwrap();
+        assert_eq!(status, 200, "{body}");
+        if body["phase"] == "Success" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never finished: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, events) = try_call(
+        &http,
+        &survivor,
+        &creds,
+        "GET",
+        "/v1/0123456789abcdef0123456789abcdef/events",
+        &[("resource", "pools"), ("name", pool.as_str())],
+        None,
+    )
+    .await
+    .unwrap();
+    let counts: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .filter(|m| {
+            m.contains("count from 1/0/0/0 to 0/1/0/0")
+                || m.contains("count from 0/1/0/0 to 1/0/0/0")
+        })
+        .collect();
+    assert_eq!(counts.len(), 2, "down and back up, once each: {counts:?}");
+}
+
 /// A TCP proxy in front of PostgreSQL that can drop every connection and
 /// refuse new ones, as a database outage does.
 struct Outage {
