@@ -6,9 +6,6 @@ pub enum DomainError {
     /// The request is malformed or breaks a rule (400 `ModelArts.50004000`).
     #[error("{0}")]
     Invalid(String),
-    /// `kind "name" not found` (404).
-    #[error("{kind} \"{name}\" not found")]
-    NotFound { kind: &'static str, name: String },
     /// A pool with this display name exists in the project (409).
     #[error("Pool already exists.")]
     PoolExists,

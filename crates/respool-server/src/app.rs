@@ -194,7 +194,7 @@ impl AppState {
             // modify_pool applies the faults; a pool gone meanwhile is fine.
             match self.modify_pool(&project_id, &name, |_, _| Ok(())).await {
                 Ok(_) => changed += 1,
-                Err(ApiError::NotFound { .. }) => {}
+                Err(ApiError::NotFound(..)) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -22,12 +22,8 @@ pub enum ApiError {
     #[error("The API does not exist or has not been published in the environment.")]
     NoRoute,
     /// 404 with the resource's own code.
-    #[error("{kind} \"{name}\" not found")]
-    NotFound {
-        code: &'static str,
-        kind: &'static str,
-        name: String,
-    },
+    #[error("{noun} \"{1}\" not found", noun = .0.noun())]
+    NotFound(Missing, String),
     /// 404 `APIGW.0101`: the path exists, not with this method. The gateway
     /// publishes each method of a path as its own API, so this is a missing API.
     #[error("The API does not exist.")]
@@ -74,11 +70,11 @@ impl ApiError {
     }
 
     pub fn pool_not_found(name: &str) -> Self {
-        ApiError::NotFound {
-            code: "ModelArts.50015001",
-            kind: "pool",
-            name: name.to_owned(),
-        }
+        ApiError::NotFound(Missing::Pool, name.to_owned())
+    }
+
+    pub fn not_found(what: Missing, name: impl Into<String>) -> Self {
+        ApiError::NotFound(what, name.into())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -89,7 +85,7 @@ impl ApiError {
             ApiError::NetworkExists => StatusCode::CONFLICT,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NoRoute | ApiError::NoSuchMethod | ApiError::NotFound { .. } => {
+            ApiError::NoRoute | ApiError::NoSuchMethod | ApiError::NotFound(..) => {
                 StatusCode::NOT_FOUND
             }
             ApiError::PoolExists | ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -109,7 +105,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "APIGW.0301",
             ApiError::Forbidden(_) => "APIGW.0302",
             ApiError::NoRoute | ApiError::NoSuchMethod => "APIGW.0101",
-            ApiError::NotFound { code, .. } => code,
+            ApiError::NotFound(what, _) => what.code(),
             ApiError::PoolExists => "ModelArts.50015000",
             ApiError::WorkspaceNotFound(_) => "ModelArts.7005",
             ApiError::NetworkNotFound(_) => "ModelArts.50025001",
@@ -152,21 +148,41 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::Invalid(msg) => ApiError::BadRequest(msg),
-            DomainError::NotFound { kind, name } => ApiError::NotFound {
-                code: not_found_code(kind),
-                kind,
-                name,
-            },
             DomainError::PoolExists => ApiError::PoolExists,
         }
     }
 }
 
-fn not_found_code(kind: &str) -> &'static str {
-    match kind {
-        "network" => "ModelArts.50025001",
-        "resourceflavor" => "ModelArts.50005101",
-        _ => "ModelArts.50015001",
+/// What a 404 did not find: each kind has the service's own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Pool,
+    Node,
+    Order,
+    Job,
+    ScheduledEvent,
+    /// An admin-API fault rule.
+    Fault,
+}
+
+impl Missing {
+    fn noun(self) -> &'static str {
+        match self {
+            Missing::Pool => "pool",
+            Missing::Node => "node",
+            Missing::Order => "order",
+            Missing::Job => "job",
+            Missing::ScheduledEvent => "scheduled event",
+            Missing::Fault => "fault",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Missing::Pool | Missing::Node | Missing::Order => "ModelArts.50015001",
+            Missing::Job | Missing::ScheduledEvent => "ModelArts.50004040",
+            Missing::Fault => "RESPOOL.0404",
+        }
     }
 }
 

@@ -18,9 +18,12 @@ pub mod ratelimit;
 pub mod reconciler;
 mod tokens;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
@@ -30,117 +33,60 @@ use handlers::{
     stats, system, tags, workspaces,
 };
 
+/// Every API operation, once: this list builds both the router and the
+/// OpenAPI document (`/openapi.json`), so neither can name a route the other
+/// lacks. Literal segments win over `{params}` (`nodes/batch-delete` before
+/// `nodes/{node_name}`, `pools/tags` before `pools/{pool_name}`).
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(pools::list, pools::create))
+        .routes(routes!(pools::show, pools::patch, pools::delete))
+        .routes(routes!(nodes::list))
+        .routes(routes!(nodes::show))
+        .routes(routes!(nodes::batch_delete))
+        .routes(routes!(node_ops::lock))
+        .routes(routes!(node_ops::unlock))
+        .routes(routes!(node_ops::reboot))
+        .routes(routes!(node_ops::reset))
+        .routes(routes!(node_ops::drain))
+        .routes(routes!(node_ops::update))
+        .routes(routes!(node_ops::bind))
+        .routes(routes!(node_ops::resize))
+        .routes(routes!(node_ops::migrate))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::show))
+        .routes(routes!(stats::monitor_pool))
+        .routes(routes!(stats::statistics))
+        .routes(routes!(flavors::list))
+        .routes(routes!(networks::list, networks::create))
+        .routes(routes!(networks::show, networks::patch, networks::delete))
+        .routes(routes!(workspaces::list, workspaces::create))
+        .routes(routes!(
+            workspaces::show,
+            workspaces::update,
+            workspaces::delete
+        ))
+        .routes(routes!(tags::list_all))
+        .routes(routes!(tags::show))
+        .routes(routes!(tags::create))
+        .routes(routes!(tags::delete))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::show))
+        .routes(routes!(events::list))
+        .routes(routes!(scheduled_events::list))
+        .routes(routes!(scheduled_events::accept))
+}
+
 /// Every route, with the layers every request passes through.
 pub fn router(app: AppState) -> Router {
+    let (api, _) = api_routes().split_for_parts();
     Router::new()
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(metrics::scrape))
         .route("/openapi.json", get(system::openapi))
         .route("/v3/auth/tokens", post(tokens::create))
-        .route(
-            "/v2/{project_id}/pools",
-            get(pools::list).post(pools::create),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}",
-            get(pools::show).patch(pools::patch).delete(pools::delete),
-        )
-        .route("/v2/{project_id}/pools/{pool_name}/nodes", get(nodes::list))
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/{node_name}",
-            get(nodes::show),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete",
-            post(nodes::batch_delete),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-lock",
-            post(node_ops::lock),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-unlock",
-            post(node_ops::unlock),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-reboot",
-            post(node_ops::reboot),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-reset",
-            post(node_ops::reset),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-drain",
-            post(node_ops::drain),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-update",
-            post(node_ops::update),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-bind",
-            post(node_ops::bind),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-resize",
-            post(node_ops::resize),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/nodes/batch-migrate",
-            post(node_ops::migrate),
-        )
-        .route("/v2/{project_id}/jobs", get(jobs::list))
-        .route("/v2/{project_id}/jobs/{job_id}", get(jobs::show))
-        .route(
-            "/v1/{project_id}/scheduled-events",
-            get(scheduled_events::list),
-        )
-        .route(
-            "/v1/{project_id}/scheduled-events/{event_id}/accept",
-            post(scheduled_events::accept),
-        )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/monitor",
-            get(stats::monitor_pool),
-        )
-        .route("/v2/{project_id}/statistics/pools", get(stats::statistics))
-        .route("/v1/{project_id}/resourceflavors", get(flavors::list))
-        .route(
-            "/v1/{project_id}/networks",
-            get(networks::list).post(networks::create),
-        )
-        .route(
-            "/v1/{project_id}/networks/{network_name}",
-            get(networks::show)
-                .patch(networks::patch)
-                .delete(networks::delete),
-        )
-        .route(
-            "/v1/{project_id}/workspaces",
-            get(workspaces::list).post(workspaces::create),
-        )
-        .route(
-            "/v1/{project_id}/workspaces/{workspace_id}",
-            get(workspaces::show)
-                .put(workspaces::update)
-                .delete(workspaces::delete),
-        )
-        // The literal `tags` before `{pool_name}`: the project's tags, not a pool's.
-        .route("/v1/{project_id}/pools/tags", get(tags::list_all))
-        .route("/v1/{project_id}/pools/{pool_name}/tags", get(tags::show))
-        .route(
-            "/v1/{project_id}/pools/{pool_name}/tags/create",
-            post(tags::create),
-        )
-        .route(
-            "/v1/{project_id}/pools/{pool_name}/tags/delete",
-            delete(tags::delete),
-        )
-        .route("/v1/{project_id}/orders", get(orders::list))
-        .route("/v1/{project_id}/orders/{order_name}", get(orders::show))
-        .route("/v1/{project_id}/events", get(events::list))
+        .merge(api)
         .route("/_respool/clock", get(admin::clock))
         .route("/_respool/clock/advance", post(admin::advance))
         .route(

@@ -2,65 +2,16 @@
 
 use utoipa::OpenApi;
 
-use crate::handlers::{
-    events, flavors, jobs, networks, node_ops, nodes, orders, pools, scheduled_events, stats, tags,
-    workspaces,
-};
-
 #[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "respool: ModelArts resource-pool API",
-        description = "The ModelArts resource-pool API as respool serves it. Requests are signed with SDK-HMAC-SHA256 or carry an IAM token in X-Auth-Token."
-    ),
-    paths(
-        pools::list,
-        pools::create,
-        pools::show,
-        pools::patch,
-        pools::delete,
-        nodes::list,
-        nodes::show,
-        nodes::batch_delete,
-        node_ops::lock,
-        node_ops::unlock,
-        node_ops::reboot,
-        node_ops::reset,
-        node_ops::drain,
-        node_ops::update,
-        node_ops::bind,
-        node_ops::resize,
-        node_ops::migrate,
-        jobs::list,
-        jobs::show,
-        scheduled_events::list,
-        scheduled_events::accept,
-        stats::statistics,
-        stats::monitor_pool,
-        flavors::list,
-        networks::list,
-        networks::create,
-        networks::show,
-        networks::patch,
-        networks::delete,
-        workspaces::list,
-        workspaces::create,
-        workspaces::show,
-        workspaces::update,
-        workspaces::delete,
-        tags::list_all,
-        tags::show,
-        tags::create,
-        tags::delete,
-        orders::list,
-        orders::show,
-        events::list
-    )
-)]
-struct ApiDoc;
+#[openapi(info(
+    title = "respool: ModelArts resource-pool API",
+    description = "The ModelArts resource-pool API as respool serves it. Requests are signed with SDK-HMAC-SHA256 or carry an IAM token in X-Auth-Token."
+))]
+pub(crate) struct ApiDoc;
 
+/// The paths come from the route list ([`crate::api_routes`]).
 pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+    let (_, mut doc) = crate::api_routes().split_for_parts();
     gateway::document(&mut doc);
     doc
 }

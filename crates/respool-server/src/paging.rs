@@ -100,6 +100,19 @@ where
     (rest, meta)
 }
 
+/// An optional numeric query parameter; empty counts as absent.
+pub(crate) fn number<T: std::str::FromStr>(
+    what: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| {
+            ApiError::bad_request(format!("invalid {what} {s:?}: use a non-negative integer"))
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

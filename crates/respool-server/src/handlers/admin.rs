@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::app::{AppState, RequestRecord};
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::pools::PoolPath;
+use crate::handlers::PoolPath;
 use crate::middleware::REQUEST_ID;
 
 pub const PREFIX: &str = "/_respool";
@@ -218,11 +218,7 @@ pub async fn delete_fault(
 }
 
 fn fault_not_found(id: &str) -> ApiError {
-    ApiError::NotFound {
-        code: "RESPOOL.0404",
-        kind: "fault",
-        name: id.to_owned(),
-    }
+    ApiError::not_found(Missing::Fault, id.to_owned())
 }
 
 /// `POST /_respool/reset`: every pool (with its orders and events),
@@ -303,7 +299,7 @@ pub async fn announce(
             .await
         {
             Ok((raised, _)) => ids.extend(raised),
-            Err(ApiError::NotFound { .. }) => {}
+            Err(ApiError::NotFound(..)) => {}
             Err(e) => return Err(e),
         }
     }

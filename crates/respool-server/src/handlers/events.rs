@@ -14,9 +14,9 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::orders::number;
-use crate::handlers::pools::ProjectPath;
+use crate::handlers::ProjectPath;
 use crate::paging;
+use crate::paging::number;
 
 /// The list a `continue` token belongs to.
 const TOKEN_KIND: &str = "events";
@@ -59,7 +59,7 @@ struct Position {
 
 /// `GET /v1/{project_id}/events`
 #[utoipa::path(get, path = "/v1/{project_id}/events", operation_id = "ListEvents",
-    params(("project_id" = String, Path), ListEventsQuery),
+    params(ProjectPath, ListEventsQuery),
     responses((status = 200, body = EventList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,

@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::pools::ProjectPath;
+use crate::handlers::ProjectPath;
 use crate::paging;
 
 const API_VERSION: &str = "v1";
@@ -41,7 +41,7 @@ pub struct ListFlavorsQuery {
 
 /// `GET /v1/{project_id}/resourceflavors`
 #[utoipa::path(get, path = "/v1/{project_id}/resourceflavors", operation_id = "ListResourceFlavors",
-    params(("project_id" = String, Path), ListFlavorsQuery),
+    params(ProjectPath, ListFlavorsQuery),
     responses((status = 200, body = ResourceFlavorList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,

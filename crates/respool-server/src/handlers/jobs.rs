@@ -5,22 +5,14 @@
 use axum::extract::State;
 use axum::Json;
 use respool_api_types::{ErrorBody, PoolJob, PoolJobList};
-use respool_core::pool::{PoolState, StepOutcome};
-use respool_store::PoolQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::orders::number;
-use crate::handlers::pools::ProjectPath;
-
-#[derive(Deserialize)]
-pub struct JobPath {
-    pub project_id: String,
-    pub job_id: String,
-}
+use crate::handlers::{project_pools, JobPath, ProjectPath};
+use crate::paging::number;
 
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -45,7 +37,7 @@ pub struct ListJobsQuery {
 
 /// `GET /v2/{project_id}/jobs`
 #[utoipa::path(get, path = "/v2/{project_id}/jobs", operation_id = "ListJobs",
-    params(("project_id" = String, Path), ListJobsQuery),
+    params(ProjectPath, ListJobsQuery),
     responses((status = 200, body = PoolJobList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -99,7 +91,7 @@ pub async fn list(
 
 /// `GET /v2/{project_id}/jobs/{job_id}`
 #[utoipa::path(get, path = "/v2/{project_id}/jobs/{job_id}", operation_id = "ShowJob",
-    params(("project_id" = String, Path), ("job_id" = String, Path)),
+    params(JobPath),
     responses((status = 200, body = PoolJob), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -110,30 +102,5 @@ pub async fn show(
         .iter()
         .find_map(|p| p.job(&path.job_id).map(|j| p.job_view(j)))
         .map(Json)
-        .ok_or(ApiError::NotFound {
-            code: "ModelArts.50004040",
-            kind: "job",
-            name: path.job_id,
-        })
-}
-
-/// Every pool of the project as of now.
-pub(crate) async fn project_pools(
-    app: &AppState,
-    project_id: &str,
-) -> Result<Vec<PoolState>, ApiError> {
-    let now = app.clock.now();
-    let query = PoolQuery {
-        project_id,
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    for row in app.store.list_pools(&query).await? {
-        if let Some(mut pool) = app.store.get_pool(project_id, &row.name).await? {
-            if pool.step(now) != StepOutcome::Gone {
-                out.push(pool);
-            }
-        }
-    }
-    Ok(out)
+        .ok_or(ApiError::not_found(Missing::Job, path.job_id))
 }

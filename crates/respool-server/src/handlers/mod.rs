@@ -1,4 +1,17 @@
-//! One module per resource; each handler decodes, calls the domain, stores, answers.
+//! One module per resource; each handler decodes, calls the domain, stores,
+//! answers. What several resources share lives here, so handler modules
+//! never import one another: the typed path parameters (documented once, as
+//! `IntoParams`) and the checks that a referenced object exists.
+
+use respool_api_types::Pool;
+use respool_core::pool::{PoolState, StepOutcome};
+use respool_core::workspace::DEFAULT_ID;
+use respool_store::PoolQuery;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::error::ApiError;
 
 pub mod admin;
 pub mod events;
@@ -14,3 +27,149 @@ pub mod stats;
 pub mod system;
 pub mod tags;
 pub mod workspaces;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProjectPath {
+    /// The project (32 hexadecimal characters).
+    pub project_id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PoolPath {
+    pub project_id: String,
+    /// The pool's `metadata.name`.
+    pub pool_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NodePath {
+    pub project_id: String,
+    pub pool_name: String,
+    pub node_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NetworkPath {
+    pub project_id: String,
+    /// The network's `metadata.name`.
+    pub network_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WorkspacePath {
+    pub project_id: String,
+    pub workspace_id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct OrderPath {
+    pub project_id: String,
+    pub order_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct JobPath {
+    pub project_id: String,
+    pub job_id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EventPath {
+    pub project_id: String,
+    pub event_id: String,
+}
+
+impl PoolPath {
+    /// The pool as of now, even if the reconciler has not written it yet.
+    pub async fn load(&self, app: &AppState) -> Result<PoolState, ApiError> {
+        let name = &self.pool_name;
+        let Some(mut pool) = app.store.get_pool(&self.project_id, name).await? else {
+            return Err(ApiError::pool_not_found(name));
+        };
+        if pool.step(app.clock.now()) == StepOutcome::Gone {
+            return Err(ApiError::pool_not_found(name));
+        }
+        Ok(pool)
+    }
+}
+
+impl NodePath {
+    pub fn pool(&self) -> PoolPath {
+        PoolPath {
+            project_id: self.project_id.clone(),
+            pool_name: self.pool_name.clone(),
+        }
+    }
+}
+
+/// Every pool of the project as of now.
+pub(crate) async fn project_pools(
+    app: &AppState,
+    project_id: &str,
+) -> Result<Vec<PoolState>, ApiError> {
+    let now = app.clock.now();
+    let query = PoolQuery {
+        project_id,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for row in app.store.list_pools(&query).await? {
+        if let Some(mut pool) = app.store.get_pool(project_id, &row.name).await? {
+            if pool.step(now) != StepOutcome::Gone {
+                out.push(pool);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a workspace id that names no workspace of the project; `"0"`
+/// (and an empty id, which means it) always exists.
+pub(crate) async fn ensure_workspace(
+    app: &AppState,
+    project_id: &str,
+    workspace_id: &str,
+) -> Result<(), ApiError> {
+    if workspace_id.is_empty() || workspace_id == DEFAULT_ID {
+        return Ok(());
+    }
+    match app.store.get_workspace(project_id, workspace_id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::WorkspaceNotFound(workspace_id.to_owned())),
+    }
+}
+
+/// With `require_networks` on, a Dedicate pool's `spec.network.name` must
+/// name a network of the project.
+pub(crate) async fn ensure_pool_network(
+    app: &AppState,
+    project_id: &str,
+    pool: &Pool,
+) -> Result<(), ApiError> {
+    if !app.settings.require_networks || pool.spec.pool_type != "Dedicate" {
+        return Ok(());
+    }
+    let Some(name) = pool
+        .spec
+        .network
+        .as_ref()
+        .and_then(|n| n.name.as_deref())
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(());
+    };
+    match app.store.get_network(project_id, name).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bad_request(format!(
+            "spec.network.name: network {name:?} does not exist in this project; create it first (POST /v1/{project_id}/networks) and use its metadata.name"
+        ))),
+    }
+}

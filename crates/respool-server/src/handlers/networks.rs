@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use axum::extract::State;
 use axum::Json;
-use respool_api_types::{keys, ErrorBody, Network, NetworkList, Pool};
+use respool_api_types::{keys, ErrorBody, Network, NetworkList};
 use respool_core::network::{NetworkState, API_VERSION, LIST_KIND};
 use respool_store::{PoolQuery, StoreError};
 use serde::Deserialize;
@@ -16,20 +16,13 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::pools::ProjectPath;
-use crate::handlers::workspaces;
+use crate::handlers::{NetworkPath, ProjectPath};
 use crate::paging;
 
 /// Names the network list in its `continue` tokens.
 const PAGING: &str = "networks";
 /// How often a patch that lost a race is retried before answering 409.
 const WRITE_ATTEMPTS: usize = 8;
-
-#[derive(Deserialize)]
-pub struct NetworkPath {
-    pub project_id: String,
-    pub network_name: String,
-}
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -52,33 +45,6 @@ async fn get(app: &AppState, project_id: &str, name: &str) -> Result<NetworkStat
         .get_network(project_id, name)
         .await?
         .ok_or_else(|| ApiError::NetworkNotFound(name.to_owned()))
-}
-
-/// With `require_networks` on, a Dedicate pool's `spec.network.name` must
-/// name a network of the project.
-pub(crate) async fn ensure_for_pool(
-    app: &AppState,
-    project_id: &str,
-    pool: &Pool,
-) -> Result<(), ApiError> {
-    if !app.settings.require_networks || pool.spec.pool_type != "Dedicate" {
-        return Ok(());
-    }
-    let Some(name) = pool
-        .spec
-        .network
-        .as_ref()
-        .and_then(|n| n.name.as_deref())
-        .filter(|n| !n.is_empty())
-    else {
-        return Ok(());
-    };
-    match app.store.get_network(project_id, name).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::bad_request(format!(
-            "spec.network.name: network {name:?} does not exist in this project; create it first (POST /v1/{project_id}/networks) and use its metadata.name"
-        ))),
-    }
 }
 
 /// Names of the pools of the project whose `spec.network.name` is `network`.
@@ -130,7 +96,7 @@ async fn pools_using(
 
 /// `GET /v1/{project_id}/networks`
 #[utoipa::path(get, path = "/v1/{project_id}/networks", operation_id = "ListNetworks",
-    params(("project_id" = String, Path), ListNetworksQuery),
+    params(ProjectPath, ListNetworksQuery),
     responses((status = 200, body = NetworkList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -142,7 +108,7 @@ pub async fn list(
     let after: Option<(i64, String)> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let workspace = q.workspace_id.as_deref().filter(|w| !w.is_empty());
     if let Some(w) = workspace {
-        workspaces::ensure_exists(&app, &path.project_id, w).await?;
+        crate::handlers::ensure_workspace(&app, &path.project_id, w).await?;
     }
     let now = app.clock.now();
     let matching: Vec<NetworkState> = app
@@ -170,7 +136,7 @@ pub async fn list(
 
 /// `POST /v1/{project_id}/networks`
 #[utoipa::path(post, path = "/v1/{project_id}/networks", operation_id = "CreateNetwork",
-    params(("project_id" = String, Path)), request_body = Network,
+    params(ProjectPath), request_body = Network,
     responses((status = 200, body = Network), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(app): State<AppState>,
@@ -179,7 +145,7 @@ pub async fn create(
 ) -> Result<Json<Network>, ApiError> {
     let now = app.clock.now();
     let network = NetworkState::create(&path.project_id, body, app.settings.timing, now)?;
-    workspaces::ensure_exists(&app, &path.project_id, network.workspace_id()).await?;
+    crate::handlers::ensure_workspace(&app, &path.project_id, network.workspace_id()).await?;
     match app.store.insert_network(&network).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => return Err(ApiError::NetworkExists),
@@ -191,7 +157,7 @@ pub async fn create(
 
 /// `GET /v1/{project_id}/networks/{network_name}`
 #[utoipa::path(get, path = "/v1/{project_id}/networks/{network_name}", operation_id = "ShowNetwork",
-    params(("project_id" = String, Path), ("network_name" = String, Path)),
+    params(NetworkPath),
     responses((status = 200, body = Network), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -204,7 +170,7 @@ pub async fn show(
 /// `PATCH /v1/{project_id}/networks/{network_name}`: a JSON merge patch of
 /// `metadata.annotations` and `spec.connection`.
 #[utoipa::path(patch, path = "/v1/{project_id}/networks/{network_name}", operation_id = "PatchNetwork",
-    params(("project_id" = String, Path), ("network_name" = String, Path)),
+    params(NetworkPath),
     request_body(content = Object, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Network), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn patch(
@@ -227,7 +193,7 @@ pub async fn patch(
 /// `DELETE /v1/{project_id}/networks/{network_name}`: refused while a pool
 /// uses the network. Answers the network as it was.
 #[utoipa::path(delete, path = "/v1/{project_id}/networks/{network_name}", operation_id = "DeleteNetwork",
-    params(("project_id" = String, Path), ("network_name" = String, Path)),
+    params(NetworkPath),
     responses((status = 200, body = Network), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(app): State<AppState>,

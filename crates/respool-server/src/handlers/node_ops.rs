@@ -13,11 +13,11 @@ use respool_core::pool::{BindNode, DriverUpgrade, ResetPlan, ResizeBatch, Rollin
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams};
-use crate::handlers::pools::PoolPath;
+use crate::handlers::PoolPath;
 
 /// `POST .../nodes/batch-lock`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-lock", operation_id = "BatchLockPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeLockRequest,
+    params(PoolPath), request_body = NodeLockRequest,
     responses((status = 200, body = NodeResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn lock(
     State(app): State<AppState>,
@@ -29,7 +29,7 @@ pub async fn lock(
 
 /// `POST .../nodes/batch-unlock`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-unlock", operation_id = "BatchUnlockPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeLockRequest,
+    params(PoolPath), request_body = NodeLockRequest,
     responses((status = 200, body = NodeResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unlock(
     State(app): State<AppState>,
@@ -55,7 +55,7 @@ async fn set_lock(
 
 /// `POST .../nodes/batch-reboot`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-reboot", operation_id = "BatchRebootPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeNames,
+    params(PoolPath), request_body = NodeNames,
     responses((status = 200, body = RebootAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reboot(
     State(app): State<AppState>,
@@ -75,7 +75,7 @@ pub async fn reboot(
 
 /// `POST .../nodes/batch-reset`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-reset", operation_id = "BatchResetPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = ResetRequest,
+    params(PoolPath), request_body = ResetRequest,
     responses((status = 200, body = JobAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reset(
     State(app): State<AppState>,
@@ -102,7 +102,7 @@ pub async fn reset(
 
 /// `POST .../nodes/batch-drain`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-drain", operation_id = "BatchDrainPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeNames,
+    params(PoolPath), request_body = NodeNames,
     responses((status = 200, body = NodeResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn drain(
     State(app): State<AppState>,
@@ -121,7 +121,7 @@ pub async fn drain(
 
 /// `POST .../nodes/batch-update`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-update", operation_id = "BatchUpdatePoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeUpdateRequest,
+    params(PoolPath), request_body = NodeUpdateRequest,
     responses((status = 200, body = NodeUpdateAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(app): State<AppState>,
@@ -152,7 +152,7 @@ pub async fn update(
 
 /// `POST .../nodes/batch-bind`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-bind", operation_id = "BatchBindPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = BindRequest,
+    params(PoolPath), request_body = BindRequest,
     responses((status = 200, body = NodeResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn bind(
     State(app): State<AppState>,
@@ -177,7 +177,7 @@ pub async fn bind(
 
 /// `POST .../nodes/batch-resize`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-resize", operation_id = "BatchResizePoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = ResizeRequest,
+    params(PoolPath), request_body = ResizeRequest,
     responses((status = 200, body = ResizeAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn resize(
     State(app): State<AppState>,
@@ -219,7 +219,7 @@ pub async fn resize(
 /// `toPoolName`. The target is written first and the source second; each
 /// write is checked, so a refused target leaves the source untouched.
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-migrate", operation_id = "BatchMigratePoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = MigrateRequest,
+    params(PoolPath), request_body = MigrateRequest,
     responses((status = 200, body = JobAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn migrate(
     State(app): State<AppState>,
@@ -234,8 +234,7 @@ pub async fn migrate(
     let flavor = body.resource_spec.and_then(|r| r.flavor);
     let env = app.env(&app.settings.default_domain_id);
     // Dry run on the source, so nothing is written when the source would refuse.
-    let source =
-        crate::handlers::nodes::current_pool(&app, &path.project_id, &path.pool_name).await?;
+    let source = path.load(&app).await?;
     let (_, leaving) =
         source
             .clone()

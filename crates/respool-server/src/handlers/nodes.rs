@@ -3,25 +3,18 @@
 use axum::extract::State;
 use axum::Json;
 use respool_api_types::{ErrorBody, Node, NodeDeletion, NodeList, NodeResult};
-use respool_core::pool::{NodeCursor, PoolState, StepOutcome, API_VERSION, NODE_LIST_KIND};
+use respool_core::pool::{NodeCursor, API_VERSION, NODE_LIST_KIND};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::pools::PoolPath;
+use crate::handlers::{NodePath, PoolPath};
 use crate::paging;
 
 /// Names the node list in its `continue` tokens.
 const PAGING: &str = "nodes";
-
-#[derive(Deserialize)]
-pub struct NodePath {
-    pub project_id: String,
-    pub pool_name: String,
-    pub node_name: String,
-}
 
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,7 +29,7 @@ pub struct ListNodesQuery {
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodes`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodes", operation_id = "ListPoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path), ListNodesQuery),
+    params(PoolPath, ListNodesQuery),
     responses((status = 200, body = NodeList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -45,7 +38,7 @@ pub async fn list(
 ) -> Result<Json<NodeList>, ApiError> {
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<NodeCursor> = paging::decode(PAGING, q.continue_token.as_deref())?;
-    let pool = current_pool(&app, &path.project_id, &path.pool_name).await?;
+    let pool = path.load(&app).await?;
     let page = pool.node_page(&app.catalog, after.as_ref(), limit);
     let metadata = paging::list_meta(PAGING, page.next.as_ref(), page.remaining);
     Ok(Json(NodeList {
@@ -58,26 +51,22 @@ pub async fn list(
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodes/{node_name}`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodes/{node_name}", operation_id = "ShowPoolNode",
-    params(("project_id" = String, Path), ("pool_name" = String, Path), ("node_name" = String, Path)),
+    params(NodePath),
     responses((status = 200, body = Node), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
     PathParams(path): PathParams<NodePath>,
 ) -> Result<Json<Node>, ApiError> {
-    let pool = current_pool(&app, &path.project_id, &path.pool_name).await?;
+    let pool = path.pool().load(&app).await?;
     let node = pool
         .node(&path.node_name)
-        .ok_or_else(|| ApiError::NotFound {
-            code: "ModelArts.50015001",
-            kind: "node",
-            name: path.node_name.clone(),
-        })?;
+        .ok_or_else(|| ApiError::not_found(Missing::Node, path.node_name.clone()))?;
     Ok(Json(pool.node_view(node, &app.catalog)))
 }
 
 /// `POST /v2/{project_id}/pools/{pool_name}/nodes/batch-delete`
 #[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete", operation_id = "BatchDeletePoolNodes",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = NodeDeletion,
+    params(PoolPath), request_body = NodeDeletion,
     responses((status = 200, body = Vec<NodeResult>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn batch_delete(
     State(app): State<AppState>,
@@ -99,19 +88,4 @@ pub async fn batch_delete(
             })
             .collect(),
     ))
-}
-
-/// The pool as of now, even if the reconciler has not written it yet.
-pub(crate) async fn current_pool(
-    app: &AppState,
-    project_id: &str,
-    name: &str,
-) -> Result<PoolState, ApiError> {
-    let Some(mut pool) = app.store.get_pool(project_id, name).await? else {
-        return Err(ApiError::pool_not_found(name));
-    };
-    if pool.step(app.clock.now()) == StepOutcome::Gone {
-        return Err(ApiError::pool_not_found(name));
-    }
-    Ok(pool)
 }

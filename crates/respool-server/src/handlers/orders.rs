@@ -15,19 +15,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::pools::ProjectPath;
+use crate::handlers::{OrderPath, ProjectPath};
+use crate::paging::number;
 
 /// A page of orders when `limit` is absent or 0.
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
-
-#[derive(Deserialize)]
-pub struct OrderPath {
-    pub project_id: String,
-    pub order_name: String,
-}
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -53,7 +48,7 @@ pub struct ListOrdersQuery {
 
 /// `GET /v1/{project_id}/orders`: newest first; `count` counts every match.
 #[utoipa::path(get, path = "/v1/{project_id}/orders", operation_id = "ListOrders",
-    params(("project_id" = String, Path), ListOrdersQuery),
+    params(ProjectPath, ListOrdersQuery),
     responses((status = 200, body = OrderList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -132,7 +127,7 @@ pub async fn list(
 
 /// `GET /v1/{project_id}/orders/{order_name}`: the pool and nodes the order acts on.
 #[utoipa::path(get, path = "/v1/{project_id}/orders/{order_name}", operation_id = "ShowOrder",
-    params(("project_id" = String, Path), ("order_name" = String, Path)),
+    params(OrderPath),
     responses((status = 200, body = OrderItemList), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -144,11 +139,7 @@ pub async fn show(
         .get_order_items(&path.project_id, &path.order_name)
         .await?
     else {
-        return Err(ApiError::NotFound {
-            code: "ModelArts.50015001",
-            kind: "order",
-            name: path.order_name,
-        });
+        return Err(ApiError::not_found(Missing::Order, path.order_name));
     };
     let items: Vec<OrderItem> =
         serde_json::from_str(&items).map_err(|e| ApiError::from(StoreError::from(e)))?;
@@ -176,17 +167,4 @@ async fn pool_known(app: &AppState, project_id: &str, name: &str) -> Result<bool
         })
         .await?;
     Ok(any.total > 0)
-}
-
-/// An optional numeric query parameter; empty counts as absent.
-pub(crate) fn number<T: std::str::FromStr>(
-    what: &str,
-    raw: Option<&str>,
-) -> Result<Option<T>, ApiError> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| {
-            ApiError::bad_request(format!("invalid {what} {s:?}: use a non-negative integer"))
-        }),
-    }
 }

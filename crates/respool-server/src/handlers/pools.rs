@@ -20,18 +20,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::{networks, workspaces};
-
-#[derive(Deserialize)]
-pub struct ProjectPath {
-    pub project_id: String,
-}
-
-#[derive(Deserialize)]
-pub struct PoolPath {
-    pub project_id: String,
-    pub pool_name: String,
-}
+use crate::handlers::{PoolPath, ProjectPath};
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -49,7 +38,7 @@ pub struct ListQuery {
 
 /// `GET /v2/{project_id}/pools`
 #[utoipa::path(get, path = "/v2/{project_id}/pools", operation_id = "ListPools",
-    params(("project_id" = String, Path), ListQuery),
+    params(ProjectPath, ListQuery),
     responses((status = 200, body = PoolList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -63,7 +52,7 @@ pub async fn list(
         .as_deref()
         .filter(|w| !w.is_empty())
         .unwrap_or(DEFAULT_WORKSPACE);
-    workspaces::ensure_exists(&app, &path.project_id, workspace).await?;
+    crate::handlers::ensure_workspace(&app, &path.project_id, workspace).await?;
     let query = PoolQuery {
         project_id: &path.project_id,
         workspace_id: Some(workspace),
@@ -126,7 +115,7 @@ async fn list_body(
 
 /// `POST /v2/{project_id}/pools`
 #[utoipa::path(post, path = "/v2/{project_id}/pools", operation_id = "CreatePool",
-    params(("project_id" = String, Path)),
+    params(ProjectPath),
     request_body(content = Pool, example = json!({"apiVersion": "v2", "kind": "Pool",
         "metadata": {"labels": {"os.modelarts/name": "example-pool", "os.modelarts/workspace.id": "0"}},
         "spec": {"type": "Dedicate", "scope": ["Train"], "network": {"name": "network-example"},
@@ -141,8 +130,8 @@ pub async fn create(
     let now = app.clock.now();
     let env = app.env(&caller.domain_id);
     let mut pool = PoolState::create(&path.project_id, body, &env, now)?;
-    workspaces::ensure_exists(&app, &path.project_id, pool.workspace_id()).await?;
-    networks::ensure_for_pool(&app, &path.project_id, &pool.pool).await?;
+    crate::handlers::ensure_workspace(&app, &path.project_id, pool.workspace_id()).await?;
+    crate::handlers::ensure_pool_network(&app, &path.project_id, &pool.pool).await?;
     pool.apply_faults(&app.faults(), now);
     pool.step(now);
     match app.store.insert_pool(&pool).await {
@@ -159,7 +148,7 @@ pub async fn create(
 
 /// `GET /v2/{project_id}/pools/{pool_name}`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "ShowPool",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    params(PoolPath),
     responses((status = 200, body = Pool), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -181,7 +170,7 @@ pub async fn show(
 
 /// `PATCH /v2/{project_id}/pools/{pool_name}` with a JSON merge patch.
 #[utoipa::path(patch, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "PatchPool",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    params(PoolPath),
     request_body(content((Object = "application/json"), (Object = "application/merge-patch+json"))),
     responses((status = 200, body = Pool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn patch(
@@ -198,7 +187,7 @@ pub async fn patch(
         .and_then(|l| l.get(respool_api_types::keys::WORKSPACE_ID))
         .and_then(Value::as_str);
     if let Some(w) = moved_to {
-        workspaces::ensure_exists(&app, &path.project_id, w).await?;
+        crate::handlers::ensure_workspace(&app, &path.project_id, w).await?;
     }
     let ((), pool) = app
         .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
@@ -210,7 +199,7 @@ pub async fn patch(
 
 /// `DELETE /v2/{project_id}/pools/{pool_name}`
 #[utoipa::path(delete, path = "/v2/{project_id}/pools/{pool_name}", operation_id = "DeletePool",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    params(PoolPath),
     responses((status = 200, body = Pool), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(
     State(app): State<AppState>,

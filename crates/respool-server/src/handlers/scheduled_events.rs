@@ -10,17 +10,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::jobs::project_pools;
-use crate::handlers::orders::number;
-use crate::handlers::pools::ProjectPath;
-
-#[derive(Deserialize)]
-pub struct EventPath {
-    pub project_id: String,
-    pub event_id: String,
-}
+use crate::handlers::{project_pools, EventPath, ProjectPath};
+use crate::paging::number;
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -64,7 +57,7 @@ fn csv(raw: Option<&str>) -> Vec<&str> {
 
 /// `GET /v1/{project_id}/scheduled-events`
 #[utoipa::path(get, path = "/v1/{project_id}/scheduled-events", operation_id = "ListScheduledEvents",
-    params(("project_id" = String, Path), ListScheduledEventsQuery),
+    params(ProjectPath, ListScheduledEventsQuery),
     responses((status = 200, body = ScheduledEventList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -121,7 +114,7 @@ pub async fn list(
 
 /// `POST /v1/{project_id}/scheduled-events/{event_id}/accept`
 #[utoipa::path(post, path = "/v1/{project_id}/scheduled-events/{event_id}/accept", operation_id = "AcceptScheduledEvent",
-    params(("project_id" = String, Path), ("event_id" = String, Path)), request_body = EventAccept,
+    params(EventPath), request_body = EventAccept,
     responses((status = 200, body = ScheduledEvent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn accept(
     State(app): State<AppState>,
@@ -130,11 +123,7 @@ pub async fn accept(
 ) -> Result<Json<ScheduledEvent>, ApiError> {
     let not_before = instant("notBefore", body.not_before.as_deref())?;
     let redeploy = body.redeploy_config.and_then(|r| r.redeploy_type);
-    let not_found = || ApiError::NotFound {
-        code: "ModelArts.50004040",
-        kind: "scheduled event",
-        name: path.event_id.clone(),
-    };
+    let not_found = || ApiError::not_found(Missing::ScheduledEvent, path.event_id.clone());
     let holder = project_pools(&app, &path.project_id)
         .await?
         .into_iter()

@@ -13,9 +13,7 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::nodes::current_pool;
-use crate::handlers::pools::{PoolPath, ProjectPath};
-use crate::handlers::workspaces;
+use crate::handlers::{PoolPath, ProjectPath};
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -43,7 +41,7 @@ fn go_time_string(ms: i64) -> String {
 
 /// `GET /v2/{project_id}/statistics/pools`
 #[utoipa::path(get, path = "/v2/{project_id}/statistics/pools", operation_id = "ShowPoolStatistics",
-    params(("project_id" = String, Path), StatisticsQuery),
+    params(ProjectPath, StatisticsQuery),
     responses((status = 200, body = PoolStatistics), (status = 400, body = ErrorBody)))]
 pub async fn statistics(
     State(app): State<AppState>,
@@ -55,7 +53,7 @@ pub async fn statistics(
         .as_deref()
         .filter(|w| !w.is_empty())
         .unwrap_or(DEFAULT_WORKSPACE);
-    workspaces::ensure_exists(&app, &path.project_id, workspace).await?;
+    crate::handlers::ensure_workspace(&app, &path.project_id, workspace).await?;
     crate::reconciler::catch_up(&app, &path.project_id).await?;
     let by_phase = app
         .store
@@ -82,7 +80,7 @@ pub struct MonitorQueryParams {
 
 /// `GET /v2/{project_id}/pools/{pool_name}/monitor`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/monitor", operation_id = "ShowPoolMonitor",
-    params(("project_id" = String, Path), ("pool_name" = String, Path), MonitorQueryParams),
+    params(PoolPath, MonitorQueryParams),
     responses((status = 200, body = PoolMonitor), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn monitor_pool(
     State(app): State<AppState>,
@@ -96,7 +94,7 @@ pub async fn monitor_pool(
         q.period.as_deref(),
         now,
     )?;
-    let pool = current_pool(&app, &path.project_id, &path.pool_name).await?;
+    let pool = path.load(&app).await?;
     Ok(Json(monitor(&pool, &app.catalog, &query, now)))
 }
 

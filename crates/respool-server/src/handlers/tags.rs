@@ -17,8 +17,7 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::nodes::current_pool;
-use crate::handlers::pools::{PoolPath, ProjectPath};
+use crate::handlers::{PoolPath, ProjectPath};
 
 /// Default page of `GET /v1/{project_id}/pools/tags`.
 const DEFAULT_LIMIT: usize = 200;
@@ -51,7 +50,7 @@ fn number(field: &str, raw: Option<&str>, default: usize, max: usize) -> Result<
 /// `GET /v1/{project_id}/pools/tags`: every key used on the project's
 /// pools, with all its values.
 #[utoipa::path(get, path = "/v1/{project_id}/pools/tags", operation_id = "ListPoolTags",
-    params(("project_id" = String, Path), ListTagsQuery),
+    params(ProjectPath, ListTagsQuery),
     responses((status = 200, body = PoolTagList), (status = 400, body = ErrorBody)))]
 pub async fn list_all(
     State(app): State<AppState>,
@@ -95,13 +94,13 @@ pub async fn list_all(
 
 /// `GET /v1/{project_id}/pools/{pool_name}/tags`
 #[utoipa::path(get, path = "/v1/{project_id}/pools/{pool_name}/tags", operation_id = "ShowPoolTags",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)),
+    params(PoolPath),
     responses((status = 200, body = PoolTagList), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
     PathParams(path): PathParams<PoolPath>,
 ) -> Result<Json<PoolTagList>, ApiError> {
-    let pool = current_pool(&app, &path.project_id, &path.pool_name).await?;
+    let pool = path.load(&app).await?;
     Ok(Json(PoolTagList {
         tags: tags::grouped(tags::of_pool(&pool).iter()),
     }))
@@ -110,7 +109,7 @@ pub async fn show(
 /// `POST /v1/{project_id}/pools/{pool_name}/tags/create`: a tag with a key
 /// the pool has replaces its value. Answers the pool's tags.
 #[utoipa::path(post, path = "/v1/{project_id}/pools/{pool_name}/tags/create", operation_id = "BatchCreatePoolTags",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = TagRequest,
+    params(PoolPath), request_body = TagRequest,
     responses((status = 200, body = PoolTagList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create(
     State(app): State<AppState>,
@@ -130,7 +129,7 @@ pub async fn create(
 /// `DELETE /v1/{project_id}/pools/{pool_name}/tags/delete`, with a body:
 /// removes tags by key (and value, when given). Answers the tags left.
 #[utoipa::path(delete, path = "/v1/{project_id}/pools/{pool_name}/tags/delete", operation_id = "BatchDeletePoolTags",
-    params(("project_id" = String, Path), ("pool_name" = String, Path)), request_body = TagDeletionRequest,
+    params(PoolPath), request_body = TagDeletionRequest,
     responses((status = 200, body = PoolTagList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(app): State<AppState>,

@@ -18,13 +18,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::pools::ProjectPath;
-
-#[derive(Deserialize)]
-pub struct WorkspacePath {
-    pub project_id: String,
-    pub workspace_id: String,
-}
+use crate::handlers::{ProjectPath, WorkspacePath};
 
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,22 +38,6 @@ pub struct ListWorkspacesQuery {
     /// Accepted; every workspace is accessible to the project's callers.
     #[allow(dead_code)]
     filter_accessible: Option<String>,
-}
-
-/// Refuses a workspace id that names no workspace of the project; `"0"`
-/// (and an empty id, which means it) always exists.
-pub(crate) async fn ensure_exists(
-    app: &AppState,
-    project_id: &str,
-    workspace_id: &str,
-) -> Result<(), ApiError> {
-    if workspace_id.is_empty() || workspace_id == DEFAULT_ID {
-        return Ok(());
-    }
-    match app.store.get_workspace(project_id, workspace_id).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::WorkspaceNotFound(workspace_id.to_owned())),
-    }
 }
 
 /// Every workspace of the project, the default one first stored if needed.
@@ -104,7 +82,7 @@ fn name_taken(name: &str) -> ApiError {
 
 /// `GET /v1/{project_id}/workspaces`
 #[utoipa::path(get, path = "/v1/{project_id}/workspaces", operation_id = "ListWorkspace",
-    params(("project_id" = String, Path), ListWorkspacesQuery),
+    params(ProjectPath, ListWorkspacesQuery),
     responses((status = 200, body = WorkspaceList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -131,7 +109,7 @@ pub async fn list(
 
 /// `POST /v1/{project_id}/workspaces`
 #[utoipa::path(post, path = "/v1/{project_id}/workspaces", operation_id = "CreateWorkspace",
-    params(("project_id" = String, Path)), request_body = WorkspaceCreate,
+    params(ProjectPath), request_body = WorkspaceCreate,
     responses((status = 200, body = Workspace), (status = 400, body = ErrorBody)))]
 pub async fn create(
     State(app): State<AppState>,
@@ -156,7 +134,7 @@ pub async fn create(
 
 /// `GET /v1/{project_id}/workspaces/{workspace_id}`
 #[utoipa::path(get, path = "/v1/{project_id}/workspaces/{workspace_id}", operation_id = "ShowWorkspace",
-    params(("project_id" = String, Path), ("workspace_id" = String, Path)),
+    params(WorkspacePath),
     responses((status = 200, body = Workspace), (status = 400, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
@@ -176,7 +154,7 @@ pub async fn show(
 /// `PUT /v1/{project_id}/workspaces/{workspace_id}`: name, description,
 /// auth type, grants.
 #[utoipa::path(put, path = "/v1/{project_id}/workspaces/{workspace_id}", operation_id = "UpdateWorkspace",
-    params(("project_id" = String, Path), ("workspace_id" = String, Path)), request_body = WorkspaceUpdate,
+    params(WorkspacePath), request_body = WorkspaceUpdate,
     responses((status = 200, body = WorkspaceRef), (status = 400, body = ErrorBody)))]
 pub async fn update(
     State(app): State<AppState>,
@@ -209,7 +187,7 @@ pub async fn update(
 /// `DELETE /v1/{project_id}/workspaces/{workspace_id}`: refused for the
 /// default workspace and while pools are in the workspace.
 #[utoipa::path(delete, path = "/v1/{project_id}/workspaces/{workspace_id}", operation_id = "DeleteWorkspace",
-    params(("project_id" = String, Path), ("workspace_id" = String, Path)),
+    params(WorkspacePath),
     responses((status = 200, body = WorkspaceRef), (status = 400, body = ErrorBody)))]
 pub async fn delete(
     State(app): State<AppState>,
@@ -221,7 +199,7 @@ pub async fn delete(
             "the default workspace cannot be deleted",
         ));
     }
-    ensure_exists(&app, &path.project_id, &id).await?;
+    crate::handlers::ensure_workspace(&app, &path.project_id, &id).await?;
     crate::reconciler::catch_up(&app, &path.project_id).await?;
     let pools: i64 = app
         .store
