@@ -50,8 +50,8 @@ class SdkSigner(requests.auth.AuthBase):
         if content_type is not None:
             # The SDK marks a body whose Content-Type does not start with
             # application/json (merge-patch+json, or whatever the fuzzer picks)
-            # X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD, and respool refuses unsigned
-            # bodies (401) by design. The signer looks for the exact key
+            # X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD, leaving the body unsigned.
+            # The fuzzer's bodies should be signed in full: the signer looks for the exact key
             # "Content-Type"; under the lower-case key it signs the header (names
             # are lower-cased anyway) and hashes the body, so such requests reach
             # the handlers with a fully signed body.

@@ -292,3 +292,19 @@ def test_auth_log_serves_a_request_signed_with_a_wrong_key(farm):
     created = client.create_pool(m.CreatePoolRequest(body=pool_body(unique_name("log"))))
     assert created.metadata.name
     client.delete_pool(m.DeletePoolRequest(pool_name=created.metadata.name))
+
+
+def test_an_unsigned_payload_is_accepted_as_the_gateway_accepts_it(server, make_pool):
+    # For application/merge-patch+json the SDK's signer sends
+    # X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and leaves the body out of the hash.
+    name = make_pool().metadata.name
+    patch = {"metadata": {"annotations": {"os.modelarts/description": "patched unsigned"}}}
+    merge = {"Content-Type": "application/merge-patch+json"}
+    r = signed_request(server, "PATCH", f"{POOLS}/{name}", body=patch, extra_headers=merge)
+    assert r.request.headers["X-Sdk-Content-Sha256"] == "UNSIGNED-PAYLOAD"
+    assert r.status_code == 200, r.text
+    assert r.json()["metadata"]["annotations"]["os.modelarts/description"] == "patched unsigned"
+    # Everything else is still checked.
+    r = signed_request(server, "PATCH", f"{POOLS}/{name}", body=patch, extra_headers=merge,
+                       sk="not-the-secret-key")
+    assert_gateway_error(r, 401, "APIGW.0301")
