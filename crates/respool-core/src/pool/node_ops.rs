@@ -151,7 +151,48 @@ pub struct ResizeBatch {
     pub delete_node_names: Vec<String>,
 }
 
+/// A batch names from 1 to `max` nodes.
+fn check_batch_size(names: &[String], max: usize) -> Result<(), DomainError> {
+    if names.is_empty() {
+        return Err(DomainError::invalid(
+            "nodeNames must name at least one node",
+        ));
+    }
+    if names.len() > max {
+        return Err(DomainError::invalid(format!(
+            "at most {max} nodes can be given at once, got {}",
+            names.len()
+        )));
+    }
+    Ok(())
+}
+
 impl PoolState {
+    /// Nodes may leave the pool (deleted or migrated) if none is locked
+    /// against deletion and at least one other node stays.
+    pub(crate) fn check_removable(&self, wanted: &[String]) -> Result<(), DomainError> {
+        if let Some(n) = wanted
+            .iter()
+            .find(|n| self.node(n).is_some_and(|n| n.extra.delete_locked))
+        {
+            return Err(DomainError::invalid(format!(
+                "node {n:?} is locked against deletion: unlock it first (batch-unlock)"
+            )));
+        }
+        let left = self
+            .nodes
+            .iter()
+            .filter(|n| n.phase != NodePhase::Deleting && !wanted.contains(&n.name))
+            .count();
+        if left == 0 {
+            return Err(DomainError::invalid(format!(
+                "at least one node must remain in pool \"{}\"",
+                self.name()
+            )));
+        }
+        Ok(())
+    }
+
     /// Day-2 operations need a pool that runs.
     fn check_operable(&self) -> Result<(), DomainError> {
         let phase = self.phase();
@@ -178,23 +219,13 @@ impl PoolState {
         phases: &[NodePhase],
         what: &str,
     ) -> Result<Vec<String>, DomainError> {
-        if names.is_empty() {
-            return Err(DomainError::invalid(
-                "nodeNames must name at least one node",
-            ));
-        }
         let mut wanted: Vec<String> = Vec::new();
         for n in names {
             if !wanted.contains(n) {
                 wanted.push(n.clone());
             }
         }
-        if wanted.len() > max {
-            return Err(DomainError::invalid(format!(
-                "at most {max} nodes can be given at once, got {}",
-                wanted.len()
-            )));
-        }
+        check_batch_size(&wanted, max)?;
         for name in &wanted {
             let Some(n) = self.node(name) else {
                 return Err(DomainError::invalid(format!(
@@ -224,17 +255,7 @@ impl PoolState {
         actions: &[String],
         locked: bool,
     ) -> Result<Vec<api::NodeResult>, DomainError> {
-        if names.is_empty() {
-            return Err(DomainError::invalid(
-                "nodeNames must name at least one node",
-            ));
-        }
-        if names.len() > MAX_BATCH_NODES {
-            return Err(DomainError::invalid(format!(
-                "at most {MAX_BATCH_NODES} nodes can be given at once, got {}",
-                names.len()
-            )));
-        }
+        check_batch_size(names, MAX_BATCH_NODES)?;
         if actions.is_empty() {
             return Err(DomainError::invalid(
                 "actions must name at least one action",
@@ -354,17 +375,7 @@ impl PoolState {
         now_ms: i64,
     ) -> Result<NodeUpdate, DomainError> {
         self.check_operable()?;
-        if names.is_empty() {
-            return Err(DomainError::invalid(
-                "nodeNames must name at least one node",
-            ));
-        }
-        if names.len() > MAX_BATCH_NODES {
-            return Err(DomainError::invalid(format!(
-                "at most {MAX_BATCH_NODES} nodes can be given at once, got {}",
-                names.len()
-            )));
-        }
+        check_batch_size(names, MAX_BATCH_NODES)?;
         let upgrade_due = now_ms + self.timing.durations().driver_upgrade;
         let mut out = NodeUpdate::default();
         for name in names {
@@ -472,25 +483,7 @@ impl PoolState {
             &[NodePhase::Available, NodePhase::Abnormal],
             "migrated",
         )?;
-        if let Some(n) = wanted
-            .iter()
-            .find(|n| self.node(n).is_some_and(|n| n.extra.delete_locked))
-        {
-            return Err(DomainError::invalid(format!(
-                "node {n:?} is locked against deletion: unlock it before migrating it"
-            )));
-        }
-        let left = self
-            .nodes
-            .iter()
-            .filter(|n| n.phase != NodePhase::Deleting && !wanted.contains(&n.name))
-            .count();
-        if left == 0 {
-            return Err(DomainError::invalid(format!(
-                "at least one node must remain in pool \"{}\"",
-                self.name()
-            )));
-        }
+        self.check_removable(&wanted)?;
         let (before, init) = (self.node_marks(), self.spec_counts());
         let due = now_ms + self.timing.durations().node_migrate;
         let mut moved = Vec::with_capacity(wanted.len());

@@ -287,24 +287,7 @@ impl PoolState {
                 unknown.join(", ")
             )));
         }
-        let left = self
-            .nodes
-            .iter()
-            .filter(|n| n.phase != NodePhase::Deleting && !wanted.contains(&n.name))
-            .count();
-        if left == 0 {
-            return Err(DomainError::invalid(format!(
-                "at least one node must remain in pool \"{pool}\""
-            )));
-        }
-        if let Some(n) = wanted
-            .iter()
-            .find(|n| self.node(n).is_some_and(|n| n.extra.delete_locked))
-        {
-            return Err(DomainError::invalid(format!(
-                "node {n:?} is locked against deletion: unlock it first (batch-unlock)"
-            )));
-        }
+        self.check_removable(&wanted)?;
         let (before, init) = (self.node_marks(), self.spec_counts());
         let due = now_ms + self.timing.durations().node_delete;
         for name in &wanted {
