@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::{Server, FLAVOR};
+use cli_support::{Options, Server, FLAVOR};
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -360,4 +360,66 @@ fn migrate_moves_a_node_and_scheduled_events_list_empty() {
     assert_eq!(list["count"], 0);
     let err = s.fails(&["event", "accept", "nope"], 6);
     assert!(err.contains("ModelArts.50004040"), "{err}");
+}
+
+#[test]
+fn a_scheduled_event_is_listed_and_accepted() {
+    let s = Server::with(Options {
+        timing: "fast",
+        admin: true,
+        ..Options::default()
+    });
+    let (pool, _) = running(&s, "maint", "2");
+    s.raise_scheduled_events(
+        r#"{"labelSelector": "os.modelarts/name=maint", "type": "node_reboot", "nodes": 1}"#,
+    );
+    let list = json(&s.ok(&["event", "list", "--pool", "maint", "-o", "json"]));
+    assert_eq!(list["count"], 1, "{list}");
+    let e = &list["events"][0];
+    let id = e["id"].as_str().unwrap().to_owned();
+    assert_eq!(e["state"], "inquiring");
+    let table = s.ok(&["event", "list", "--state", "inquiring"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{table}");
+    assert!(lines[0].starts_with("ID "), "{table}");
+    for cell in [id.as_str(), "node_reboot", "inquiring", "maint"] {
+        assert!(lines[1].contains(cell), "{cell} in {table}");
+    }
+    assert!(
+        lines[1].contains(e["nodeName"].as_str().unwrap()),
+        "{table}"
+    );
+
+    assert_eq!(
+        s.ok(&[
+            "event",
+            "accept",
+            &id,
+            "--not-before",
+            "2099-01-01T00:00:00Z"
+        ]),
+        format!("event/{id} scheduled\n")
+    );
+    let list = json(&s.ok(&[
+        "event",
+        "list",
+        "--pool",
+        &pool,
+        "--state",
+        "scheduled",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(
+        list["events"][0]["notBefore"]
+            .as_str()
+            .map(|t| t.starts_with("2099-01-01")),
+        Some(true),
+        "{list}"
+    );
+    // Accepted once only.
+    let err = s.fails(&["event", "accept", &id], 7);
+    assert!(err.contains("ModelArts.50004000"), "{err}");
+    let err = s.fails(&["event", "list", "--state", "sleeping"], 7);
+    assert!(err.contains("ModelArts.50004000"), "{err}");
 }
