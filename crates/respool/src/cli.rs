@@ -33,7 +33,7 @@ pub enum Command {
     Pool(PoolArgs),
     /// Nodes of a pool: list, get, delete, lock, unlock, reboot, reset, drain, update, migrate, bind.
     Node(NodeArgs),
-    /// Node jobs (reboot, reset, migrate): show, list.
+    /// Node jobs (reboot, reset, migrate): show, wait, list.
     Job(JobArgs),
     /// Scheduled events (maintenance announced for nodes): list, accept.
     Event(EventArgs),
@@ -516,6 +516,14 @@ pub enum JobCommand {
         job_id: String,
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
+    },
+    /// Wait for a job to succeed, showing its pool's progress; a failed job fails the command.
+    Wait {
+        job_id: String,
+        #[arg(long, default_value = "20m", value_parser = crate::output::parse_duration)]
+        timeout: std::time::Duration,
+        #[arg(long, default_value = "500ms", value_parser = crate::output::parse_duration, hide = true)]
+        interval: std::time::Duration,
     },
     /// List jobs, newest first.
     #[command(visible_alias = "ls")]

@@ -200,6 +200,17 @@ fn reset_rolls_over_the_nodes_and_installs_the_os() {
     let inputs = json(job["inputs"].as_str().unwrap());
     assert_eq!(inputs["maxUnavailable"], 1);
 
+    // A node deleted under its reset fails the job, and `job wait` says why.
+    let id = job_id(&s.ok(&["node", "reset", &pool, &nodes[0]]));
+    s.ok(&["node", "delete", &pool, &nodes[0]]);
+    let err = s.fails(&["job", "wait", &id, "--timeout", "30s"], 8);
+    assert!(
+        err.contains(&format!("job \"{id}\" is Failed")) && err.contains("removed"),
+        "{err}"
+    );
+    let out = s.ok(&["job", "wait", &job_id(&out), "--timeout", "5s"]);
+    assert!(out.contains("Success after"), "{out}");
+
     // No node at a time: refused by the service.
     let err = s.fails(
         &[

@@ -1,5 +1,5 @@
 //! `respool node lock|unlock|reboot|reset|drain|update|migrate|bind`,
-//! `respool job show|list` and `respool event list|accept`.
+//! `respool job show|wait|list` and `respool event list|accept`.
 
 use std::time::Instant;
 
@@ -266,6 +266,23 @@ pub async fn jobs(args: JobArgs) -> anyhow::Result<()> {
     let client = connect(&args.conn)?;
     match args.command {
         JobCommand::Show { job_id, output } => print_job(&client.get_job(&job_id).await?, output),
+        JobCommand::Wait {
+            job_id,
+            timeout,
+            interval,
+        } => {
+            let job = client.get_job(&job_id).await?;
+            let Some(pool) = job_pool(&job) else {
+                bail!("job/{job_id} names no pool in its involvedObjects");
+            };
+            let wait = WaitArgs {
+                wait: true,
+                timeout,
+                interval,
+            };
+            wait_job(&client, &pool, &job_id, &wait).await?;
+            Ok(())
+        }
         JobCommand::List {
             pool,
             job_type,
@@ -285,6 +302,17 @@ pub async fn jobs(args: JobArgs) -> anyhow::Result<()> {
             print_job_list(&list, output)
         }
     }
+}
+
+/// The pool of a job: the `pool` of its first involved object. For a
+/// migration that is the source, which the nodes leave.
+fn job_pool(job: &PoolJob) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(&job.involved_objects).ok()?;
+    v.as_array()?
+        .first()?
+        .get("pool")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// `respool event list|accept`.
