@@ -15,12 +15,15 @@
 //!   `error_code`, `error_msg` and request id ([`Error::Api`]).
 //! * [`Client::wait_pool`] polls until a pool is `Running` (or any phase) or
 //!   gone, reporting [`Progress`] on the way; [`Client::wait_network`] until a
-//!   network is `Active`.
+//!   network is `Active`; [`Client::wait_job`] until a node job is `Success`.
 //!
 //! | endpoints | methods |
 //! |---|---|
 //! | `/v2/{project_id}/pools` | [`list_pools`](Client::list_pools), [`get_pool`](Client::get_pool), [`find_pool`](Client::find_pool), [`create_pool`](Client::create_pool), [`patch_pool`](Client::patch_pool), [`scale_pool`](Client::scale_pool), [`delete_pool`](Client::delete_pool) |
 //! | `/v2/{project_id}/pools/{pool}/nodes` | [`list_nodes`](Client::list_nodes), [`list_nodes_page`](Client::list_nodes_page), [`get_node`](Client::get_node), [`delete_nodes`](Client::delete_nodes) |
+//! | `/v2/{project_id}/pools/{pool}/nodes/batch-*` | [`lock_nodes`](Client::lock_nodes), [`unlock_nodes`](Client::unlock_nodes), [`reboot_nodes`](Client::reboot_nodes), [`reset_nodes`](Client::reset_nodes), [`drain_nodes`](Client::drain_nodes), [`update_nodes`](Client::update_nodes), [`bind_nodes`](Client::bind_nodes), [`resize_nodes`](Client::resize_nodes), [`migrate_nodes`](Client::migrate_nodes) |
+//! | `/v2/{project_id}/jobs` | [`list_jobs`](Client::list_jobs), [`get_job`](Client::get_job), [`wait_job`](Client::wait_job) |
+//! | `/v1/{project_id}/scheduled-events` | [`list_scheduled_events`](Client::list_scheduled_events), [`accept_scheduled_event`](Client::accept_scheduled_event) |
 //! | `/v2/{project_id}/statistics/pools` | [`pool_statistics`](Client::pool_statistics) |
 //! | `/v2/{project_id}/pools/{pool}/monitor` | [`pool_monitor`](Client::pool_monitor) |
 //! | `/v1/{project_id}/resourceflavors` | [`list_flavors`](Client::list_flavors), [`list_flavors_page`](Client::list_flavors_page) |
@@ -79,6 +82,7 @@ mod config;
 mod error;
 mod flavors;
 mod networks;
+mod node_ops;
 mod nodes;
 mod observe;
 mod orders;
@@ -94,12 +98,13 @@ pub use config::{
 };
 pub use error::Error;
 pub use networks::{ListNetworks, NewNetwork, NETWORK_ABNORMAL, NETWORK_ACTIVE};
+pub use node_ops::{ListJobs, ListScheduledEvents};
 pub use observe::MonitorQuery;
 pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
 pub use pools::{ListPools, NewPool};
 pub use reqwest::Method;
-pub use wait::{Progress, WaitFor, WaitOptions, FAILURE_PHASES};
+pub use wait::{Progress, WaitFor, WaitOptions, FAILURE_PHASES, JOB_FAILED, JOB_SUCCESS};
 pub use workspaces::ListWorkspaces;
 
 /// The wire types, re-exported.

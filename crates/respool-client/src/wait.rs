@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use respool_api_types::{FlavorCount, Pool};
+use respool_api_types::{FlavorCount, Pool, PoolJob};
 
 use crate::{Client, Error};
 
@@ -222,6 +222,69 @@ impl Client {
         }
     }
 }
+
+impl Client {
+    /// Polls a node job every half second until it is `Success` (returns
+    /// it) or `Failed` ([`Error::WaitFailed`] with the job's message), or
+    /// `timeout` passes ([`Error::WaitTimeout`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: respool_client::Client, job_id: &str) -> Result<(), respool_client::Error> {
+    /// let job = client.wait_job(job_id, std::time::Duration::from_secs(600)).await?;
+    /// println!("{} {} {}", job.job_id, job.job_type, job.phase);
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_job(&self, job_id: &str, timeout: Duration) -> Result<PoolJob, Error> {
+        let options = WaitOptions {
+            timeout,
+            ..WaitOptions::default()
+        };
+        self.wait_job_with(job_id, &options, |_, _| {}).await
+    }
+
+    /// [`Client::wait_job`] with its own interval, calling `on_progress` with
+    /// the job and the time waited after every read.
+    pub async fn wait_job_with(
+        &self,
+        job_id: &str,
+        options: &WaitOptions,
+        mut on_progress: impl FnMut(&PoolJob, Duration),
+    ) -> Result<PoolJob, Error> {
+        let started = Instant::now();
+        loop {
+            let job = self.get_job(job_id).await?;
+            on_progress(&job, started.elapsed());
+            match job.phase.as_str() {
+                JOB_SUCCESS => return Ok(job),
+                JOB_FAILED => {
+                    return Err(Error::WaitFailed {
+                        kind: "job",
+                        name: job_id.to_owned(),
+                        phase: job.phase,
+                        message: Some(job.message).filter(|m| !m.is_empty()),
+                    })
+                }
+                _ => {}
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= options.timeout {
+                return Err(Error::WaitTimeout {
+                    kind: "job",
+                    name: job_id.to_owned(),
+                    condition: format!("become {JOB_SUCCESS}"),
+                    waited: elapsed,
+                    last: format!("{} {}", job.job_type, job.phase),
+                });
+            }
+            tokio::time::sleep(options.interval.min(options.timeout - elapsed)).await;
+        }
+    }
+}
+
+/// The phase of a node job that ended well.
+pub const JOB_SUCCESS: &str = "Success";
+/// The phase of a node job that ended badly.
+pub const JOB_FAILED: &str = "Failed";
 
 #[cfg(test)]
 mod tests {

@@ -23,10 +23,17 @@ const FLAVOR: &str = "modelarts.vm.cpu.4ud";
 
 struct Server {
     client: Client,
+    endpoint: String,
     _dir: tempfile::TempDir,
 }
 
+const ADMIN_TOKEN: &str = "client-test-admin-token";
+
 async fn start(timing: TimingProfile) -> Server {
+    start_with(timing, None).await
+}
+
+async fn start_with(timing: TimingProfile, admin_token: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open_path(&dir.path().join("respool.db"))
@@ -49,7 +56,7 @@ async fn start(timing: TimingProfile) -> Server {
         timing,
         auth: AuthMode::Enforce,
         default_domain_id: DOMAIN.into(),
-        admin_token: None,
+        admin_token: admin_token.map(str::to_owned),
         require_networks: false,
     };
     let app = AppState::new(store, Catalog::builtin(), settings)
@@ -64,7 +71,8 @@ async fn start(timing: TimingProfile) -> Server {
     let router = respool_server::router(app);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Server {
-        client: Client::new(Config::new(endpoint, AK, SK, PID)).unwrap(),
+        client: Client::new(Config::new(endpoint.clone(), AK, SK, PID)).unwrap(),
+        endpoint,
         _dir: dir,
     }
 }
@@ -878,5 +886,454 @@ async fn orders_and_events_follow_a_pool() {
     assert_eq!(
         (e.status(), e.error_code()),
         (Some(404), Some("ModelArts.50015001"))
+    );
+}
+
+// ------------------------------------------------------------------ node day-2 operations
+
+impl Server {
+    /// `POST` to the admin API; returns the answer's JSON.
+    async fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.endpoint))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    /// Moves the manual clock on.
+    async fn advance(&self, seconds: f64) {
+        self.admin(
+            "/_respool/clock/advance",
+            serde_json::json!({ "seconds": seconds }),
+        )
+        .await;
+    }
+
+    /// A running pool of `count` nodes on the manual clock: its name and nodes.
+    async fn running(&self, display: &str, count: i64) -> (String, Vec<String>) {
+        let name = self
+            .client
+            .create_pool(&new_pool(display, count))
+            .await
+            .unwrap()
+            .metadata
+            .name;
+        self.advance(720.0).await;
+        let nodes = self
+            .client
+            .list_nodes(&name, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.metadata.name)
+            .collect();
+        (name, nodes)
+    }
+}
+
+fn refused(e: Error) -> String {
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(400), Some("ModelArts.50004000")),
+        "{e}"
+    );
+    e.error_msg().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn node_operations_lock_reboot_reset_drain_update_bind() {
+    use respool_client::types::{
+        BindNodeItem, BindRequest, NodeTag, NodeUpdateRequest, ResetNodeConfig, ResetRequest,
+        RollingConfig,
+    };
+    use respool_client::{ListJobs, JOB_SUCCESS};
+
+    let s = start_with(TimingProfile::Manual, Some(ADMIN_TOKEN)).await;
+    let c = &s.client;
+    let (pool, nodes) = s.running("day-two", 3).await;
+
+    // lock / unlock: per node, success or failed.
+    let r = c
+        .lock_nodes(&pool, &[nodes[0].clone(), "ghost".into()])
+        .await
+        .unwrap();
+    let statuses: Vec<(&str, &str)> = r
+        .nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [(nodes[0].as_str(), "success"), ("ghost", "failed")]
+    );
+    let msg = refused(c.delete_nodes(&pool, &nodes[..1]).await.unwrap_err());
+    assert!(msg.contains("locked"), "{msg}");
+    refused(c.lock_nodes(&pool, &[]).await.unwrap_err());
+    let r = c.unlock_nodes(&pool, &nodes[..1]).await.unwrap();
+    assert_eq!(r.nodes[0].status, "success");
+    let n = c.get_node(&pool, &nodes[0]).await.unwrap();
+    assert!(!n
+        .metadata
+        .annotations
+        .contains_key("os.modelarts/lock.actions"));
+
+    // reboot: a job that runs until the clock moves past the reboot.
+    let r = c.reboot_nodes(&pool, &nodes[..1]).await.unwrap();
+    assert_eq!(r.node_names, nodes[..1]);
+    let job = c.get_job(&r.job_id).await.unwrap();
+    assert_eq!(
+        (job.job_type.as_str(), job.phase.as_str()),
+        ("RebootNode", "Running")
+    );
+    assert_eq!(
+        c.get_node(&pool, &nodes[0]).await.unwrap().status.phase,
+        "Checking"
+    );
+    refused(c.reboot_nodes(&pool, &nodes[..1]).await.unwrap_err());
+    s.advance(300.0).await;
+    let done = c.wait_job(&r.job_id, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(done.phase, JOB_SUCCESS);
+    assert!(done.end_timestamp.is_some());
+
+    // reset, one at a time, with a new OS.
+    let reset = |names: &[String], strategy: &str, max: i64| ResetRequest {
+        node_names: names.to_vec(),
+        rolling_config: RollingConfig {
+            strategy: strategy.into(),
+            max_unavailable: max,
+        },
+        node_config: Some(ResetNodeConfig {
+            os: Some("EulerOS 2.10 64bit".into()),
+            ..Default::default()
+        }),
+    };
+    let job_id = c
+        .reset_nodes(&pool, &reset(&nodes[1..], "RollingByNumber", 1))
+        .await
+        .unwrap()
+        .job_id;
+    s.advance(600.0).await;
+    assert_eq!(
+        c.get_job(&job_id).await.unwrap().phase,
+        "Running",
+        "one of two done"
+    );
+    s.advance(600.0).await;
+    c.wait_job(&job_id, Duration::from_secs(5)).await.unwrap();
+    let n = c.get_node(&pool, &nodes[2]).await.unwrap();
+    assert_eq!(n.spec.os.map(|o| o.name), Some("EulerOS 2.10 64bit".into()));
+    refused(
+        c.reset_nodes(&pool, &reset(&nodes[..1], "Sideways", 1))
+            .await
+            .unwrap_err(),
+    );
+
+    // jobs, newest first, filtered by pool and type.
+    let jobs = c
+        .list_jobs(&ListJobs {
+            pool: Some(pool.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(jobs.count, 2);
+    assert_eq!(jobs.items[0].job_id, job_id);
+    let reboots = c
+        .list_jobs(&ListJobs {
+            job_type: Some("RebootNode".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(reboots.count, 1);
+    let e = c.get_job("no-such-job").await.unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(404), Some("ModelArts.50004040"))
+    );
+
+    // drain
+    let r = c.drain_nodes(&pool, &nodes[..1]).await.unwrap();
+    assert_eq!(r.nodes[0].status, "success");
+    assert!(
+        c.get_node(&pool, &nodes[0])
+            .await
+            .unwrap()
+            .spec
+            .unschedulable
+    );
+    let eleven: Vec<String> = (0..11).map(|i| format!("n{i}")).collect();
+    assert!(refused(c.drain_nodes(&pool, &eleven).await.unwrap_err()).contains("at most 10"));
+
+    // update: tags, then HA redundancy.
+    let r = c
+        .update_nodes(
+            &pool,
+            &NodeUpdateRequest {
+                node_names: vec![nodes[1].clone(), "ghost".into()],
+                action: Some("createTags".into()),
+                tags: vec![NodeTag {
+                    key: "team".into(),
+                    value: "ml".into(),
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.success_node_names, nodes[1..2]);
+    assert_eq!(r.fail_node_names, ["ghost"]);
+    let n = c.get_node(&pool, &nodes[1]).await.unwrap();
+    assert!(n.metadata.annotations["os.modelarts/tms.tags"].contains("\"team\""));
+    c.update_nodes(
+        &pool,
+        &NodeUpdateRequest {
+            node_names: nodes[..1].to_vec(),
+            action: Some("openHaRedundant".into()),
+            ha_redundant_effect: Some("NoSchedule".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let n = c.get_node(&pool, &nodes[0]).await.unwrap();
+    assert_eq!(
+        n.metadata.labels["os.modelarts.node/ha.redundant.enabled"],
+        "true"
+    );
+    refused(
+        c.update_nodes(
+            &pool,
+            &NodeUpdateRequest {
+                node_names: nodes[..1].to_vec(),
+                action: Some("paint".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err(),
+    );
+
+    // bind
+    let bind = |name: &str| BindRequest {
+        nodes: vec![BindNodeItem {
+            name: name.into(),
+            quota_name: "team-a".into(),
+        }],
+        drain: false,
+    };
+    let r = c.bind_nodes(&pool, &bind(&nodes[2])).await.unwrap();
+    assert_eq!(r.nodes[0].status, "success");
+    let n = c.get_node(&pool, &nodes[2]).await.unwrap();
+    assert_eq!(
+        n.metadata.labels["os.modelarts.node/elastic.quota"],
+        "team-a"
+    );
+    refused(c.bind_nodes(&pool, &bind("ghost")).await.unwrap_err());
+
+    // Unknown pool: the API's 404.
+    assert!(c
+        .lock_nodes("nope", &nodes[..1])
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+#[tokio::test]
+async fn migrate_resize_job_failures_and_scheduled_events() {
+    use respool_client::types::{
+        CreatingStep, EventAccept, MigrateRequest, MigrateResourceSpec, ResizeNodes, ResizeParams,
+        ResizeRequest,
+    };
+    use respool_client::{ListScheduledEvents, JOB_FAILED};
+
+    let s = start_with(TimingProfile::Manual, Some(ADMIN_TOKEN)).await;
+    let c = &s.client;
+    let (from, nodes) = s.running("from", 3).await;
+    let (into, _) = s.running("into", 1).await;
+
+    // migrate
+    let migrate = |names: &[String], to: &str| MigrateRequest {
+        migrate_node_names: names.to_vec(),
+        to_pool_name: Some(to.into()),
+        resource_spec: Some(MigrateResourceSpec {
+            flavor: Some(FLAVOR.into()),
+            node_pool: None,
+        }),
+        ..Default::default()
+    };
+    let msg = refused(
+        c.migrate_nodes(&from, &migrate(&nodes, &into))
+            .await
+            .unwrap_err(),
+    );
+    assert!(msg.contains("at least one node"), "{msg}");
+    let job_id = c
+        .migrate_nodes(&from, &migrate(&nodes[..1], &into))
+        .await
+        .unwrap()
+        .job_id;
+    assert_eq!(c.get_job(&job_id).await.unwrap().job_type, "MigrateNode");
+    s.advance(600.0).await;
+    c.wait_job(&job_id, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(c.list_nodes(&into, None).await.unwrap().len(), 2);
+    assert_eq!(c.list_nodes(&from, None).await.unwrap().len(), 2);
+
+    // A job whose node is deleted under it fails; the wait names why.
+    let job_id = c.reboot_nodes(&from, &nodes[1..2]).await.unwrap().job_id;
+    let e = c
+        .wait_job(&job_id, Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    match &e {
+        Error::WaitTimeout { name, last, .. } => {
+            assert_eq!(name, &job_id);
+            assert_eq!(last, "RebootNode Running");
+        }
+        other => panic!("{other:?}"),
+    }
+    c.delete_nodes(&from, &nodes[1..2]).await.unwrap();
+    // The node is gone once its deletion (3 minutes) is over, before the reboot ends.
+    s.advance(200.0).await;
+    let e = c
+        .wait_job(&job_id, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    match &e {
+        Error::WaitFailed {
+            kind,
+            name,
+            phase,
+            message,
+        } => {
+            assert_eq!(
+                (*kind, name.as_str(), phase.as_str()),
+                ("job", job_id.as_str(), JOB_FAILED)
+            );
+            let m = message.as_deref().unwrap_or_default();
+            assert!(m.contains(&nodes[1]) && m.contains("removed"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains("removed"), "{e}");
+
+    // resize a hyper-instance batch from 8 to 16 nodes.
+    let hi = "modelarts.bm.npu.arm.8snt9b23.hi";
+    let name = c
+        .create_pool(
+            &NewPool::new("hyper")
+                .flavor(hi, 8)
+                .network("network-test")
+                .build(),
+        )
+        .await
+        .unwrap()
+        .metadata
+        .name;
+    s.advance(720.0).await;
+    let uid = c.list_nodes(&name, None).await.unwrap()[0].metadata.labels
+        ["os.modelarts.node/batch.uid"]
+        .clone();
+    let resize = |step: i64| ResizeRequest {
+        nodes: vec![ResizeNodes {
+            batch_uid: uid.clone(),
+            delete_node_names: vec![],
+        }],
+        source: ResizeParams {
+            node_pool: None,
+            flavor: hi.into(),
+            creating_step: CreatingStep {
+                step_type: "hyperinstance".into(),
+                step: 8,
+            },
+        },
+        target: ResizeParams {
+            node_pool: None,
+            flavor: hi.into(),
+            creating_step: CreatingStep {
+                step_type: "hyperinstance".into(),
+                step,
+            },
+        },
+    };
+    let order = c.resize_nodes(&name, &resize(16)).await.unwrap().order_name;
+    assert!(!order.is_empty());
+    c.get_order(&order).await.unwrap();
+    assert_eq!(c.list_nodes(&name, None).await.unwrap().len(), 16);
+    refused(c.resize_nodes(&name, &resize(12)).await.unwrap_err());
+
+    // scheduled events: raised through the admin API, accepted for later.
+    let raised = s
+        .admin(
+            "/_respool/scheduled-events",
+            serde_json::json!({"labelSelector": "os.modelarts/name=into", "type": "node_reboot", "nodes": 1}),
+        )
+        .await;
+    let id = raised["ids"][0].as_str().unwrap().to_owned();
+    let inquiring = c
+        .list_scheduled_events(&ListScheduledEvents {
+            state: Some("inquiring".into()),
+            pool: Some(into.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(inquiring.count, 1);
+    assert_eq!(inquiring.events[0].id, id);
+    assert_eq!(inquiring.events[0].event_type, "node_reboot");
+    let none = c
+        .list_scheduled_events(&ListScheduledEvents {
+            pool: Some(from.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(none.count, 0);
+    refused(
+        c.list_scheduled_events(&ListScheduledEvents {
+            state: Some("sleeping".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err(),
+    );
+    let clock: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/_respool/clock", s.endpoint))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let later = respool_core::time::rfc3339(clock["nowMs"].as_i64().unwrap() + 60_000);
+    let accepted = c
+        .accept_scheduled_event(
+            &id,
+            &EventAccept {
+                not_before: Some(later),
+                redeploy_config: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.state, "scheduled");
+    refused(
+        c.accept_scheduled_event(&id, &EventAccept::default())
+            .await
+            .unwrap_err(),
+    );
+    let e = c
+        .accept_scheduled_event("nope", &EventAccept::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status(), e.error_code()),
+        (Some(404), Some("ModelArts.50004040"))
     );
 }

@@ -31,8 +31,12 @@ pub enum Command {
     Users(UsersCommand),
     /// Resource pools: list, get, create, scale, delete, wait, tags.
     Pool(PoolArgs),
-    /// Nodes of a pool: list, get, delete.
+    /// Nodes of a pool: list, get, delete, lock, unlock, reboot, reset, drain, update, migrate, bind.
     Node(NodeArgs),
+    /// Node jobs (reboot, reset, migrate): show, wait, list.
+    Job(JobArgs),
+    /// Scheduled events (maintenance announced for nodes): list, accept.
+    Event(EventArgs),
     /// Resource flavors: the node types pools can be made of.
     #[command(visible_alias = "flavors")]
     Flavor(FlavorArgs),
@@ -375,6 +379,196 @@ pub enum NodeCommand {
         nodes: Vec<String>,
         #[command(flatten)]
         wait: WaitArgs,
+    },
+    /// Lock nodes against deletion (batch delete and scale-down leave them).
+    Lock {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+    },
+    /// Unlock nodes locked with `node lock`.
+    Unlock {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+    },
+    /// Reboot nodes; they are Checking until back. Prints the job's id.
+    Reboot {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Reset (re-image) nodes, a few at a time. Prints the job's id.
+    Reset {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+        /// How many may be reset at once: by number or by percent of NODES.
+        #[arg(long, default_value = "RollingByNumber", value_parser = ["RollingByNumber", "RollingByPercent"])]
+        strategy: String,
+        /// Nodes (or percent) down at once.
+        #[arg(long, default_value_t = 1)]
+        max_unavailable: i64,
+        /// The OS to install (the node keeps its own without it).
+        #[arg(long, value_name = "NAME")]
+        os: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Drain nodes: no new workloads are scheduled on them (at most 10).
+    Drain {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+    },
+    /// Update nodes: HA redundancy, tags or the accelerator driver (one change per call).
+    Update(NodeUpdateArgs),
+    /// Move nodes to another pool. Prints the job's id.
+    Migrate {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+        /// The pool the nodes join (its name or display name).
+        #[arg(long, value_name = "POOL")]
+        to: String,
+        /// The flavor the nodes have in the target pool.
+        #[arg(long)]
+        flavor: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Bind nodes to a logical sub-pool (quota).
+    Bind {
+        pool: String,
+        #[arg(required = true)]
+        nodes: Vec<String>,
+        /// The quota (logical sub-pool) the nodes serve.
+        #[arg(long, value_name = "NAME")]
+        quota: String,
+        /// Drain the nodes as they are bound.
+        #[arg(long)]
+        drain: bool,
+    },
+}
+
+impl NodeCommand {
+    /// The pool the command is about.
+    pub fn pool(&self) -> &str {
+        match self {
+            NodeCommand::List { pool, .. }
+            | NodeCommand::Get { pool, .. }
+            | NodeCommand::Delete { pool, .. }
+            | NodeCommand::Lock { pool, .. }
+            | NodeCommand::Unlock { pool, .. }
+            | NodeCommand::Reboot { pool, .. }
+            | NodeCommand::Reset { pool, .. }
+            | NodeCommand::Drain { pool, .. }
+            | NodeCommand::Migrate { pool, .. }
+            | NodeCommand::Bind { pool, .. } => pool,
+            NodeCommand::Update(args) => &args.pool,
+        }
+    }
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["ha_open", "ha_close", "tags", "untag", "driver"])))]
+pub struct NodeUpdateArgs {
+    pub pool: String,
+    #[arg(required = true)]
+    pub nodes: Vec<String>,
+    /// Turn HA redundancy on.
+    #[arg(long, conflicts_with_all = ["ha_close", "tags", "untag", "driver"])]
+    pub ha_open: bool,
+    /// With --ha-open: what the taint does to workloads.
+    #[arg(long, conflicts_with_all = ["ha_close", "tags", "untag", "driver"], value_parser = ["NoSchedule", "NoExecute"])]
+    pub ha_effect: Option<String>,
+    /// Turn HA redundancy off.
+    #[arg(long, conflicts_with_all = ["tags", "untag", "driver"])]
+    pub ha_close: bool,
+    /// Add a tag KEY=VALUE; repeatable.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value, conflicts_with_all = ["untag", "driver"])]
+    pub tags: Vec<(String, String)>,
+    /// Remove a tag by key; repeatable.
+    #[arg(long, value_name = "KEY", conflicts_with = "driver")]
+    pub untag: Vec<String>,
+    /// Upgrade the accelerator driver to this version.
+    #[arg(long, value_name = "VERSION")]
+    pub driver: Option<String>,
+    /// With --driver: upgrade at once (force) or when the node is idle.
+    #[arg(long, requires = "driver", value_parser = ["force", "idle"])]
+    pub driver_strategy: Option<String>,
+}
+
+#[derive(Args)]
+pub struct JobArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: JobCommand,
+}
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// Show one job.
+    Show {
+        job_id: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Wait for a job to succeed, showing its pool's progress; a failed job fails the command.
+    Wait {
+        job_id: String,
+        #[arg(long, default_value = "20m", value_parser = crate::output::parse_duration)]
+        timeout: std::time::Duration,
+        #[arg(long, default_value = "500ms", value_parser = crate::output::parse_duration, hide = true)]
+        interval: std::time::Duration,
+    },
+    /// List jobs, newest first.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Only the jobs of this pool (its name or display name).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Only jobs of this type.
+        #[arg(long = "type", value_parser = ["RebootNode", "ResetNode", "MigrateNode"])]
+        job_type: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+}
+
+#[derive(Args)]
+pub struct EventArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: EventCommand,
+}
+
+#[derive(Subcommand)]
+pub enum EventCommand {
+    /// List scheduled events, newest first.
+    #[command(visible_alias = "ls")]
+    List {
+        /// Only the events of this pool (its name or display name).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Only events in these states (comma-separated: inquiring, scheduled, executing, ...).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Accept an event: it runs at --not-before (RFC 3339), or now.
+    Accept {
+        event_id: String,
+        #[arg(long, value_name = "TIME")]
+        not_before: Option<String>,
+        /// For a redeploy: HARD or SOFT.
+        #[arg(long, value_parser = ["HARD", "SOFT"])]
+        redeploy: Option<String>,
     },
 }
 

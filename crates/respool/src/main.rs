@@ -28,6 +28,8 @@ async fn main() -> std::process::ExitCode {
         Command::Users(cmd) => credentials::run_users(cmd).await,
         Command::Pool(args) => cmd::pool::run(args).await,
         Command::Node(args) => cmd::node::run(args).await,
+        Command::Job(args) => cmd::node_ops::jobs(args).await,
+        Command::Event(args) => cmd::node_ops::events(args).await,
         Command::Flavor(args) => cmd::flavor::run(args).await,
         Command::Network(args) => cmd::network::run(args).await,
         Command::Workspace(args) => cmd::workspace::run(args).await,

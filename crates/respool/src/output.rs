@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use respool_api_types::{
-    keys, EventList, Network, NetworkList, Node, NodeList, OrderItemList, OrderList, Pool,
-    PoolList, PoolStatistics, PoolTagList, ResourceFlavor, ResourceFlavorList, ResourceFlavorXpu,
-    Workspace, WorkspaceList,
+    keys, EventList, Network, NetworkList, Node, NodeList, OrderItemList, OrderList, Pool, PoolJob,
+    PoolJobList, PoolList, PoolStatistics, PoolTagList, ResourceFlavor, ResourceFlavorList,
+    ResourceFlavorXpu, ScheduledEventList, Workspace, WorkspaceList,
 };
 use serde::Serialize;
 
@@ -760,6 +760,109 @@ pub fn print_tags(list: &PoolTagList, value_header: &str, format: Format) -> any
             let mut t = Table::new(&["KEY", value_header]);
             for tag in &list.tags {
                 t.row(vec![tag.key.clone(), tag.values.join(",")]);
+            }
+            t.render()
+        },
+    )
+}
+
+// ------------------------------------------------------------------ jobs and scheduled events
+
+/// The node names of a job's `involvedObjects` (JSON text: a list of names or
+/// of objects with a `name`), joined with commas.
+fn involved_nodes(job: &PoolJob) -> String {
+    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&job.involved_objects)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        })
+        .collect();
+    or_none(&names.join(","))
+}
+
+pub fn jobs_table(jobs: &[PoolJob], wide: bool) -> String {
+    let mut headers = vec!["ID", "TYPE", "PHASE", "NODES"];
+    if wide {
+        headers.extend(["DURATION", "MESSAGE"]);
+    }
+    headers.push("AGE");
+    let mut t = Table::new(&headers);
+    let now = Utc::now();
+    for j in jobs {
+        let mut row = vec![
+            j.job_id.clone(),
+            or_none(&j.job_type),
+            or_none(&j.phase),
+            involved_nodes(j),
+        ];
+        if wide {
+            let end = j.end_timestamp.unwrap_or(now.timestamp_millis());
+            row.extend([
+                human_duration((end - j.start_timestamp) / 1000),
+                or_none(&j.message),
+            ]);
+        }
+        row.push(age_ms(j.start_timestamp, now));
+        t.row(row);
+    }
+    t.render()
+}
+
+pub fn print_job(job: &PoolJob, format: Format) -> anyhow::Result<()> {
+    print_as(job, format, None, |wide| {
+        jobs_table(std::slice::from_ref(job), wide)
+    })
+}
+
+pub fn print_job_list(list: &PoolJobList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.items.is_empty().then_some("No jobs found."),
+        |wide| jobs_table(&list.items, wide),
+    )
+}
+
+pub fn print_scheduled_events(list: &ScheduledEventList, format: Format) -> anyhow::Result<()> {
+    print_as(
+        list,
+        format,
+        list.events
+            .is_empty()
+            .then_some("No scheduled events found."),
+        |wide| {
+            let mut headers = vec!["ID", "TYPE", "STATE", "POOL", "NODE", "NOT BEFORE"];
+            if wide {
+                headers.extend(["PUBLISHED", "PROGRESS", "DESCRIPTION"]);
+            }
+            let mut t = Table::new(&headers);
+            for e in &list.events {
+                let pool = if e.pool_display_name.is_empty() {
+                    &e.pool_name
+                } else {
+                    &e.pool_display_name
+                };
+                let mut row = vec![
+                    e.id.clone(),
+                    or_none(&e.event_type),
+                    or_none(&e.state),
+                    or_none(pool),
+                    or_none(&e.node_name),
+                    or_none(e.not_before.as_deref().unwrap_or("")),
+                ];
+                if wide {
+                    row.extend([
+                        or_none(&e.publish_time),
+                        or_none(&e.job_progress),
+                        or_none(&e.description),
+                    ]);
+                }
+                t.row(row);
             }
             t.render()
         },

@@ -4,6 +4,7 @@
 pub mod flavor;
 pub mod network;
 pub mod node;
+pub mod node_ops;
 pub mod observe;
 pub mod pool;
 pub mod workspace;

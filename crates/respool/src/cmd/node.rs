@@ -52,6 +52,10 @@ pub async fn run(args: NodeArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        other => {
+            let pool = resolve_pool(&client, other.pool()).await?.metadata.name;
+            super::node_ops::run(&client, &pool, other).await
+        }
     }
 }
 

@@ -211,6 +211,20 @@ impl Server {
         );
     }
 
+    /// Raises scheduled events through the admin API (`POST /_respool/scheduled-events`).
+    pub fn raise_scheduled_events(&self, body: &str) {
+        let status = http_post(
+            &self.endpoint,
+            "/_respool/scheduled-events",
+            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+            body,
+        );
+        assert!(
+            (200..300).contains(&status),
+            "POST /_respool/scheduled-events answered {status}"
+        );
+    }
+
     pub fn pool_name(display: &str) -> String {
         format!("{display}-{PROJECT}")
     }
