@@ -267,3 +267,27 @@ def test_credentials_match_what_the_server_signs_with():
                              env=env, capture_output=True, text=True, timeout=30)
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["items"] == []
+
+
+def test_postgres_url_keeps_the_data_in_postgresql():
+    """On a database of its own (needs PostgreSQL at 127.0.0.1:5432, trust auth)."""
+    import secrets
+    import shutil
+    if not shutil.which("createdb") or subprocess.run(
+            ["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode != 0:
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432")
+    db = "respool_py_" + secrets.token_hex(4)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db], check=True)
+    try:
+        url = f"postgres://postgres@127.0.0.1:5432/{db}"
+        seed = {"pools": [{"name": "in-postgres", "flavor": FLAVOR}]}
+        with Respool(postgres_url=url, seed=seed) as rp:
+            assert not (rp.data_dir / "respool.db").exists()
+            project = rp.project_id
+        out = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc",
+             "select count(*) from pools where project_id = '%s'" % project],
+            capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "1"
+    finally:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db])
