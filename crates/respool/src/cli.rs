@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// project (by default any name is accepted).
     #[arg(long, env = "RESPOOL_REQUIRE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
     pub require_networks: bool,
+    /// A scenario applied at start (YAML or JSON: credentials, networks,
+    /// workspaces, pools, faults); what already exists is kept as it is.
+    #[arg(long, env = "RESPOOL_SEED", value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// Access key to ensure at start (with RESPOOL_SECRET_KEY and RESPOOL_PROJECT_ID).
     #[arg(long, env = "RESPOOL_ACCESS_KEY", hide_env_values = true)]
     pub access_key: Option<String>,

@@ -7,6 +7,7 @@ mod demo;
 mod exit;
 mod output;
 mod progress;
+mod seed;
 mod serve;
 
 use clap::{CommandFactory, Parser};

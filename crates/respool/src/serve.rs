@@ -14,10 +14,16 @@ use respool_server::{AppState, Settings};
 use respool_store::{PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::cli::{ServeArgs, StoreArgs};
+use crate::seed::{self, Seed};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format)?;
     let store = open_store(&args.store).await?;
+    let seed = args.seed.as_deref().map(Seed::load).transpose()?;
+    let seeded_credentials = match &seed {
+        Some(seed) => seed::apply_credentials(seed, store.as_ref()).await?,
+        None => 0,
+    };
     let domain_id = ensure_credential(&args, store.as_ref()).await?;
     let settings = Settings {
         region: args.region.clone(),
@@ -36,6 +42,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         (None, _) => None,
     };
     let catalog = load_catalog(args.flavors.as_deref())?;
+    if let (Some(seed), Some(path)) = (&seed, &args.seed) {
+        let own_project = match &args.project_id {
+            Some(p) => Some(p.clone()),
+            None => store
+                .list_credentials()
+                .await?
+                .first()
+                .and_then(|c| c.project_ids.first().cloned()),
+        };
+        let applied = seed::apply(seed, store.clone(), catalog.clone(), &settings, own_project)
+            .await
+            .with_context(|| format!("seed file {}", path.display()))?;
+        tracing::info!(
+            file = %path.display(),
+            credentials = seeded_credentials,
+            networks = applied.networks,
+            workspaces = applied.workspaces,
+            pools = applied.pools,
+            faults = applied.faults,
+            "seed applied (objects created; the rest existed)"
+        );
+    }
     let app = AppState::new(store, catalog, settings)
         .await?
         .with_rate_limit(rate_limit);
