@@ -127,7 +127,11 @@ pub fn to_wire(f: &Flavor, region: &str) -> ResourceFlavor {
             billing_modes: f.billing_modes.iter().map(|m| i64::from(*m)).collect(),
             billing_code: f.name.clone(),
             job_flavors: f.job_flavors.clone(),
-            creating_steps: Vec::new(),
+            creating_steps: f
+                .creating_steps
+                .iter()
+                .map(|step| serde_json::json!({"type": "hyperinstance", "step": step}))
+                .collect(),
             flavor_boot_type: f.flavor_boot_type().into(),
         },
         status: ResourceFlavorStatus {
@@ -173,7 +177,11 @@ mod tests {
         assert_eq!(v["spec"]["rootVolume"]["volumeType"], "SSD");
         assert_eq!(v["spec"]["billingModes"], json!([0, 1]));
         assert_eq!(v["spec"]["billingCode"], "modelarts.bm.gpu.a100.8");
-        assert_eq!(v["spec"]["creatingSteps"], json!([]));
+        assert_eq!(
+            v["spec"]["creatingSteps"],
+            json!([]),
+            "an ordinary flavor has no steps"
+        );
         assert_eq!(v["spec"]["flavorBootType"], "LocalDisk");
         assert_eq!(v["status"]["phase"]["local-1b"], "soldout");
         assert_eq!(v["status"]["phase"]["local-1a"], "normal");
@@ -193,5 +201,18 @@ mod tests {
         assert_eq!(v["spec"]["npu"]["type"], "ascend-snt9");
         assert_eq!(v["spec"]["npu"]["chip"], "8");
         assert_eq!(v["spec"]["cpuArch"], "arm64");
+    }
+
+    #[test]
+    fn a_hyper_instance_flavor_lists_its_creating_steps() {
+        let catalog = Catalog::builtin();
+        let f = catalog.get("modelarts.bm.npu.arm.8snt9b23.hi").unwrap();
+        assert_eq!(
+            wire(f, "local-1")["spec"]["creatingSteps"],
+            serde_json::json!([
+                {"type": "hyperinstance", "step": 8},
+                {"type": "hyperinstance", "step": 16}
+            ])
+        );
     }
 }
