@@ -104,7 +104,9 @@ pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
 pub use pools::{ListPools, NewPool};
 pub use reqwest::Method;
-pub use wait::{Progress, WaitFor, WaitOptions, FAILURE_PHASES, JOB_FAILED, JOB_SUCCESS};
+pub use wait::{
+    job_verdict, Progress, WaitFor, WaitOptions, FAILURE_PHASES, JOB_FAILED, JOB_SUCCESS,
+};
 pub use workspaces::ListWorkspaces;
 
 /// The wire types, re-exported.

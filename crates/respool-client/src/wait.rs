@@ -254,30 +254,46 @@ impl Client {
         loop {
             let job = self.get_job(job_id).await?;
             on_progress(&job, started.elapsed());
-            match job.phase.as_str() {
-                JOB_SUCCESS => return Ok(job),
-                JOB_FAILED => {
-                    return Err(Error::WaitFailed {
-                        kind: "job",
-                        name: job_id.to_owned(),
-                        phase: job.phase,
-                        message: Some(job.message).filter(|m| !m.is_empty()),
-                    })
-                }
-                _ => {}
+            let last = format!("{} {}", job.job_type, job.phase);
+            if let Some(done) = job_verdict(job, started.elapsed(), options.timeout, last) {
+                return done;
             }
             let elapsed = started.elapsed();
-            if elapsed >= options.timeout {
-                return Err(Error::WaitTimeout {
-                    kind: "job",
-                    name: job_id.to_owned(),
-                    condition: format!("become {JOB_SUCCESS}"),
-                    waited: elapsed,
-                    last: format!("{} {}", job.job_type, job.phase),
-                });
-            }
-            tokio::time::sleep(options.interval.min(options.timeout - elapsed)).await;
+            tokio::time::sleep(
+                options
+                    .interval
+                    .min(options.timeout.saturating_sub(elapsed)),
+            )
+            .await;
         }
+    }
+}
+
+/// What one read of a job says of a wait for it that has run `elapsed` of
+/// `timeout`: `Some` once the wait is over (the job on `Success`, an error on
+/// `Failed` or when time is up, `last` saying where it stood), `None` to poll again.
+pub fn job_verdict(
+    job: PoolJob,
+    elapsed: Duration,
+    timeout: Duration,
+    last: String,
+) -> Option<Result<PoolJob, Error>> {
+    match job.phase.as_str() {
+        JOB_SUCCESS => Some(Ok(job)),
+        JOB_FAILED => Some(Err(Error::WaitFailed {
+            kind: "job",
+            name: job.job_id,
+            phase: job.phase,
+            message: Some(job.message).filter(|m| !m.is_empty()),
+        })),
+        _ if elapsed >= timeout => Some(Err(Error::WaitTimeout {
+            kind: "job",
+            name: job.job_id,
+            condition: format!("become {JOB_SUCCESS}"),
+            waited: elapsed,
+            last,
+        })),
+        _ => None,
     }
 }
 

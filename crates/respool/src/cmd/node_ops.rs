@@ -9,9 +9,7 @@ use respool_api_types::{
     NodeResults, NodeTag, NodeUpdateRequest, PoolJob, RedeployConfig, ResetNodeConfig,
     ResetRequest, RollingConfig,
 };
-use respool_client::{
-    Client, Error, ListJobs, ListScheduledEvents, Progress, JOB_FAILED, JOB_SUCCESS,
-};
+use respool_client::{job_verdict, Client, ListJobs, ListScheduledEvents, Progress};
 
 use super::{connect, resolve_pool, summary};
 use crate::cli::{
@@ -226,29 +224,11 @@ pub async fn wait_job(
         p.message = None;
         p.elapsed = started.elapsed();
         reporter.update(&p);
-        match job.phase.as_str() {
-            JOB_SUCCESS => break Ok((job, p)),
-            JOB_FAILED => {
-                break Err(Error::WaitFailed {
-                    kind: "job",
-                    name: job_id.to_owned(),
-                    phase: job.phase,
-                    message: Some(job.message).filter(|m| !m.is_empty()),
-                })
-            }
-            _ => {}
+        if let Some(done) = job_verdict(job, started.elapsed(), wait.timeout, p.to_string()) {
+            break done.map(|job| (job, p));
         }
         let elapsed = started.elapsed();
-        if elapsed >= wait.timeout {
-            break Err(Error::WaitTimeout {
-                kind: "job",
-                name: job_id.to_owned(),
-                condition: format!("become {JOB_SUCCESS}"),
-                waited: elapsed,
-                last: p.to_string(),
-            });
-        }
-        tokio::time::sleep(wait.interval.min(wait.timeout - elapsed)).await;
+        tokio::time::sleep(wait.interval.min(wait.timeout.saturating_sub(elapsed))).await;
     };
     reporter.finish();
     let (job, p) = result?;
@@ -288,10 +268,7 @@ pub async fn jobs(args: JobArgs) -> anyhow::Result<()> {
             job_type,
             output,
         } => {
-            let pool = match pool {
-                Some(p) => Some(resolve_pool(&client, &p).await?.metadata.name),
-                None => None,
-            };
+            let pool = pool_name(&client, pool).await?;
             let list = client
                 .list_jobs(&ListJobs {
                     job_type,
@@ -302,6 +279,14 @@ pub async fn jobs(args: JobArgs) -> anyhow::Result<()> {
             print_job_list(&list, output)
         }
     }
+}
+
+/// The `metadata.name` of a pool given by either name, if one is given.
+async fn pool_name(client: &Client, pool: Option<String>) -> anyhow::Result<Option<String>> {
+    Ok(match pool {
+        Some(p) => Some(resolve_pool(client, &p).await?.metadata.name),
+        None => None,
+    })
 }
 
 /// The pool of a job: the `pool` of its first involved object. For a
@@ -324,10 +309,7 @@ pub async fn events(args: EventArgs) -> anyhow::Result<()> {
             state,
             output,
         } => {
-            let pool = match pool {
-                Some(p) => Some(resolve_pool(&client, &p).await?.metadata.name),
-                None => None,
-            };
+            let pool = pool_name(&client, pool).await?;
             let list = client
                 .list_scheduled_events(&ListScheduledEvents {
                     state,
