@@ -155,12 +155,7 @@ impl Store for PostgresStore {
             .bind(pool.version)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            // Dropping the transaction rolls it back: the loser records nothing.
-            return Err(StoreError::Conflict);
-        }
-        history::write(&mut tx, pool).await?;
-        tx.commit().await?;
+        commit_versioned(tx, done.rows_affected(), pool).await?;
         pool.version += 1;
         pool.pending.take();
         Ok(())
@@ -174,12 +169,7 @@ impl Store for PostgresStore {
             .bind(pool.version)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict);
-        }
-        history::write(&mut tx, pool).await?;
-        tx.commit().await?;
-        Ok(())
+        commit_versioned(tx, done.rows_affected(), pool).await
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
@@ -550,6 +540,22 @@ const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = $1, lease_until_ms
      RETURNING project_id, name, next_due_ms";
 
 /// A statement spelled for PostgreSQL (`text`), with `args` bound.
+/// Ends a write that checked the pool's version: a lost race (no row
+/// matched) drops the transaction, which rolls it back, so the loser records
+/// nothing; a won one writes the pool's records in the same transaction.
+async fn commit_versioned(
+    mut tx: sqlx::Transaction<'_, Postgres>,
+    rows_affected: u64,
+    pool: &PoolState,
+) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        return Err(StoreError::Conflict);
+    }
+    history::write(&mut tx, pool).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 fn bound<'q>(text: &'q str, args: &[Arg<'q>]) -> Bound<'q, Postgres, PgArguments> {
     args.iter()
         .fold(sqlx::query(text), |bound, arg| match *arg {
