@@ -619,3 +619,44 @@ async fn nodes_are_named_after_the_pool_s_node_prefix() {
     let names = s.node_names(&pool_name("prefixed")).await;
     assert!(names[0].starts_with("team-a-created-"), "{names:?}");
 }
+
+#[tokio::test]
+async fn a_resize_that_replaces_a_whole_batch_counts_each_node_once() {
+    let s = TestServer::manual().await;
+    let flavor = "modelarts.bm.npu.arm.8snt9b23.hi";
+    let mut body = pool_body("hyper-all", 8);
+    body["spec"]["resources"][0]["flavor"] = json!(flavor);
+    assert_eq!(s.create_with(&body).await.status, 200);
+    s.advance(NODE_CREATE).await;
+    let pool = pool_name("hyper-all");
+    let mut names = s.node_names(&pool).await;
+    let uid = s.nodes(&pool).await[0]["metadata"]["labels"]["os.modelarts.node/batch.uid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Every node of the batch, one of them twice.
+    names.push(names[0].clone());
+    let resize = |nodes: Value| {
+        json!({
+            "nodes": nodes,
+            "source": {"flavor": flavor, "creatingStep": {"type": "hyperinstance", "step": 8}},
+            "target": {"flavor": flavor, "creatingStep": {"type": "hyperinstance", "step": 16}}
+        })
+    };
+    let twice = json!([{"batchUID": uid}, {"batchUID": uid}]);
+    s.batch(&pool, "resize", resize(twice))
+        .await
+        .assert_error(400, "ModelArts.50004000");
+    let r = s
+        .batch(
+            &pool,
+            "resize",
+            resize(json!([{"batchUID": uid, "deleteNodeNames": names}])),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let phases = s.phases(&pool).await;
+    assert_eq!(count(&phases, "Deleting"), 8, "{phases:?}");
+    assert_eq!(count(&phases, "Creating"), 16, "{phases:?}");
+    assert_eq!(s.pool(&pool).await["spec"]["resources"][0]["count"], 16);
+}

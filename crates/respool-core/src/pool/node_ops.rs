@@ -151,6 +151,13 @@ pub struct ResizeBatch {
     pub delete_node_names: Vec<String>,
 }
 
+impl ResizeBatch {
+    /// The nodes to delete, each once.
+    fn deleted(&self) -> std::collections::BTreeSet<&str> {
+        self.delete_node_names.iter().map(String::as_str).collect()
+    }
+}
+
 /// A batch names from 1 to `max` nodes.
 fn check_batch_size(names: &[String], max: usize) -> Result<(), DomainError> {
     if names.is_empty() {
@@ -628,6 +635,13 @@ impl PoolState {
                 )));
             }
         }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(b) = batches.iter().find(|b| !seen.insert(b.batch_uid.as_str())) {
+            return Err(DomainError::invalid(format!(
+                "batch {:?} is named twice",
+                b.batch_uid
+            )));
+        }
         for b in batches {
             let members: Vec<&Node> = self
                 .nodes
@@ -651,8 +665,8 @@ impl PoolState {
                     members.len()
                 )));
             }
-            for name in &b.delete_node_names {
-                match members.iter().find(|n| &n.name == name) {
+            for name in b.deleted() {
+                match members.iter().find(|n| n.name == name) {
                     None => {
                         return Err(DomainError::invalid(format!(
                             "node {name:?} is not in batch {:?}",
@@ -667,19 +681,29 @@ impl PoolState {
                     Some(_) => {}
                 }
             }
-            if members.len() - b.delete_node_names.len() > to as usize {
+            let kept = members.len() - b.deleted().len();
+            if kept > to as usize {
                 return Err(DomainError::invalid(format!(
-                    "batch {:?} keeps {} nodes, more than the target step {to}: name more nodes to delete",
-                    b.batch_uid,
-                    members.len() - b.delete_node_names.len()
+                    "batch {:?} keeps {kept} nodes, more than the target step {to}: name more nodes to delete",
+                    b.batch_uid
                 )));
             }
         }
         let (before, init) = (self.node_marks(), self.spec_counts());
         let d = self.timing.durations();
         for b in batches {
-            for name in &b.delete_node_names {
-                if let Some(i) = self.nodes.iter().position(|n| &n.name == name) {
+            // The batch's AZ, taken before any of its nodes go.
+            let az = self
+                .nodes
+                .iter()
+                .find(|n| {
+                    n.phase != NodePhase::Deleting
+                        && n.extra.labels.get(LABEL_BATCH_UID) == Some(&b.batch_uid)
+                })
+                .map(|n| n.az.clone())
+                .expect("checked above: the batch has nodes");
+            for name in b.deleted() {
+                if let Some(i) = self.nodes.iter().position(|n| n.name == name) {
                     let (flavor, az) = (self.nodes[i].flavor.clone(), self.nodes[i].az.clone());
                     self.nodes[i].phase = NodePhase::Deleting;
                     self.nodes[i].due_ms = Some(now_ms + d.node_delete);
@@ -693,7 +717,6 @@ impl PoolState {
                         && n.extra.labels.get(LABEL_BATCH_UID) == Some(&b.batch_uid)
                 })
                 .collect();
-            let az = self.nodes[keep[0]].az.clone();
             for &i in &keep {
                 self.nodes[i]
                     .extra
