@@ -10,6 +10,7 @@ mod meta;
 mod network;
 mod node;
 mod node_ops;
+mod node_pool;
 mod observe;
 mod order;
 mod pool;
@@ -34,6 +35,9 @@ pub use node_ops::{
     NodeUpdateAnswer, NodeUpdateRequest, PoolJob, PoolJobList, RebootAnswer, RedeployConfig,
     ResetNodeConfig, ResetRequest, ResizeAnswer, ResizeNodes, ResizeParams, ResizeRequest,
     RollingConfig, ScheduledEvent, ScheduledEventList,
+};
+pub use node_pool::{
+    NodePool, NodePoolBuckets, NodePoolList, NodePoolMeta, NodePoolSpec, NodePoolStatus,
 };
 pub use observe::{
     MetricDimension, MetricStatistic, PoolMonitor, PoolMonitorDataPoint, PoolMonitorMetric,

@@ -31,6 +31,9 @@ pub struct NodeSpec {
     /// The pool resource's `extendParams`, which its nodes carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_params: Option<serde_json::Value>,
+    /// The node pool's taints (`{key, value, effect}`), which its nodes carry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<serde_json::Value>,
     /// Drained: no new workloads are scheduled on the node (as Kubernetes' `spec.unschedulable`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,

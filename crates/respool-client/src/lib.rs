@@ -83,6 +83,7 @@ mod error;
 mod flavors;
 mod networks;
 mod node_ops;
+mod node_pools;
 mod nodes;
 mod observe;
 mod orders;

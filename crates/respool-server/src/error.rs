@@ -158,6 +158,7 @@ impl From<DomainError> for ApiError {
 pub enum Missing {
     Pool,
     Node,
+    NodePool,
     Order,
     Job,
     ScheduledEvent,
@@ -170,6 +171,7 @@ impl Missing {
         match self {
             Missing::Pool => "pool",
             Missing::Node => "node",
+            Missing::NodePool => "node pool",
             Missing::Order => "order",
             Missing::Job => "job",
             Missing::ScheduledEvent => "scheduled event",
@@ -179,7 +181,9 @@ impl Missing {
 
     fn code(self) -> &'static str {
         match self {
-            Missing::Pool | Missing::Node | Missing::Order => "ModelArts.50015001",
+            Missing::Pool | Missing::Node | Missing::NodePool | Missing::Order => {
+                "ModelArts.50015001"
+            }
             Missing::Job | Missing::ScheduledEvent => "ModelArts.50004040",
             Missing::Fault => "RESPOOL.0404",
         }

@@ -29,8 +29,8 @@ pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 
 use handlers::{
-    admin, events, flavors, jobs, networks, node_ops, nodes, orders, pools, scheduled_events,
-    stats, system, tags, workspaces,
+    admin, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, pools,
+    scheduled_events, stats, system, tags, workspaces,
 };
 
 /// Every API operation, once: this list builds both the router and the
@@ -53,6 +53,13 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(node_ops::bind))
         .routes(routes!(node_ops::resize))
         .routes(routes!(node_ops::migrate))
+        .routes(routes!(node_pools::list, node_pools::create))
+        .routes(routes!(
+            node_pools::show,
+            node_pools::patch,
+            node_pools::delete
+        ))
+        .routes(routes!(node_pools::nodes))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::show))
         .routes(routes!(stats::monitor_pool))

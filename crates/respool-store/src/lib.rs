@@ -281,6 +281,7 @@ pub(crate) fn decode_pool(
     pool.pool = serde_json::from_str(doc)?;
     pool.project_id = project_id;
     pool.version = version;
+    pool.upgrade_stored();
     Ok(pool)
 }
 

@@ -33,6 +33,9 @@ pub enum Command {
     Pool(PoolArgs),
     /// Nodes of a pool: list, get, delete, lock, unlock, reboot, reset, drain, update, migrate, bind.
     Node(NodeArgs),
+    /// Node pools of a pool: list, get, create, scale, delete, nodes.
+    #[command(visible_alias = "np")]
+    Nodepool(NodePoolArgs),
     /// Node jobs (reboot, reset, migrate): show, wait, list.
     Job(JobArgs),
     /// Scheduled events (maintenance announced for nodes): list, accept.
@@ -355,6 +358,71 @@ pub struct NodeArgs {
     pub conn: ConnArgs,
     #[command(subcommand)]
     pub command: NodeCommand,
+}
+
+#[derive(Args)]
+pub struct NodePoolArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: NodePoolCommand,
+}
+
+#[derive(Subcommand)]
+pub enum NodePoolCommand {
+    /// List the node pools of a pool, with their node counts.
+    #[command(visible_alias = "ls")]
+    List {
+        pool: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one node pool.
+    Get {
+        pool: String,
+        node_pool: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Add a node pool to a running pool.
+    Create {
+        pool: String,
+        node_pool: String,
+        #[arg(long)]
+        flavor: String,
+        #[arg(long, default_value_t = 1)]
+        count: i64,
+        /// A Kubernetes label its nodes carry (repeatable).
+        #[arg(long = "label", value_name = "KEY=VALUE")]
+        labels: Vec<String>,
+        /// A taint its nodes carry (repeatable): `key=value:NoSchedule`.
+        #[arg(long = "taint", value_name = "KEY=VALUE:EFFECT")]
+        taints: Vec<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Set a node pool's node count.
+    Scale {
+        pool: String,
+        node_pool: String,
+        count: i64,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Delete a node pool and its nodes.
+    Delete {
+        pool: String,
+        node_pool: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// List the nodes of a node pool (every page).
+    Nodes {
+        pool: String,
+        node_pool: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
 }
 
 #[derive(Subcommand)]

@@ -29,6 +29,7 @@ async fn main() -> std::process::ExitCode {
         Command::Users(cmd) => credentials::run_users(cmd).await,
         Command::Pool(args) => cmd::pool::run(args).await,
         Command::Node(args) => cmd::node::run(args).await,
+        Command::Nodepool(args) => cmd::node_pool::run(args).await,
         Command::Job(args) => cmd::node_ops::jobs(args).await,
         Command::Event(args) => cmd::node_ops::events(args).await,
         Command::Flavor(args) => cmd::flavor::run(args).await,

@@ -6,6 +6,7 @@ use rand::Rng;
 use respool_api_types::{keys, Pool, PoolSpec, PoolStatus};
 
 use super::history::{Observed, Operation};
+use super::node_pools::{name_node_pools, validate_node_pools};
 use super::{Env, PoolState, API_VERSION, DEFAULT_WORKSPACE, KIND};
 use crate::{validate, DomainError};
 
@@ -29,7 +30,9 @@ impl PoolState {
             .entry(keys::DESCRIPTION.into())
             .or_default();
         validate::description(description)?;
-        validate_spec(&req.spec, env)?;
+        let mut spec = req.spec;
+        name_node_pools(&mut spec);
+        validate_spec(&spec, env)?;
 
         let timing = match metadata.annotations.get(keys::TIMING) {
             Some(t) => t.parse().map_err(DomainError::Invalid)?,
@@ -75,7 +78,7 @@ impl PoolState {
                 api_version: API_VERSION.into(),
                 kind: KIND.into(),
                 metadata,
-                spec: req.spec,
+                spec,
                 status: PoolStatus {
                     root: Some(name),
                     ..PoolStatus::default()
@@ -143,7 +146,7 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
             "spec.resources must have at least one flavor",
         ));
     }
-    let mut flavors = BTreeSet::new();
+    validate_node_pools(spec)?;
     for (i, r) in spec.resources.iter().enumerate() {
         let Some(flavor) = env.catalog.get(&r.flavor) else {
             return Err(DomainError::invalid(format!(
@@ -151,12 +154,6 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
                 r.flavor
             )));
         };
-        if !flavors.insert(&r.flavor) {
-            return Err(DomainError::invalid(format!(
-                "spec.resources[{i}].flavor {:?} appears twice",
-                r.flavor
-            )));
-        }
         if r.count < 1 {
             return Err(DomainError::invalid(format!(
                 "spec.resources[{i}].count must be at least 1"

@@ -4,6 +4,7 @@
 
 use super::create::random_suffix;
 use super::history::Operation;
+use super::node_pools::pool_of;
 use super::{
     Env, Failure, FailureKind, Node, NodePhase, NodeWork, PoolState, ScopePhase, ScopeState,
 };
@@ -41,20 +42,21 @@ impl PoolState {
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
         for r in &resources {
+            let pool = pool_of(r);
             let live: Vec<usize> = self
                 .nodes
                 .iter()
                 .enumerate()
-                .filter(|(_, n)| n.flavor == r.flavor && n.phase != NodePhase::Deleting)
+                .filter(|(_, n)| n.node_pool == pool && n.phase != NodePhase::Deleting)
                 .map(|(i, _)| i)
                 .collect();
             let want = r.count.max(0) as usize;
             if live.len() < want {
                 let azs = self.placement(env, r, want - live.len());
                 for az in azs {
-                    self.add_node(&r.flavor, az, now_ms, now_ms + d.node_create);
+                    self.add_node(&r.flavor, pool, az, now_ms, now_ms + d.node_create);
                 }
-                self.assign_batches(env, &r.flavor);
+                self.assign_batches(env, &r.flavor, pool);
             } else {
                 let surplus = live.len() - want;
                 // Locked nodes stay; the patch refused a spec that needs them gone.
@@ -67,10 +69,12 @@ impl PoolState {
                 }
             }
         }
-        // Flavors dropped from the spec lose all their nodes.
+        // Node pools dropped from the spec lose all their nodes.
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
-            if n.phase != NodePhase::Deleting && !resources.iter().any(|r| r.flavor == n.flavor) {
+            if n.phase != NodePhase::Deleting
+                && !resources.iter().any(|r| pool_of(r) == n.node_pool)
+            {
                 self.start_node_deletion(i, now_ms + d.node_delete);
             }
         }
@@ -220,11 +224,11 @@ impl PoolState {
                     .nodes
                     .iter()
                     .filter(|n| created(n))
-                    .map(|n| (n.flavor.clone(), n.az.clone()))
+                    .map(|n| (n.node_pool.clone(), n.az.clone()))
                     .collect();
                 self.nodes.retain(|n| !created(n));
-                for (flavor, az) in failed {
-                    self.spec_drop_node(&flavor, &az);
+                for (pool, az) in failed {
+                    self.spec_drop_node(&pool, &az);
                 }
                 self.failure = Some(Failure {
                     kind: FailureKind::Scaling,
@@ -292,11 +296,11 @@ impl PoolState {
         }
     }
 
-    /// Takes one node of `flavor` in `az` out of `spec.resources`, dropping
-    /// the flavor when none is left: the spec follows removed nodes.
-    pub(crate) fn spec_drop_node(&mut self, flavor: &str, az: &str) {
+    /// Takes one node of `node_pool` in `az` out of `spec.resources`, dropping
+    /// the node pool when none is left: the spec follows removed nodes.
+    pub(crate) fn spec_drop_node(&mut self, node_pool: &str, az: &str) {
         let resources = &mut self.pool.spec.resources;
-        let Some(i) = resources.iter().position(|r| r.flavor == flavor) else {
+        let Some(i) = resources.iter().position(|r| pool_of(r) == node_pool) else {
             return;
         };
         let r = &mut resources[i];
@@ -324,6 +328,7 @@ impl PoolState {
     pub(crate) fn add_node(
         &mut self,
         flavor: &str,
+        node_pool: &str,
         az: String,
         now_ms: i64,
         due_ms: i64,
@@ -347,6 +352,7 @@ impl PoolState {
         self.nodes.push(Node {
             name: name.clone(),
             flavor: flavor.into(),
+            node_pool: node_pool.into(),
             az,
             phase: NodePhase::Creating,
             created_ms: now_ms,
@@ -395,7 +401,7 @@ impl PoolState {
                     .nodes
                     .iter()
                     .filter(|n| {
-                        n.flavor == r.flavor && n.az == a.az && n.phase != NodePhase::Deleting
+                        n.node_pool == pool_of(r) && n.az == a.az && n.phase != NodePhase::Deleting
                     })
                     .count() as i64;
                 for _ in have..a.count {

@@ -8,6 +8,7 @@ mod jobs;
 mod lifecycle;
 mod maintenance;
 mod node_ops;
+mod node_pools;
 mod nodes;
 mod patch;
 mod status;
@@ -33,6 +34,7 @@ pub use node_ops::{
     BindNode, DriverUpgrade, NodeUpdate, ResetPlan, ResizeBatch, Rolling, UpdateAction,
     MAX_DRAIN_NODES, MAX_RESIZE_BATCHES,
 };
+pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
 
 pub const API_VERSION: &str = "v2";
@@ -95,6 +97,9 @@ pub struct PoolState {
 pub struct Node {
     pub name: String,
     pub flavor: String,
+    /// Its node pool: the `spec.resources[].nodePool` it was created for.
+    #[serde(default)]
+    pub node_pool: String,
     pub az: String,
     pub phase: NodePhase,
     pub created_ms: i64,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::Operation;
 use super::jobs::JobKind;
+use super::node_pools::{default_node_pool, pool_of};
 use super::{Env, Node, NodePhase, NodeWork, PoolPhase, PoolState};
 use crate::DomainError;
 
@@ -499,10 +500,10 @@ impl PoolState {
                 continue;
             };
             moved.push(self.nodes[i].clone());
-            let (flavor, az) = (self.nodes[i].flavor.clone(), self.nodes[i].az.clone());
+            let (pool, az) = (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone());
             self.nodes[i].phase = NodePhase::Deleting;
             self.nodes[i].due_ms = Some(due);
-            self.spec_drop_node(&flavor, &az);
+            self.spec_drop_node(&pool, &az);
         }
         let job = self.start_job(JobKind::Migrate, wanted, 0, Some(target.into()), now_ms);
         self.refresh_status();
@@ -540,11 +541,21 @@ impl PoolState {
         let due = now_ms + self.timing.durations().node_migrate;
         for n in nodes {
             let flavor = flavor.unwrap_or(&n.flavor).to_owned();
-            self.spec_add_node(&flavor, &n.az);
+            // They join the first node pool of their flavor, else its default one.
+            let pool = self
+                .pool
+                .spec
+                .resources
+                .iter()
+                .find(|r| r.flavor == flavor)
+                .map(|r| pool_of(r).to_owned())
+                .unwrap_or_else(|| default_node_pool(&flavor));
+            self.spec_add_node(&pool, &flavor, &n.az);
             self.ip_seq += 1;
             self.nodes.push(Node {
                 name: n.name.clone(),
                 flavor,
+                node_pool: pool,
                 az: n.az.clone(),
                 phase: NodePhase::Creating,
                 created_ms: now_ms,
@@ -564,14 +575,15 @@ impl PoolState {
         Ok(())
     }
 
-    /// Adds one node of `flavor` in `az` to `spec.resources`.
-    fn spec_add_node(&mut self, flavor: &str, az: &str) {
+    /// Adds one node of `node_pool` (of `flavor`) in `az` to `spec.resources`.
+    fn spec_add_node(&mut self, node_pool: &str, flavor: &str, az: &str) {
         let resources = &mut self.pool.spec.resources;
-        let r = match resources.iter().position(|r| r.flavor == flavor) {
+        let r = match resources.iter().position(|r| pool_of(r) == node_pool) {
             Some(i) => &mut resources[i],
             None => {
                 resources.push(api::PoolResource {
                     flavor: flavor.into(),
+                    node_pool: Some(node_pool.into()),
                     count: 0,
                     ..Default::default()
                 });
@@ -692,22 +704,22 @@ impl PoolState {
         let (before, init) = (self.node_marks(), self.spec_counts());
         let d = self.timing.durations();
         for b in batches {
-            // The batch's AZ, taken before any of its nodes go.
-            let az = self
+            // The batch's AZ and node pool, taken before any of its nodes go.
+            let (az, pool) = self
                 .nodes
                 .iter()
                 .find(|n| {
                     n.phase != NodePhase::Deleting
                         && n.extra.labels.get(LABEL_BATCH_UID) == Some(&b.batch_uid)
                 })
-                .map(|n| n.az.clone())
+                .map(|n| (n.az.clone(), n.node_pool.clone()))
                 .expect("checked above: the batch has nodes");
             for name in b.deleted() {
                 if let Some(i) = self.nodes.iter().position(|n| n.name == name) {
-                    let (flavor, az) = (self.nodes[i].flavor.clone(), self.nodes[i].az.clone());
+                    let az = self.nodes[i].az.clone();
                     self.nodes[i].phase = NodePhase::Deleting;
                     self.nodes[i].due_ms = Some(now_ms + d.node_delete);
-                    self.spec_drop_node(&flavor, &az);
+                    self.spec_drop_node(&pool, &az);
                 }
             }
             let keep: Vec<usize> = (0..self.nodes.len())
@@ -724,8 +736,8 @@ impl PoolState {
                     .insert(LABEL_BATCH_COUNT.into(), to.to_string());
             }
             for _ in keep.len()..to as usize {
-                self.spec_add_node(flavor, &az);
-                let name = self.add_node(flavor, az.clone(), now_ms, now_ms + d.node_create);
+                self.spec_add_node(&pool, flavor, &az);
+                let name = self.add_node(flavor, &pool, az.clone(), now_ms, now_ms + d.node_create);
                 if let Some(n) = self.node_mut(&name) {
                     n.extra
                         .labels
@@ -742,9 +754,9 @@ impl PoolState {
         Ok(order)
     }
 
-    /// Groups the new nodes of a hyper-instance flavor into batches of its
-    /// first creating step, each with its own `batch.uid`.
-    pub(crate) fn assign_batches(&mut self, env: &Env, flavor: &str) {
+    /// Groups the new nodes of a hyper-instance node pool into batches of
+    /// its flavor's first creating step, each with its own `batch.uid`.
+    pub(crate) fn assign_batches(&mut self, env: &Env, flavor: &str, node_pool: &str) {
         let Some(step) = env
             .catalog
             .get(flavor)
@@ -755,7 +767,7 @@ impl PoolState {
         let loose: Vec<usize> = (0..self.nodes.len())
             .filter(|&i| {
                 let n = &self.nodes[i];
-                n.flavor == flavor && !n.extra.labels.contains_key(LABEL_BATCH_UID)
+                n.node_pool == node_pool && !n.extra.labels.contains_key(LABEL_BATCH_UID)
             })
             .collect();
         for chunk in loose.chunks(step as usize) {
@@ -774,18 +786,19 @@ impl PoolState {
         &self,
         resources: &[api::PoolResource],
     ) -> Result<(), DomainError> {
-        let mut flavors: Vec<&str> = self.nodes.iter().map(|n| n.flavor.as_str()).collect();
-        flavors.dedup();
-        for flavor in flavors {
+        let mut pools: Vec<&str> = self.nodes.iter().map(|n| n.node_pool.as_str()).collect();
+        pools.sort_unstable();
+        pools.dedup();
+        for pool in pools {
             let live: Vec<&Node> = self
                 .nodes
                 .iter()
-                .filter(|n| n.flavor == flavor && n.phase != NodePhase::Deleting)
+                .filter(|n| n.node_pool == pool && n.phase != NodePhase::Deleting)
                 .collect();
             let locked = live.iter().filter(|n| n.extra.delete_locked).count();
             let want = resources
                 .iter()
-                .find(|r| r.flavor == flavor)
+                .find(|r| pool_of(r) == pool)
                 .map_or(0, |r| r.count.max(0) as usize);
             if want < locked {
                 let names: Vec<&str> = live
@@ -794,7 +807,7 @@ impl PoolState {
                     .map(|n| n.name.as_str())
                     .collect();
                 return Err(DomainError::invalid(format!(
-                    "cannot scale {flavor:?} down to {want}: {locked} of its nodes are locked against deletion ({}); unlock them first",
+                    "cannot scale node pool {pool:?} down to {want}: {locked} of its nodes are locked against deletion ({}); unlock them first",
                     names.join(", ")
                 )));
             }

@@ -22,6 +22,7 @@ pub const NODE_LIST_KIND: &str = "NodeList";
 pub const MAX_NODE_PAGE: usize = 500;
 
 const NODEPOOL: &str = "os.modelarts.node/nodepool";
+const NODEPOOL_NAME: &str = "os.modelarts.node/nodepoolname";
 const INSTANCE_ID: &str = "os.modelarts.node/underlying.instance.id";
 const BILLING_STATUS: &str = "os.modelarts/billing.status";
 const BATCH_TYPE: &str = "os.modelarts.node/batch.type";
@@ -34,6 +35,16 @@ fn default_os(flavor: Option<&crate::flavors::Flavor>) -> &'static str {
         Some("arm64") => "EulerOS 2.10 64bit for Arm",
         _ => "EulerOS 2.9 64bit",
     }
+}
+
+/// The OS a node pool asks for (`os.name`).
+fn pool_os(r: &api::PoolResource) -> Option<String> {
+    r.extra
+        .get("os")
+        .and_then(|os| os.get("name"))
+        .and_then(|n| n.as_str())
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
 }
 
 /// Where a page of nodes ends: nodes are listed by creation time, then name.
@@ -56,14 +67,20 @@ impl PoolState {
         self.nodes.iter().find(|n| n.name == name)
     }
 
-    /// Up to `limit` nodes after `after`, in listing order.
+    /// Up to `limit` nodes after `after`, in listing order; only those of
+    /// `node_pool` when one is given.
     pub fn node_page(
         &self,
         catalog: &Catalog,
+        node_pool: Option<&str>,
         after: Option<&NodeCursor>,
         limit: usize,
     ) -> NodePage {
-        let mut sorted: Vec<&Node> = self.nodes.iter().collect();
+        let mut sorted: Vec<&Node> = self
+            .nodes
+            .iter()
+            .filter(|n| node_pool.is_none_or(|p| n.node_pool == p))
+            .collect();
         sorted.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
         let rest: Vec<&Node> = sorted
             .into_iter()
@@ -88,8 +105,16 @@ impl PoolState {
     pub fn node_view(&self, n: &Node, catalog: &Catalog) -> api::Node {
         let flavor = catalog.get(&n.flavor);
         let pool_labels = &self.pool.metadata.labels;
+        let resource = self.node_pool_entry(&n.node_pool);
         let mut labels = BTreeMap::new();
-        labels.insert(NODEPOOL.to_owned(), format!("{}-default", n.flavor));
+        // The node pool's own labels first: the service's keys win over them.
+        if let Some(own) = resource.and_then(|r| r.extra.get("labels")) {
+            if let Ok(own) = serde_json::from_value::<BTreeMap<String, String>>(own.clone()) {
+                labels.extend(own);
+            }
+        }
+        labels.insert(NODEPOOL.to_owned(), n.node_pool.clone());
+        labels.insert(NODEPOOL_NAME.to_owned(), n.node_pool.clone());
         for key in [keys::TENANT_DOMAIN_ID, keys::TENANT_PROJECT_ID] {
             if let Some(v) = pool_labels.get(key) {
                 labels.insert(key.to_owned(), v.clone());
@@ -116,10 +141,17 @@ impl PoolState {
         if n.extra.delete_locked {
             annotations.insert(LOCK_ACTIONS.to_owned(), "delete".to_owned());
         }
-        if !n.extra.tags.is_empty() {
-            let tags: Vec<serde_json::Value> = n
-                .extra
-                .tags
+        // The node pool's tags, then the node's own (batch-update), which win.
+        let mut tags: BTreeMap<String, String> = resource
+            .and_then(|r| r.extra.get("tags"))
+            .and_then(|t| serde_json::from_value::<Vec<api::NodeTag>>(t.clone()).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect();
+        tags.extend(n.extra.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if !tags.is_empty() {
+            let tags: Vec<serde_json::Value> = tags
                 .iter()
                 .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
                 .collect();
@@ -153,12 +185,6 @@ impl PoolState {
                 version: version.into(),
             })
         });
-        let resource = self
-            .pool
-            .spec
-            .resources
-            .iter()
-            .find(|r| r.flavor == n.flavor);
         let network = self.pool.spec.network.as_ref();
         let host_network = network.map(|net| {
             serde_json::json!({
@@ -184,12 +210,17 @@ impl PoolState {
                         .extra
                         .os
                         .clone()
+                        .or_else(|| resource.and_then(pool_os))
                         .unwrap_or_else(|| default_os(flavor).to_owned()),
                     image_id: None,
                     image_type: None,
                 }),
                 host_network,
                 extend_params: resource.and_then(|r| r.extra.get("extendParams").cloned()),
+                taints: resource
+                    .and_then(|r| r.extra.get("taints"))
+                    .and_then(|t| t.as_array().cloned())
+                    .unwrap_or_default(),
                 unschedulable: n.extra.unschedulable,
                 root_volume: flavor.map(|f| volume(&f.root_volume)),
                 data_volumes: flavor
@@ -300,10 +331,10 @@ impl PoolState {
             if self.nodes[i].phase == NodePhase::Deleting {
                 continue;
             }
-            let (flavor, az) = (self.nodes[i].flavor.clone(), self.nodes[i].az.clone());
+            let (pool, az) = (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone());
             self.nodes[i].phase = NodePhase::Deleting;
             self.nodes[i].due_ms = Some(due);
-            self.spec_drop_node(&flavor, &az);
+            self.spec_drop_node(&pool, &az);
         }
         self.settle_faults(now_ms);
         self.refresh_status();

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::create::validate_spec;
 use super::history::Operation;
+use super::node_pools::{name_node_pools, pool_of};
 use super::{Env, PoolPhase, PoolState};
 use crate::merge_patch::merge_patch;
 use crate::{validate, DomainError};
@@ -43,6 +44,7 @@ impl PoolState {
             DomainError::invalid(format!("invalid patch at {}: {}", e.path(), e.inner()))
         })?;
         next.status = self.pool.status.clone();
+        name_node_pools(&mut next.spec);
         // A physical pool's elastic amount is its count. Clients send back a
         // stale maxCount with a new count (the Terraform provider sends the
         // one in its state, 0 when the pool showed none): they scale as asked.
@@ -97,7 +99,7 @@ impl PoolState {
             p.spec
                 .resources
                 .iter()
-                .map(|r| (r.flavor.clone(), r.count))
+                .map(|r| (pool_of(r).to_owned(), r.count))
                 .collect()
         };
         let resized = counts(&next) != counts(&self.pool);

@@ -8,6 +8,7 @@ use respool_api_types::{
 
 use crate::flavors::{AcceleratorKind, Catalog};
 
+use super::node_pools::pool_of;
 use super::{FailureKind, NodePhase, PoolState};
 
 pub(crate) const GPU_DRIVER_VERSION: &str = "535.54.03";
@@ -55,47 +56,24 @@ impl PoolState {
         }
     }
 
-    /// Node counts per state and flavor, in spec order, with per-AZ counts.
+    /// Node counts per state and node pool, in spec order, with per-AZ counts.
     fn buckets(&self) -> StatusResources {
-        let mut flavors: Vec<&str> = self
+        let mut pools: Vec<(&str, &str)> = self
             .pool
             .spec
             .resources
             .iter()
-            .map(|r| r.flavor.as_str())
+            .map(|r| (pool_of(r), r.flavor.as_str()))
             .collect();
         for n in &self.nodes {
-            if !flavors.contains(&n.flavor.as_str()) {
-                flavors.push(&n.flavor);
+            if !pools.iter().any(|(p, _)| *p == n.node_pool) {
+                pools.push((&n.node_pool, &n.flavor));
             }
         }
         let bucket = |phases: &[NodePhase]| -> Vec<FlavorCount> {
-            flavors
+            pools
                 .iter()
-                .filter_map(|f| {
-                    let mut azs: BTreeMap<&str, i64> = BTreeMap::new();
-                    for n in self
-                        .nodes
-                        .iter()
-                        .filter(|n| phases.contains(&n.phase) && n.flavor == *f)
-                    {
-                        *azs.entry(&n.az).or_default() += 1;
-                    }
-                    let count: i64 = azs.values().sum();
-                    (count > 0).then(|| FlavorCount {
-                        flavor: (*f).into(),
-                        count,
-                        max_count: Some(count),
-                        azs: azs
-                            .into_iter()
-                            .map(|(az, count)| AzCount {
-                                az: az.into(),
-                                count,
-                            })
-                            .collect(),
-                        node_pool: Some(format!("{f}-default")),
-                    })
-                })
+                .filter_map(|(p, f)| self.bucket(p, f, phases))
                 .collect()
         };
         StatusResources {
@@ -105,6 +83,37 @@ impl PoolState {
             abnormal: bucket(&[NodePhase::Abnormal, NodePhase::Checking]),
             deleting: bucket(&[NodePhase::Deleting]),
         }
+    }
+
+    /// The nodes of one node pool in `phases`, per AZ; `None` when there are none.
+    pub(crate) fn bucket(
+        &self,
+        node_pool: &str,
+        flavor: &str,
+        phases: &[NodePhase],
+    ) -> Option<FlavorCount> {
+        let mut azs: BTreeMap<&str, i64> = BTreeMap::new();
+        for n in self
+            .nodes
+            .iter()
+            .filter(|n| phases.contains(&n.phase) && n.node_pool == node_pool)
+        {
+            *azs.entry(&n.az).or_default() += 1;
+        }
+        let count: i64 = azs.values().sum();
+        (count > 0).then(|| FlavorCount {
+            flavor: flavor.into(),
+            count,
+            max_count: Some(count),
+            azs: azs
+                .into_iter()
+                .map(|(az, count)| AzCount {
+                    az: az.into(),
+                    count,
+                })
+                .collect(),
+            node_pool: Some(node_pool.into()),
+        })
     }
 
     /// GPU and NPU pools report their driver; it runs once the pool does.

@@ -19,6 +19,7 @@ pub mod flavors;
 pub mod jobs;
 pub mod networks;
 pub mod node_ops;
+pub mod node_pools;
 pub mod nodes;
 pub mod orders;
 pub mod pools;
@@ -85,6 +86,24 @@ pub struct JobPath {
 pub struct EventPath {
     pub project_id: String,
     pub event_id: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NodePoolPath {
+    pub project_id: String,
+    pub pool_name: String,
+    /// The node pool's name (`spec.resources[].nodePool`).
+    pub nodepool_name: String,
+}
+
+impl NodePoolPath {
+    pub fn pool(&self) -> PoolPath {
+        PoolPath {
+            project_id: self.project_id.clone(),
+            pool_name: self.pool_name.clone(),
+        }
+    }
 }
 
 impl PoolPath {

@@ -39,7 +39,7 @@ pub async fn list(
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<NodeCursor> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let pool = path.load(&app).await?;
-    let page = pool.node_page(&app.catalog, after.as_ref(), limit);
+    let page = pool.node_page(&app.catalog, None, after.as_ref(), limit);
     let metadata = paging::list_meta(PAGING, page.next.as_ref(), page.remaining);
     Ok(Json(NodeList {
         api_version: API_VERSION.into(),

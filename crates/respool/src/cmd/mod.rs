@@ -1,10 +1,11 @@
-//! The API client commands: `respool pool|node|flavor|network|workspace ...`,
+//! The API client commands: `respool pool|node|nodepool|flavor|network|workspace ...`,
 //! `respool stats|events|orders|order`.
 
 pub mod flavor;
 pub mod network;
 pub mod node;
 pub mod node_ops;
+pub mod node_pool;
 pub mod observe;
 pub mod pool;
 pub mod workspace;

@@ -1,0 +1,159 @@
+//! `/v2/{project_id}/pools/{pool_name}/nodepools`: the entries of a pool's
+//! `spec.resources`, each managed on its own.
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use respool_api_types::{ErrorBody, NodeList, NodePool, NodePoolList};
+use respool_core::pool::{NodeCursor, PoolState, API_VERSION, NODE_LIST_KIND};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Missing};
+use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::handlers::{NodePoolPath, PoolPath};
+use crate::paging;
+
+/// Names the node-pool node list in its `continue` tokens.
+const PAGING: &str = "nodepool-nodes";
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NodePoolPageQuery {
+    /// Page size, 0–500; 0 or absent means 500.
+    limit: Option<String>,
+    /// `metadata.continue` of the previous page.
+    #[serde(rename = "continue")]
+    #[param(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+fn exists(pool: &PoolState, name: &str) -> Result<(), ApiError> {
+    match pool.node_pool_entry(name) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::not_found(Missing::NodePool, name)),
+    }
+}
+
+/// `GET /v2/{project_id}/pools/{pool_name}/nodepools`
+#[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodepools", operation_id = "ListNodePools",
+    params(PoolPath),
+    responses((status = 200, body = NodePoolList), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<PoolPath>,
+) -> Result<Json<NodePoolList>, ApiError> {
+    Ok(Json(path.load(&app).await?.node_pools()))
+}
+
+/// `POST /v2/{project_id}/pools/{pool_name}/nodepools`
+#[utoipa::path(post, path = "/v2/{project_id}/pools/{pool_name}/nodepools", operation_id = "CreateNodePool",
+    params(PoolPath), request_body = NodePool,
+    responses((status = 200, body = NodePool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(path): PathParams<PoolPath>,
+    JsonBody(body): JsonBody<NodePool>,
+) -> Result<Json<NodePool>, ApiError> {
+    let env = app.env(&caller.domain_id);
+    let (created, _) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            pool.create_node_pool(body.clone(), &env, now)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(created))
+}
+
+/// `GET /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`
+#[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}", operation_id = "ShowNodePool",
+    params(NodePoolPath, NodePoolPageQuery),
+    responses((status = 200, body = NodePool), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<NodePoolPath>,
+    // Accepted as the SDK sends them; a node pool is one object, not a page.
+    QueryParams(_): QueryParams<NodePoolPageQuery>,
+) -> Result<Json<NodePool>, ApiError> {
+    let pool = path.pool().load(&app).await?;
+    pool.node_pool(&path.nodepool_name)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(Missing::NodePool, path.nodepool_name.clone()))
+}
+
+/// `PATCH /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`:
+/// a merge patch of `spec.resources` (count, azs, labels, taints, ...).
+#[utoipa::path(patch, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}", operation_id = "PatchNodePool",
+    params(NodePoolPath),
+    request_body(content((Object = "application/json"), (Object = "application/merge-patch+json"))),
+    responses((status = 200, body = NodePool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn patch(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(path): PathParams<NodePoolPath>,
+    JsonBody(patch): JsonBody<Value>,
+) -> Result<Json<NodePool>, ApiError> {
+    let env = app.env(&caller.domain_id);
+    let name = &path.nodepool_name;
+    let (patched, _) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            exists(pool, name)?;
+            pool.patch_node_pool(name, &patch, &env, now)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(patched))
+}
+
+/// `DELETE /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`:
+/// answers the node pool as it was; its nodes are deleted in time.
+#[utoipa::path(delete, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}", operation_id = "DeleteNodePool",
+    params(NodePoolPath),
+    responses((status = 200, body = NodePool), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(path): PathParams<NodePoolPath>,
+) -> Result<Json<NodePool>, ApiError> {
+    let env = app.env(&caller.domain_id);
+    let name = &path.nodepool_name;
+    let (deleted, _) = app
+        .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            exists(pool, name)?;
+            pool.delete_node_pool(name, &env, now)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(deleted))
+}
+
+/// `GET /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}/nodes`
+#[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}/nodes", operation_id = "ListNodePoolNodes",
+    params(NodePoolPath, NodePoolPageQuery),
+    responses((status = 200, body = NodeList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn nodes(
+    State(app): State<AppState>,
+    PathParams(path): PathParams<NodePoolPath>,
+    QueryParams(q): QueryParams<NodePoolPageQuery>,
+) -> Result<Json<NodeList>, ApiError> {
+    let limit = paging::parse_limit(q.limit.as_deref())?;
+    let after: Option<NodeCursor> = paging::decode(PAGING, q.continue_token.as_deref())?;
+    let pool = path.pool().load(&app).await?;
+    exists(&pool, &path.nodepool_name)?;
+    let page = pool.node_page(
+        &app.catalog,
+        Some(&path.nodepool_name),
+        after.as_ref(),
+        limit,
+    );
+    let metadata = paging::list_meta(PAGING, page.next.as_ref(), page.remaining);
+    Ok(Json(NodeList {
+        api_version: API_VERSION.into(),
+        kind: NODE_LIST_KIND.into(),
+        metadata,
+        items: page.items,
+    }))
+}
