@@ -15,6 +15,7 @@ mod observe;
 mod order;
 mod pool;
 mod workspace;
+mod workspace_auth;
 
 pub use event::{Event, EventList, EventMeta};
 pub use flavor::{
@@ -44,13 +45,19 @@ pub use observe::{
     PoolMonitorMetrics, PoolStatistics, PoolStatisticsBody, PoolStatusCounts, PoolTag, PoolTagList,
     Tag, TagDeletion, TagDeletionRequest, TagRequest,
 };
-pub use order::{Order, OrderFlavorCount, OrderItem, OrderItemList, OrderList};
+pub use order::{
+    Order, OrderFlavorCount, OrderIdAnswer, OrderIdRequest, OrderItem, OrderItemList, OrderList,
+};
 pub use pool::{
     AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolDriverStatus, PoolList, PoolResource,
     PoolSpec, PoolStatus, ScopeStatus, StatusResources,
 };
 pub use workspace::{
     Workspace, WorkspaceCreate, WorkspaceGrant, WorkspaceList, WorkspaceRef, WorkspaceUpdate,
+};
+
+pub use workspace_auth::{
+    AuthCause, AuthCheck, AuthRequest, AuthResult, AuthResults, UserList, UserName,
 };
 
 /// Label and annotation keys the service itself reads or fills in.

@@ -82,3 +82,18 @@ pub struct OrderItemList {
     pub count: u64,
     pub items: Vec<OrderItem>,
 }
+
+/// The body of `POST /v2/{project_id}/pools/{name}/orderid` (optional; the
+/// query's `actionType` says the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderIdRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_type: Option<String>,
+}
+
+/// The answer of `POST .../orderid`: the new order's id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderIdAnswer {
+    pub id: String,
+}

@@ -282,6 +282,23 @@ impl ListOptions {
     }
 }
 
+/// Whether a caller may use a workspace: anyone of the project in a
+/// `PUBLIC` one; the account itself (its own keys, `user` `None`) in any;
+/// in an `INTERNAL` one also the IAM users its grants name.
+pub fn may_use(workspace: &Workspace, user: Option<&str>) -> bool {
+    let Some(user) = user else {
+        return true;
+    };
+    match workspace.auth_type.as_str() {
+        "PUBLIC" => true,
+        "INTERNAL" => workspace
+            .grants
+            .iter()
+            .any(|g| g.user_name.as_deref() == Some(user) || g.user_id.as_deref() == Some(user)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

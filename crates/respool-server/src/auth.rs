@@ -27,6 +27,8 @@ pub struct Caller {
     /// Who is calling, for throttling: the access key, the token's user, or `anonymous`.
     pub principal: Arc<str>,
     pub domain_id: Arc<str>,
+    /// The IAM user of a password token; `None` for the account's own keys.
+    pub user: Option<Arc<str>>,
 }
 
 /// A secret key used to verify requests with unknown access keys, so that
@@ -101,6 +103,7 @@ fn anonymous(app: &AppState) -> Caller {
     Caller {
         principal: "anonymous".into(),
         domain_id: app.settings.default_domain_id.as_str().into(),
+        user: None,
     }
 }
 
@@ -132,9 +135,14 @@ async fn identify(
                 ApiError::Forbidden("the token is scoped to another project".into()).into(),
             );
         }
+        let user = claims
+            .access_key
+            .is_none()
+            .then(|| claims.user.as_str().into());
         return Ok(Caller {
             principal: claims.access_key.unwrap_or(claims.user).into(),
             domain_id: claims.domain_id.into(),
+            user,
         });
     }
     let Some(authorization) = single_header(headers, "authorization")? else {
@@ -223,6 +231,7 @@ async fn identify(
     Ok(Caller {
         principal: known.access_key.clone(),
         domain_id: known.domain_id.clone(),
+        user: None,
     })
 }
 

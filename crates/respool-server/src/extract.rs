@@ -24,6 +24,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON body decoded into `T`, or `None` when the request has none.
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        check_content_type(&req)?;
+        let bytes = body_bytes(req).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(None));
+        }
+        decode_json(&bytes).map(|b| OptionalJsonBody(Some(b)))
+    }
+}
+
 /// Only JSON media types (or none) are bodies this API reads.
 fn check_content_type(req: &Request) -> Result<(), ApiError> {
     let Some(ct) = req.headers().get(CONTENT_TYPE) else {

@@ -29,8 +29,8 @@ pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 
 use handlers::{
-    admin, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, pools,
-    scheduled_events, stats, system, tags, workspaces,
+    admin, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, pools,
+    scheduled_events, stats, system, tags, workspace_auth, workspaces,
 };
 
 /// Every API operation, once: this list builds both the router and the
@@ -60,6 +60,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             node_pools::delete
         ))
         .routes(routes!(node_pools::nodes))
+        .routes(routes!(billing::create))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::show))
         .routes(routes!(stats::monitor_pool))
@@ -68,6 +69,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(networks::list, networks::create))
         .routes(routes!(networks::show, networks::patch, networks::delete))
         .routes(routes!(workspaces::list, workspaces::create))
+        .routes(routes!(workspace_auth::users))
+        .routes(routes!(workspace_auth::validate))
         .routes(routes!(
             workspaces::show,
             workspaces::update,

@@ -185,6 +185,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_user(&self, name: &str) -> Result<Option<User>, StoreError>;
 
+    /// The names of an account's users, in name order.
+    async fn list_user_names(&self, domain_id: &str) -> Result<Vec<String>, StoreError>;
+
     /// Stores a new network; [`StoreError::AlreadyExists`] if its name is
     /// taken in the project.
     async fn insert_network(&self, network: &NetworkState) -> Result<(), StoreError>;

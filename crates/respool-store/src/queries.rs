@@ -422,6 +422,9 @@ pub(crate) static GET_USER: Statement = Statement::new(
     "SELECT name, password_hash, domain_id, project_ids, created_ms FROM users WHERE name = ?",
 );
 
+pub(crate) static LIST_USER_NAMES: Statement =
+    Statement::new("SELECT name FROM users WHERE domain_id = ? ORDER BY name");
+
 // Networks.
 
 pub(crate) static INSERT_NETWORK: Statement = Statement::new(

@@ -378,8 +378,22 @@ async fn credentials_and_users(s: &dyn Store) {
         s.insert_user(&u).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert_eq!(s.get_user("alice").await.unwrap(), Some(u));
+    assert_eq!(s.get_user("alice").await.unwrap(), Some(u.clone()));
     assert_eq!(s.get_user("bob").await.unwrap(), None);
+    for (name, domain) in [("carol", "d"), ("bob", "d"), ("dave", "other")] {
+        let other = User {
+            name: name.into(),
+            domain_id: domain.into(),
+            ..u.clone()
+        };
+        s.insert_user(&other).await.unwrap();
+    }
+    assert_eq!(
+        s.list_user_names("d").await.unwrap(),
+        vec!["alice", "bob", "carol"]
+    );
+    assert_eq!(s.list_user_names("other").await.unwrap(), vec!["dave"]);
+    assert!(s.list_user_names("none").await.unwrap().is_empty());
 }
 
 async fn faults_round_trip_in_creation_order(s: &dyn Store) {

@@ -30,16 +30,40 @@ fn node_pools(s: &Server, pool: &str) -> Vec<(String, i64)> {
 fn a_node_pool_is_created_scaled_listed_and_deleted() {
     let s = Server::start("fast");
     s.ok(&[
-        "pool", "create", "--name", "npcli", "--flavor", FLAVOR, "--count", "1", "--network",
-        "net-np", "--wait", "--timeout", "60s",
+        "pool",
+        "create",
+        "--name",
+        "npcli",
+        "--flavor",
+        FLAVOR,
+        "--count",
+        "1",
+        "--network",
+        "net-np",
+        "--wait",
+        "--timeout",
+        "60s",
     ]);
     let pool = Server::pool_name("npcli");
     let default = format!("{FLAVOR}-default");
     assert_eq!(node_pools(&s, "npcli"), vec![(default.clone(), 1)]);
 
     let out = s.ok(&[
-        "nodepool", "create", "npcli", "gpu-team", "--flavor", FLAVOR, "--count", "2", "--label",
-        "team=gpu", "--taint", "dedicated=gpu:NoSchedule", "--wait", "--timeout", "60s",
+        "nodepool",
+        "create",
+        "npcli",
+        "gpu-team",
+        "--flavor",
+        FLAVOR,
+        "--count",
+        "2",
+        "--label",
+        "team=gpu",
+        "--taint",
+        "dedicated=gpu:NoSchedule",
+        "--wait",
+        "--timeout",
+        "60s",
     ]);
     assert!(out.contains("nodepool/gpu-team created"), "{out}");
     assert!(out.contains("2/2 available"), "{out}");
@@ -59,21 +83,41 @@ fn a_node_pool_is_created_scaled_listed_and_deleted() {
             && n["spec"]["taints"][0]["effect"] == "NoSchedule"));
 
     let out = s.ok(&[
-        "nodepool", "scale", "npcli", "gpu-team", "3", "--wait", "--timeout", "60s",
+        "nodepool",
+        "scale",
+        "npcli",
+        "gpu-team",
+        "3",
+        "--wait",
+        "--timeout",
+        "60s",
     ]);
     assert!(out.contains("3/3 available"), "{out}");
     let np = json(&s.ok(&["nodepool", "get", "npcli", "gpu-team", "-o", "json"]));
     assert_eq!(np["spec"]["resources"]["count"], 3);
 
     let out = s.ok(&[
-        "nodepool", "delete", "npcli", "gpu-team", "--wait", "--timeout", "60s",
+        "nodepool",
+        "delete",
+        "npcli",
+        "gpu-team",
+        "--wait",
+        "--timeout",
+        "60s",
     ]);
     assert!(out.contains("deleted"), "{out}");
     assert_eq!(node_pools(&s, &pool), vec![(default, 1)]);
 
     // A bad name is the server's 400, said on standard error (exit code 7).
     let err = s.fails(
-        &["nodepool", "create", "npcli", "x-default", "--flavor", FLAVOR],
+        &[
+            "nodepool",
+            "create",
+            "npcli",
+            "x-default",
+            "--flavor",
+            FLAVOR,
+        ],
         7,
     );
     assert!(err.contains("invalid nodepool name"), "{err}");

@@ -44,6 +44,9 @@ pub const ITEM_SUCCEED: &str = "succeed";
 pub const ITEM_FAILED: &str = "failed";
 
 const POOL_DELETED_EARLY: &str = "The pool was deleted before it was created.";
+const POOL_DELETED_UNPAID: &str = "The pool was deleted before the order was paid.";
+/// The order item of a change to yearly/monthly billing.
+pub(crate) const ACTION_TO_PERIOD: &str = "toPeriod";
 const NODE_REMOVED_EARLY: &str = "The node was removed before it was created.";
 
 /// An order the pool still follows, with the resources it acts on.
@@ -120,13 +123,15 @@ pub(crate) enum Operation {
     Apply,
     Modify,
     Delete,
+    /// Pay-per-use to yearly/monthly: a modify that waits for payment.
+    ToPeriod,
 }
 
 impl Operation {
     fn as_str(self) -> &'static str {
         match self {
             Operation::Apply => "apply",
-            Operation::Modify => "modify",
+            Operation::Modify | Operation::ToPeriod => "modify",
             Operation::Delete => "delete",
         }
     }
@@ -202,11 +207,13 @@ impl PoolState {
             }
         };
         // A yearly/monthly pool's creation waits for payment.
-        let unpaid = operation == Operation::Apply && self.awaiting_payment;
+        let unpaid = (operation == Operation::Apply && self.awaiting_payment)
+            || operation == Operation::ToPeriod;
         let mut items = Vec::new();
         match operation {
             Operation::Apply => items.push(item(self.name(), "createPool", now_ms)),
             Operation::Delete => items.push(item(self.name(), "deletePool", now_ms)),
+            Operation::ToPeriod => items.push(item(self.name(), ACTION_TO_PERIOD, now_ms)),
             Operation::Modify => {}
         }
         items.extend(self.node_items(before, now_ms));
@@ -421,6 +428,10 @@ impl PoolState {
                 Some((ITEM_FAILED, POOL_DELETED_EARLY))
             }
             "deletePool" if gone => Some((ITEM_SUCCEED, "")),
+            ACTION_TO_PERIOD if self.is_yearly_monthly() => Some((ITEM_SUCCEED, "")),
+            ACTION_TO_PERIOD if gone || self.deletion_ms.is_some() => {
+                Some((ITEM_FAILED, POOL_DELETED_UNPAID))
+            }
             "createNode" => match self.node(&it.resource_name).map(|n| n.phase) {
                 Some(NodePhase::Creating) => None,
                 Some(NodePhase::Available | NodePhase::Abnormal | NodePhase::Checking) => {

@@ -1,6 +1,7 @@
 //! A pool and its nodes: the aggregate every pool request and every
 //! lifecycle step reads and writes as one unit.
 
+mod billing;
 mod create;
 mod faults;
 mod history;

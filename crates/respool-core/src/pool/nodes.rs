@@ -343,8 +343,12 @@ impl PoolState {
         Ok(wanted)
     }
 
-    /// Pays the pool's order: creation starts now.
+    /// Pays the pool's unpaid order: a waiting creation starts now, or a
+    /// change to yearly/monthly billing takes effect.
     pub fn pay(&mut self, env: &Env, now_ms: i64) -> Result<(), DomainError> {
+        if self.pay_conversion(now_ms) {
+            return Ok(());
+        }
         if self.phase() != PoolPhase::Waiting {
             return Err(DomainError::invalid(format!(
                 "pool \"{}\" is {}: it has no unpaid order",

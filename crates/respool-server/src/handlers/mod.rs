@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub mod admin;
+pub mod billing;
 pub mod events;
 pub mod flavors;
 pub mod jobs;
@@ -27,6 +28,7 @@ pub mod scheduled_events;
 pub mod stats;
 pub mod system;
 pub mod tags;
+pub mod workspace_auth;
 pub mod workspaces;
 
 #[derive(Deserialize, IntoParams)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use respool_core::flavors::Catalog;
-use respool_core::identity::Credential;
+use respool_core::identity::{hash_password, Credential, User};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::{AppState, AuthMode, Settings};
@@ -271,6 +271,29 @@ impl TestServer {
             .await
             .expect("request sent");
         assert_eq!(r.status(), 201, "token request refused");
+        r.headers()["x-subject-token"].to_str().unwrap().to_owned()
+    }
+
+    /// An IAM user of the test account, and a token it obtained with its password.
+    pub async fn user_token(&self, name: &str, password: &str) -> String {
+        self.store
+            .insert_user(&User {
+                name: name.into(),
+                password_hash: hash_password(password),
+                domain_id: DOMAIN.into(),
+                project_ids: vec![PROJECT.into()],
+                created_ms: 0,
+            })
+            .await
+            .unwrap();
+        let r = self
+            .http
+            .post(format!("{}/v3/auth/tokens", self.base))
+            .json(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": name, "password": password, "domain": {"name": "d"}}}}, "scope": {"project": {"id": PROJECT}}}}))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(r.status(), 201, "password token refused");
         r.headers()["x-subject-token"].to_str().unwrap().to_owned()
     }
 

@@ -386,6 +386,14 @@ impl Store for PostgresStore {
         .transpose()
     }
 
+    async fn list_user_names(&self, domain_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(q::LIST_USER_NAMES.postgres())
+            .bind(domain_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
         sqlx::query(q::INSERT_NETWORK.postgres())
             .bind(&n.project_id)

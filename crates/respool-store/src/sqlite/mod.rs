@@ -479,6 +479,14 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn list_user_names(&self, domain_id: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            all(conn, q::LIST_USER_NAMES.sqlite(), [domain_id], |r| {
+                Ok(r.get(0)?)
+            })
+        })
+    }
+
     async fn insert_network(&self, n: &NetworkState) -> Result<(), StoreError> {
         let args = (
             n.project_id.clone(),
