@@ -57,6 +57,7 @@ pub struct UserList {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct UserName {
     pub user_name: String,
 }

@@ -77,6 +77,7 @@
 //! call [`Client::send`] (or [`Client::get_all`] with a [`List`] type for a
 //! paged list).
 
+mod billing;
 mod client;
 mod config;
 mod error;
@@ -90,6 +91,7 @@ mod orders;
 mod paging;
 mod pools;
 mod wait;
+mod workspace_auth;
 mod workspaces;
 
 pub use client::{Client, RawResponse};

@@ -1337,3 +1337,64 @@ async fn migrate_resize_job_failures_and_scheduled_events() {
         (Some(404), Some("ModelArts.50004040"))
     );
 }
+
+#[tokio::test]
+async fn node_pools_billing_and_workspace_checks() {
+    use respool_client::types::{AuthCheck, AuthRequest, NodePool, NodePoolSpec, PoolResource};
+    let s = start(TimingProfile::Immediate).await;
+    let c = &s.client;
+    let name = c
+        .create_pool(&new_pool("gamma", 1))
+        .await
+        .unwrap()
+        .metadata
+        .name;
+    let body = NodePool {
+        spec: NodePoolSpec {
+            resources: PoolResource {
+                flavor: FLAVOR.into(),
+                count: 2,
+                node_pool: Some("extra".into()),
+                ..Default::default()
+            },
+        },
+        ..Default::default()
+    };
+    let created = c.create_node_pool(&name, &body).await.unwrap();
+    assert_eq!(created.metadata.name, "extra");
+    let pools = c.list_node_pools(&name).await.unwrap();
+    let names: Vec<&str> = pools
+        .items
+        .iter()
+        .map(|p| p.metadata.name.as_str())
+        .collect();
+    assert_eq!(names, vec![format!("{FLAVOR}-default").as_str(), "extra"]);
+    c.scale_node_pool(&name, "extra", 3).await.unwrap();
+    let shown = c.get_node_pool(&name, "extra").await.unwrap();
+    let available = shown.status.unwrap().resources.available.unwrap();
+    assert_eq!(available.count, 3);
+    assert_eq!(
+        c.list_node_pool_nodes(&name, "extra", Some(2))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    c.delete_node_pool(&name, "extra").await.unwrap();
+    let e = c.get_node_pool(&name, "extra").await.unwrap_err();
+    assert!(e.is_not_found());
+
+    let id = c.order_to_period(&name).await.unwrap();
+    assert!(id.starts_with("CS"), "{id}");
+
+    let checks = AuthCheck {
+        requests: vec![AuthRequest {
+            action_id: "1".into(),
+            action: "modelarts:pool:list".into(),
+            ..Default::default()
+        }],
+    };
+    let verdicts = c.validate_authorization("0", &checks).await.unwrap();
+    assert_eq!(verdicts.results[0].verdict, "allow");
+    assert!(c.list_users().await.unwrap().is_empty());
+}

@@ -144,6 +144,6 @@ async fn users_list_names_the_accounts_users() {
     let r = s.call("GET", &path, &[], None).await;
     assert_eq!(
         r.body,
-        json!({"users": [{"user_name": "adam"}, {"user_name": "zoe"}]})
+        json!({"users": [{"userName": "adam"}, {"userName": "zoe"}]})
     );
 }
