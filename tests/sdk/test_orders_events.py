@@ -152,3 +152,13 @@ def test_missing_orders_and_pools_are_404(client):
     assert e.error_msg == 'pool "nope-missing-pool" not found'
     expect_client_error(lambda: client.list_events(m.ListEventsRequest(resource="jobs", name="x")),
                         400, "ModelArts.50004000")
+
+
+def test_list_events_without_resource_or_name_lists_the_projects(client, make_pool):
+    # The SDK marks both optional; the project's events answer.
+    name = make_pool().metadata.name
+    everything = client.list_events(m.ListEventsRequest())
+    assert everything.kind == "EventList"
+    own = client.list_events(m.ListEventsRequest(resource="pools", name=name))
+    key = lambda e: (e.first_timestamp, e.message)  # noqa: E731
+    assert own.items and {key(e) for e in own.items} <= {key(e) for e in everything.items}

@@ -410,10 +410,8 @@ async fn the_lists_page_filter_and_refuse_what_they_cannot_read() {
         let r = s.call("GET", &orders_path(), q, None).await;
         r.assert_error(400, "ModelArts.50004000");
     }
-    let bad_events: [&[(&str, &str)]; 7] = [
-        &[("name", &name)],
+    let bad_events: [&[(&str, &str)]; 5] = [
         &[("resource", "networks"), ("name", &name)],
-        &[("resource", "pools")],
         &[("resource", "pools"), ("name", &name), ("limit", "501")],
         &[("resource", "pools"), ("name", &name), ("type", "Error")],
         &[("resource", "pools"), ("name", &name), ("ascend", "yes")],
@@ -427,4 +425,37 @@ async fn the_lists_page_filter_and_refuse_what_they_cannot_read() {
         let r = s.call("GET", &events_path(), q, None).await;
         r.assert_error(400, "ModelArts.50004000");
     }
+}
+
+#[tokio::test]
+async fn without_resource_or_name_events_are_the_projects() {
+    let s = TestServer::manual().await;
+    s.create_pool("evt-one", 1).await;
+    s.create_pool("evt-two", 1).await;
+    s.advance(NODE_CREATE).await;
+    let r = s.call("GET", &events_path(), &[], None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let names: std::collections::BTreeSet<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let event = e["metadata"]["name"].as_str().unwrap();
+            event.rsplit_once('.').unwrap().0
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [pool_name("evt-one"), pool_name("evt-two")]
+            .iter()
+            .map(String::as_str)
+            .collect()
+    );
+    let only = s
+        .call("GET", &events_path(), &[("resource", "pools")], None)
+        .await;
+    assert_eq!(only.body["items"], r.body["items"]);
+    s.call("GET", &events_path(), &[("resource", "jobs")], None)
+        .await
+        .assert_error(400, "ModelArts.50004000");
 }

@@ -45,8 +45,8 @@ pub struct EventQuery<'a> {
     pub project_id: &'a str,
     /// The kind of resource (`pools`).
     pub resource: &'a str,
-    /// The resource's name (a pool's `metadata.name`).
-    pub name: &'a str,
+    /// The resource's name (a pool's `metadata.name`); `None`: every one.
+    pub name: Option<&'a str>,
     /// `Normal` or `Warning`.
     pub event_type: Option<&'a str>,
     pub since_ms: Option<i64>,

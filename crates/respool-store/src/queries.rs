@@ -334,9 +334,10 @@ pub(crate) fn events<'q>(q: &EventQuery<'q>) -> Query<'q> {
     let mut sql = Query::new("SELECT created_ms, id, doc FROM events WHERE project_id = ");
     sql.text(q.project_id)
         .push(" AND resource = ")
-        .text(q.resource)
-        .push(" AND name = ")
-        .text(q.name);
+        .text(q.resource);
+    if let Some(name) = q.name {
+        sql.push(" AND name = ").text(name);
+    }
     if let Some(t) = q.event_type {
         sql.push(" AND event_type = ").text(t);
     }

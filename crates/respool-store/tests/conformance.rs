@@ -716,7 +716,7 @@ async fn event_messages(s: &dyn Store, project_id: &str, name: &str) -> Vec<Stri
     s.list_events(&respool_store::EventQuery {
         project_id,
         resource: "pools",
-        name,
+        name: Some(name),
         limit: 500,
         ..Default::default()
     })
@@ -997,7 +997,7 @@ async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
     let base = EventQuery {
         project_id: "p1",
         resource: "pools",
-        name: Box::leak(names[0].clone().into_boxed_str()),
+        name: Some(Box::leak(names[0].clone().into_boxed_str())),
         limit: 500,
         ..Default::default()
     };
@@ -1062,6 +1062,16 @@ async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
     })
     .await
     .is_empty());
+    // Without a name: every pool's events of the project, newest first.
+    let project = events(EventQuery {
+        name: None,
+        ..base.clone()
+    })
+    .await;
+    assert!(project.len() > all.len(), "the other pools' events too");
+    assert!(project
+        .windows(2)
+        .all(|w| w[0].cursor.created_ms >= w[1].cursor.created_ms));
     // Reset takes orders and events with the pools.
     s.remove_all().await.unwrap();
     assert_eq!(orders(s, order_query("p1")).await.0, 0);

@@ -1,6 +1,6 @@
 //! `/v1/{project_id}/events?resource=pools&name=<pool>`: what happened to a
-//! pool, one event per change of its phase or of its node counts. A deleted
-//! pool's events stay listable.
+//! pool, one event per change of its phase or of its node counts; without
+//! `name`, to every pool of the project. A deleted pool's events stay listable.
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -66,17 +66,18 @@ pub async fn list(
     PathParams(path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListEventsQuery>,
 ) -> Result<Response, ApiError> {
-    let resource = q.resource.as_deref().unwrap_or_default();
+    // Both are optional, as the SDK has them: pools are the one resource.
+    let resource = q
+        .resource
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .unwrap_or(EVENT_RESOURCE);
     if resource != EVENT_RESOURCE {
         return Err(ApiError::bad_request(format!(
             "invalid resource {resource:?}: use pools"
         )));
     }
-    let Some(name) = q.name.as_deref().filter(|n| !n.is_empty()) else {
-        return Err(ApiError::bad_request(
-            "name is required: the pool's metadata.name",
-        ));
-    };
+    let name = q.name.as_deref().filter(|n| !n.is_empty());
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<Position> = paging::decode(TOKEN_KIND, q.continue_token.as_deref())?;
     let instant = |what, raw: Option<&str>| -> Result<Option<i64>, ApiError> {
@@ -126,8 +127,10 @@ pub async fn list(
     // Events follow the pool's stages: bring the project's pools up to the clock.
     crate::reconciler::catch_up(&app, &path.project_id).await?;
     let mut rows = app.store.list_events(&query).await?;
-    if rows.is_empty() && query.after.is_none() && !pool_known(&app, &query).await? {
-        return Err(ApiError::pool_not_found(name));
+    if let Some(name) = name {
+        if rows.is_empty() && query.after.is_none() && !pool_known(&app, &query, name).await? {
+            return Err(ApiError::pool_not_found(name));
+        }
     }
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -161,8 +164,8 @@ pub async fn list(
 }
 
 /// Whether the pool exists, or had events once (a deleted pool's events stay).
-async fn pool_known(app: &AppState, q: &EventQuery<'_>) -> Result<bool, ApiError> {
-    if app.store.get_pool(q.project_id, q.name).await?.is_some() {
+async fn pool_known(app: &AppState, q: &EventQuery<'_>, name: &str) -> Result<bool, ApiError> {
+    if app.store.get_pool(q.project_id, name).await?.is_some() {
         return Ok(true);
     }
     let any = app
@@ -170,7 +173,7 @@ async fn pool_known(app: &AppState, q: &EventQuery<'_>) -> Result<bool, ApiError
         .list_events(&EventQuery {
             project_id: q.project_id,
             resource: q.resource,
-            name: q.name,
+            name: Some(name),
             limit: 1,
             ..Default::default()
         })
