@@ -463,3 +463,13 @@ def test_fast_profile_scale_out_keeps_running(fast_server):
         assert not shown["status"]["resources"].get("creating")
     finally:
         client.delete_pool(m.DeletePoolRequest(pool_name=name))
+
+
+def test_snt9b_cards_are_read_by_the_sdk_node_model(client, make_pool):
+    # The SDK's NodeResource reads `huawei.com/ascend-snt9`; snt9b nodes count there.
+    name = make_pool(resources=(("modelarts.vm.npu.arm.1snt9b", 1),)).metadata.name
+    node = client.list_pool_nodes(m.ListPoolNodesRequest(pool_name=name)).items[0]
+    assert node.status.resources.huawei_com_ascend_snt9 == "1"
+    flavors = client.list_resource_flavors(m.ListResourceFlavorsRequest()).items
+    annotations = {f.metadata.name: f.metadata.annotations for f in flavors}
+    assert annotations["modelarts.vm.npu.arm.1snt9b"].os_modelarts_flavor_image_filter

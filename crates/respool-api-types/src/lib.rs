@@ -88,4 +88,6 @@ pub mod keys {
     pub const FLAVOR_BAREMETAL: &str = "os.modelarts.flavor/baremetal";
     /// Flavor label: `"true"` for flavors with local disks.
     pub const FLAVOR_LOCALDISK: &str = "os.modelarts.flavor/localdisk";
+    /// Which images suit the flavor: a JSON object of its CPU architecture and card type.
+    pub const FLAVOR_IMAGE_FILTER: &str = "os.modelarts.flavor/image.filter";
 }

@@ -282,7 +282,8 @@ fn node_resources_of_npu_flavors() {
         .unwrap();
     assert_eq!(f.cpu_arch, "arm64");
     assert!(f.baremetal && f.local_disk);
-    assert_eq!(f.node_resources()["huawei.com/ascend-snt9b"], "8");
+    // The key the SDK's NodeResource reads: snt9b cards count as ascend-snt9.
+    assert_eq!(f.node_resources()["huawei.com/ascend-snt9"], "8");
 }
 
 #[test]

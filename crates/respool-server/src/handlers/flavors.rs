@@ -106,12 +106,18 @@ pub fn to_wire(f: &Flavor, region: &str) -> ResourceFlavor {
         (keys::FLAVOR_BAREMETAL.to_owned(), f.baremetal.to_string()),
         (keys::FLAVOR_LOCALDISK.to_owned(), f.local_disk.to_string()),
     ]);
+    let mut filter = serde_json::json!({"arch": f.cpu_arch});
+    if let Some(acc) = &f.accelerator {
+        filter["xpu"] = acc.r#type.clone().into();
+    }
+    let annotations = BTreeMap::from([(keys::FLAVOR_IMAGE_FILTER.to_owned(), filter.to_string())]);
     ResourceFlavor {
         api_version: API_VERSION.into(),
         kind: KIND.into(),
         metadata: ObjectMeta {
             name: f.name.clone(),
             labels,
+            annotations,
             ..ObjectMeta::default()
         },
         spec: ResourceFlavorSpec {
@@ -164,7 +170,11 @@ mod tests {
             v["metadata"]["labels"]["os.modelarts.flavor/baremetal"],
             "true"
         );
-        assert_eq!(v["metadata"]["annotations"], json!({}));
+        let filter = v["metadata"]["annotations"]["os.modelarts.flavor/image.filter"]
+            .as_str()
+            .unwrap();
+        let filter: serde_json::Value = serde_json::from_str(filter).unwrap();
+        assert_eq!(filter, json!({"arch": "x86", "xpu": "nvidia-a100"}));
         assert_eq!(v["spec"]["type"], "Dedicate");
         assert_eq!(v["spec"]["cpuArch"], "x86");
         assert_eq!(v["spec"]["cpu"], "128");
