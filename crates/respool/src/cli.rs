@@ -806,7 +806,7 @@ pub struct OrdersArgs {
     /// Only the orders of this pool (its name or its display name).
     pub pool: Option<String>,
     /// Only orders in this phase.
-    #[arg(long, value_parser = ["pending", "processing", "successed", "failed"])]
+    #[arg(long, value_parser = ["pending", "processing", "successed", "partialSuccessed", "failed"])]
     pub phase: Option<String>,
     /// Only orders of pools in this workspace (id).
     #[arg(long)]

@@ -98,6 +98,7 @@ impl PoolState {
             observed: None,
             jobs: Vec::new(),
             maintenances: Vec::new(),
+            unprovisioned: Vec::new(),
             pending: Default::default(),
             version: 0,
         };

@@ -25,7 +25,7 @@ use crate::timing::TimingProfile;
 
 pub use history::{
     Observed, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
-    EVENT_RESOURCE, ORDER_FAILED, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+    EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
 };
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::StepOutcome;
@@ -85,6 +85,9 @@ pub struct PoolState {
     /// Scheduled events (maintenance) announced for the pool's nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenances: Vec<Maintenance>,
+    /// Nodes a fault kept from arriving, until their orders have said so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unprovisioned: Vec<String>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]
