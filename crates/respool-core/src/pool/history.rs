@@ -251,6 +251,13 @@ impl PoolState {
             .metadata
             .labels
             .insert(keys::ORDER_NAME.into(), name.clone());
+        // The order a purchase or billing change is paid through.
+        if matches!(operation, Operation::Apply | Operation::ToPeriod) {
+            self.pool
+                .metadata
+                .annotations
+                .insert(keys::ORDER_ID.into(), order.order.order_id.clone());
+        }
         self.pending.push_order(&order);
         self.orders.push(order);
         name

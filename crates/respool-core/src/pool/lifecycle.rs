@@ -33,6 +33,7 @@ impl PoolState {
             self.converge_nodes(env, now_ms);
         }
         self.converge_scopes(now_ms);
+        self.note_flavor_resource_ids();
         self.settle_faults(now_ms);
         self.refresh_driver(env.catalog);
         self.refresh_status();

@@ -2,6 +2,7 @@
 //! lifecycle step reads and writes as one unit.
 
 mod billing;
+mod control;
 mod create;
 mod faults;
 mod history;
