@@ -144,3 +144,22 @@ async fn control_mode_restricts_what_the_pool_accepts() {
         .await
         .assert_error(400, "ModelArts.50004000");
 }
+
+#[tokio::test]
+async fn a_logical_pool_may_grow_to_max_count_but_not_below_count() {
+    let s = TestServer::manual().await;
+    let mut body = pool_body("elastic", 1);
+    body["spec"]["type"] = json!("Logical");
+    body["spec"].as_object_mut().unwrap().remove("network");
+    body["spec"]["resources"] =
+        json!([{"flavor": "modelarts.vm.cpu.4ud", "count": 1, "maxCount": 3}]);
+    let r = s.create_with(&body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["spec"]["resources"][0]["maxCount"], 3);
+    body["metadata"]["labels"]["os.modelarts/name"] = json!("shrunk");
+    body["spec"]["resources"][0]["maxCount"] = json!(0);
+    let r = s.create_with(&body).await;
+    assert!(r
+        .assert_error(400, "ModelArts.50004000")
+        .contains("maxCount"));
+}

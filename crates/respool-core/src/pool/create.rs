@@ -187,6 +187,12 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
             )));
         }
         if let Some(max) = r.max_count {
+            // A logical pool may grow elastically up to maxCount, never below count.
+            if max < r.count {
+                return Err(DomainError::invalid(format!(
+                    "spec.resources[{i}].maxCount must be at least count"
+                )));
+            }
             if spec.pool_type == "Dedicate" && max != r.count {
                 return Err(DomainError::invalid(format!(
                     "spec.resources[{i}].maxCount must equal count in a Dedicate pool"
