@@ -5,7 +5,7 @@
 #                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
-#   scripts/bench-load.sh --only list,signed,big,scale,writes,memory,prism
+#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism
 #   scripts/bench-load.sh --strict   exit 1 when a target is missed
 #
 # Every figure is a ratio or a median/percentile taken in this one run: the
@@ -29,7 +29,7 @@ ROOT=$PWD
 
 SMOKE=0
 STRICT=0
-ONLY="list,signed,big,scale,writes,memory,prism"
+ONLY="list,logging,signed,big,scale,writes,memory,prism"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -174,7 +174,7 @@ url() { echo "http://127.0.0.1:$1/v2/$RESPOOL_PROJECT_ID/pools"; }
 
 # ------------------------------------------------------------ 1 and 2: lists
 
-if wants list || wants signed || wants prism; then
+if wants list || wants logging || wants signed || wants prism; then
     TEN_DIR=$WORK/ten
     rm -rf "$TEN_DIR"
     seed "$TEN_DIR" "$RESPOOL_PROJECT_ID" 1 "$TEN" 2>/dev/null
@@ -191,6 +191,21 @@ if wants list; then
         say "   round $r: healthz $h/s, list $l/s"
     done
     stop open
+fi
+
+if wants logging; then
+    say "8. list of $TEN pools with the request log at info vs off (wrk, $ROUNDS rounds)"
+    RESPOOL_LOG=info start logged "$PORT" "$TEN_DIR" off
+    RESPOOL_LOG=off start quiet "$((PORT + 1))" "$TEN_DIR" off
+    for r in $(seq "$ROUNDS"); do
+        a=$(wrk_rps "$(url "$PORT")")
+        b=$(wrk_rps "$(url "$((PORT + 1))")")
+        record "{\"label\":\"wrk_list10_log_info\",\"rps\":$a,\"round\":$r}"
+        record "{\"label\":\"wrk_list10_log_off\",\"rps\":$b,\"round\":$r}"
+        say "   round $r: logged $a/s, quiet $b/s"
+    done
+    stop logged
+    stop quiet
 fi
 
 if wants signed; then
@@ -400,6 +415,9 @@ if ik is not None:
     row(f"6b. idle RSS, {n(large_n)} pools stored", f"{ik/1024:.1f} MB", "<= 30 MB", ik / 1024 <= 30)
 if st is not None:
     row(f"6c. start to /healthz, {n(large_n)} pools stored", f"{st:.0f} ms", "<= 200 ms", st <= 200)
+li, lo = med("wrk_list10_log_info", "rps"), med("wrk_list10_log_off", "rps")
+if li and lo:
+    row(f"8. list of {ten_n} with the request log at info vs off (wrk, req/s)", f"{fmt(li)} vs {fmt(lo)} = {li/lo:.2f}x", ">= 0.95x", li / lo >= 0.95)
 p, rl = med("wrk_prism_list", "rps"), med("wrk_respool_list", "rps")
 if p and rl:
     row("7. respool vs Prism mock, same list (wrk, req/s)", f"{fmt(rl)} vs {fmt(p)} = {rl/p:.1f}x", ">= 10x", rl / p >= 10)

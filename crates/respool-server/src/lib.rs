@@ -27,6 +27,7 @@ use utoipa_axum::routes;
 
 pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
+pub use metrics::count_dropped_log_records;
 
 use handlers::{
     admin, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, pools,

@@ -143,10 +143,24 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
+/// How many log records the writer dropped because it could not keep up;
+/// the binary that sets up logging says how to read it.
+static LOG_RECORDS_DROPPED: std::sync::OnceLock<Box<dyn Fn() -> u64 + Send + Sync>> =
+    std::sync::OnceLock::new();
+
+/// Names the counter of log records dropped under overload (set once, at start).
+pub fn count_dropped_log_records(counter: impl Fn() -> u64 + Send + Sync + 'static) {
+    let _ = LOG_RECORDS_DROPPED.set(Box::new(counter));
+}
+
 /// `GET /metrics`
 pub async fn scrape(State(app): State<AppState>) -> Result<Response, ApiError> {
     let mut out = String::new();
     app.http_metrics.render(&mut out);
+    out.push_str("# HELP respool_log_records_dropped_total Log records dropped because the log writer could not keep up.\n# TYPE respool_log_records_dropped_total counter\n");
+    let dropped =
+        LOG_RECORDS_DROPPED.get().map_or(0, |f| f()) + crate::middleware::dropped_log_records();
+    let _ = writeln!(out, "respool_log_records_dropped_total {dropped}");
     out.push_str("# HELP respool_pools Pools stored, by phase.\n# TYPE respool_pools gauge\n");
     for (phase, count) in app.store.count_pools_by_phase(None, None).await? {
         let _ = writeln!(out, "respool_pools{{phase=\"{phase}\"}} {count}");

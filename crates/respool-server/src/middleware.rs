@@ -1,7 +1,10 @@
-//! Layers every response passes through: a request id on each, and panics
-//! turned into ModelArts-shaped 500s.
+//! Layers every response passes through: a request id on each, the
+//! request log, and panics turned into ModelArts-shaped 500s.
 
 use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::LazyLock;
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -11,6 +14,56 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// One line of the request log.
+struct Exchange {
+    id: String,
+    method: axum::http::Method,
+    path: String,
+    status: u16,
+    micros: u64,
+}
+
+/// Records waiting for the log thread before new ones are dropped.
+const LOG_QUEUE: usize = 16 * 1024;
+
+static LOG_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// The request path hands each record to a bounded queue and moves on; a
+/// thread of its own formats and writes them.
+static REQUEST_LOG: LazyLock<Option<SyncSender<Exchange>>> = LazyLock::new(|| {
+    let (tx, rx) = sync_channel::<Exchange>(LOG_QUEUE);
+    std::thread::Builder::new()
+        .name("respool-request-log".into())
+        .spawn(move || {
+            for e in rx {
+                tracing::info!(
+                    request_id = %e.id,
+                    method = %e.method,
+                    path = %e.path,
+                    status = e.status,
+                    micros = e.micros,
+                    "request"
+                );
+            }
+        })
+        .ok()
+        .map(|_| tx)
+});
+
+/// Request-log records dropped because the log thread could not keep up.
+pub fn dropped_log_records() -> u64 {
+    LOG_DROPPED.load(Ordering::Relaxed)
+}
+
+fn log_exchange(e: Exchange) {
+    let sent = REQUEST_LOG
+        .as_ref()
+        .is_some_and(|tx| tx.try_send(e).is_ok());
+    if !sent {
+        LOG_DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// Gives every request an id, answers with it in `X-Request-Id`, and logs the exchange.
 pub async fn request_id(req: Request, next: Next) -> Response {
@@ -23,14 +76,16 @@ pub async fn request_id(req: Request, next: Next) -> Response {
         REQUEST_ID,
         HeaderValue::from_str(&id).expect("hex is a valid header"),
     );
-    tracing::info!(
-        request_id = %id,
-        %method,
-        %path,
-        status = res.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    // With the log off, nothing is built at all.
+    if tracing::enabled!(tracing::Level::INFO) {
+        log_exchange(Exchange {
+            id,
+            method,
+            path,
+            status: res.status().as_u16(),
+            micros: started.elapsed().as_micros() as u64,
+        });
+    }
     res
 }
 

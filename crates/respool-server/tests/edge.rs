@@ -207,6 +207,8 @@ async fn metrics_count_requests_by_route_and_pools_by_phase() {
     assert_eq!(line("respool_pools{phase=\"Running\"}"), "1");
     assert_eq!(line("respool_reconciler_queue_depth"), "0");
     assert_eq!(line("respool_reconciler_lag_seconds"), "0");
+    // Nothing overloads the request log here.
+    assert_eq!(line("respool_log_records_dropped_total"), "0");
 }
 
 /// The router and `/openapi.json` come from one route list: every documented

@@ -17,7 +17,8 @@ use crate::cli::{ServeArgs, StoreArgs};
 use crate::seed::{self, Seed};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging(&args.log_format)?;
+    // Kept to the end: dropping it flushes what the log writer still holds.
+    let _log_writer = init_logging(&args.log_format)?;
     let store = open_store(&args.store).await?;
     let seed = args.seed.as_deref().map(Seed::load).transpose()?;
     let seeded_credentials = match &seed {
@@ -239,18 +240,31 @@ Use it with the official Python SDK:
     )
 }
 
-fn init_logging(format: &str) -> anyhow::Result<()> {
+/// Records queued for the log writer before new ones are dropped.
+const LOG_QUEUE: usize = 64 * 1024;
+
+/// Logs go to standard error from a thread of their own: a request hands its
+/// record to a bounded queue and moves on; under overload records are
+/// dropped and counted (`respool_log_records_dropped_total`), never waited for.
+fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RESPOOL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE)
+        .lossy(true)
+        .thread_name("respool-log")
+        .finish(std::io::stderr());
+    let dropped = writer.error_counter();
+    respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     match format {
         "json" => builder.json().init(),
         "text" => builder.init(),
         other => bail!("unknown log format {other:?}: use text or json"),
     }
-    Ok(())
+    Ok(guard)
 }
 
 async fn shutdown_signal() {
