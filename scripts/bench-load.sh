@@ -92,6 +92,8 @@ need_apt python3 python3 || { say "python3 is required"; exit 1; }
 need_apt wrk wrk || { say "wrk is required (apt-get install wrk)"; exit 1; }
 EATMYDATA=()
 if need_apt eatmydata eatmydata; then EATMYDATA=(eatmydata); fi
+NGINX=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+if [ -z "$NGINX" ] && need_apt nginx nginx-light; then NGINX=$(command -v nginx || echo /usr/sbin/nginx); fi
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
     PROFILE=$BENCH_PROFILE
@@ -142,6 +144,38 @@ stop() { # NAME [SIGNAL]
     wait "$pid" 2>/dev/null || true
     unset "PIDS[$1]"
 }
+# start_nginx PORT DIR: nginx serving DIR/www (list.json at /list, healthz.json
+# at /healthz) as static files, in the background, as the yardstick.
+start_nginx() {
+    local port=$1 dir=$2
+    mkdir -p "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/json;
+    client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/www;
+        location = /list { try_files /list.json =404; }
+        location = /healthz { try_files /healthz.json =404; }
+    }
+}
+CONF
+    "$NGINX" -c "$dir/nginx.conf" -p "$dir" >"$dir/nginx.out" 2>&1 &
+    PIDS[nginx]=$!
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    say "nginx did not start:"; cat "$dir/nginx.out" "$dir/error.log" >&2 2>/dev/null; exit 1
+}
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/${PIDS[$1]}/status"; }
 
 seed() { # DIR PROJECT PROJECTS PER_PROJECT
@@ -183,14 +217,32 @@ fi
 if wants list; then
     say "1. list of $TEN pools vs /healthz (wrk, $CONNS connections, $ROUNDS rounds of ${DUR}s)"
     start open "$PORT" "$TEN_DIR" off
+    if [ -n "$NGINX" ]; then
+        # nginx serves the very bytes respool answered.
+        NGX=$WORK/nginx
+        mkdir -p "$NGX/www"
+        curl -sf "$(url "$PORT")" >"$NGX/www/list.json"
+        curl -sf "http://127.0.0.1:$PORT/healthz" >"$NGX/www/healthz.json"
+        start_nginx "$((PORT + 2))" "$NGX"
+    else
+        say "   nginx not found: its rows are skipped"
+    fi
     for r in $(seq "$ROUNDS"); do
         h=$(wrk_rps "http://127.0.0.1:$PORT/healthz")
         l=$(wrk_rps "$(url "$PORT")")
         record "{\"label\":\"wrk_healthz\",\"rps\":$h,\"round\":$r}"
         record "{\"label\":\"wrk_list10\",\"rps\":$l,\"round\":$r}"
         say "   round $r: healthz $h/s, list $l/s"
+        if [ -n "$NGINX" ]; then
+            nh=$(wrk_rps "http://127.0.0.1:$((PORT + 2))/healthz")
+            nl=$(wrk_rps "http://127.0.0.1:$((PORT + 2))/list")
+            record "{\"label\":\"wrk_nginx_healthz\",\"rps\":$nh,\"round\":$r}"
+            record "{\"label\":\"wrk_nginx_list10\",\"rps\":$nl,\"round\":$r}"
+            say "   round $r: nginx healthz $nh/s, nginx list $nl/s"
+        fi
     done
     stop open
+    [ -n "$NGINX" ] && stop nginx
 fi
 
 if wants logging; then
@@ -375,6 +427,11 @@ def fmt(x, unit=""):
 h, l = med("wrk_healthz", "rps"), med("wrk_list10", "rps")
 if h and l:
     row(f"1. list {ten_n} pools vs /healthz (wrk, req/s)", f"{fmt(l)} vs {fmt(h)} = {l/h:.2f}x", ">= 0.5x", l / h >= 0.5)
+nh, nl = med("wrk_nginx_healthz", "rps"), med("wrk_nginx_list10", "rps")
+if l and nl:
+    row(f"1a. list of {ten_n} vs nginx serving its bytes as a file (wrk, req/s)", f"{fmt(l)} vs {fmt(nl)} = {l/nl:.2f}x", ">= 0.6x", l / nl >= 0.6)
+if h and nh:
+    row("1b. /healthz vs nginx serving its 15 bytes (wrk, req/s)", f"{fmt(h)} vs {fmt(nh)} = {h/nh:.2f}x", ">= 0.8x", h / nh >= 0.8)
 s, o = med("signed_list10", "rps"), med("open_list10", "rps")
 if s and o:
     row(f"2. signed list of {ten_n} vs auth off (loadgen, req/s)", f"{fmt(s)} vs {fmt(o)} = {s/o:.2f}x", ">= 0.9x", s / o >= 0.9)
