@@ -340,6 +340,44 @@ pub fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A network create body.
+pub fn network_body(display: &str, cidr: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Network",
+        "metadata": {"labels": {"os.modelarts/name": display}},
+        "spec": {"cidr": cidr}
+    })
+}
+
+/// Every item of a paged list, following `metadata.continue`.
+pub async fn walk(s: &TestServer, path: &str, limit: &str, extra: &[(&str, &str)]) -> Vec<String> {
+    let mut names_seen = Vec::new();
+    let mut token = String::new();
+    for _ in 0..1000 {
+        let mut q: Vec<(&str, &str)> = vec![("limit", limit)];
+        q.extend_from_slice(extra);
+        if !token.is_empty() {
+            q.push(("continue", &token));
+        }
+        let r = s.call("GET", path, &q, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        names_seen.extend(names(&r.body));
+        match r.body["metadata"]["continue"].as_str() {
+            Some(t) if !t.is_empty() => {
+                let remaining = r.body["metadata"]["remainingItemCount"].as_u64().unwrap();
+                assert!(remaining > 0);
+                token = t.to_owned();
+            }
+            _ => {
+                assert!(r.body["metadata"].get("remainingItemCount").is_none());
+                return names_seen;
+            }
+        }
+    }
+    panic!("paging did not end");
+}
+
 pub fn pool_name(display: &str) -> String {
     format!("{display}-{PROJECT}")
 }
@@ -527,7 +565,7 @@ impl TestServer {
     }
 }
 
-/// Helpers for the pool's neighbours: workspaces, networks.
+/// Workspaces and networks for the pools of a test.
 impl TestServer {
     pub fn workspaces_path(&self) -> String {
         format!("/v1/{PROJECT}/workspaces")

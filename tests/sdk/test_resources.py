@@ -1,4 +1,4 @@
-"""The pool's neighbours through the official SDK: resource flavors, networks,
+"""Around the pools, through the official SDK: resource flavors, networks,
 workspaces, pool statistics, pool tags and pool monitoring."""
 import json
 import re
@@ -245,7 +245,8 @@ def test_networks_are_checked_by_default(farm):
     client.delete_network(m.DeleteNetworkRequest(network_name=net))
 
 
-def test_networks_are_lenient_by_default(make_pool):
+def test_a_lenient_server_takes_any_network(make_pool):
+    # The suite's servers run with --lenient-networks.
     assert make_pool(network="net-never-created").metadata.name
 
 
