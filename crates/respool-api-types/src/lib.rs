@@ -7,13 +7,14 @@
 mod event;
 mod flavor;
 mod meta;
+mod monitoring;
 mod network;
 mod node;
 mod node_ops;
 mod node_pool;
-mod observe;
 mod order;
 mod pool;
+mod tags;
 mod workspace;
 mod workspace_auth;
 
@@ -23,6 +24,10 @@ pub use flavor::{
     ResourceFlavorXpu,
 };
 pub use meta::{ErrorBody, ListMeta, ObjectMeta};
+pub use monitoring::{
+    MetricDimension, MetricStatistic, PoolMonitor, PoolMonitorDataPoint, PoolMonitorMetric,
+    PoolMonitorMetrics, PoolStatistics, PoolStatisticsBody, PoolStatusCounts,
+};
 pub use network::{
     Network, NetworkConnection, NetworkConnectionStatus, NetworkList, NetworkSpec, NetworkStatus,
     NetworkSubnet, PeerConnection, PeerConnectionStatus, SfsTurboConnection, SfsTurboStatus,
@@ -40,11 +45,6 @@ pub use node_ops::{
 pub use node_pool::{
     NodePool, NodePoolBuckets, NodePoolList, NodePoolMeta, NodePoolSpec, NodePoolStatus,
 };
-pub use observe::{
-    MetricDimension, MetricStatistic, PoolMonitor, PoolMonitorDataPoint, PoolMonitorMetric,
-    PoolMonitorMetrics, PoolStatistics, PoolStatisticsBody, PoolStatusCounts, PoolTag, PoolTagList,
-    Tag, TagDeletion, TagDeletionRequest, TagRequest,
-};
 pub use order::{
     Order, OrderFlavorCount, OrderIdAnswer, OrderIdRequest, OrderItem, OrderItemList, OrderList,
 };
@@ -52,6 +52,7 @@ pub use pool::{
     AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolCluster, PoolDriverStatus, PoolList,
     PoolResource, PoolSpec, PoolStatus, ScopeStatus, StatusResources,
 };
+pub use tags::{PoolTag, PoolTagList, Tag, TagDeletion, TagDeletionRequest, TagRequest};
 pub use workspace::{
     Workspace, WorkspaceCreate, WorkspaceGrant, WorkspaceList, WorkspaceRef, WorkspaceUpdate,
 };

@@ -82,14 +82,15 @@ mod client;
 mod config;
 mod error;
 mod flavors;
+mod monitoring;
 mod networks;
 mod node_ops;
 mod node_pools;
 mod nodes;
-mod observe;
 mod orders;
 mod paging;
 mod pools;
+mod tags;
 mod wait;
 mod workspace_auth;
 mod workspaces;
@@ -100,9 +101,9 @@ pub use config::{
     ENV_AK, ENV_DATA_DIR, ENV_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
 };
 pub use error::Error;
+pub use monitoring::MonitorQuery;
 pub use networks::{ListNetworks, NewNetwork, NETWORK_ABNORMAL, NETWORK_ACTIVE};
 pub use node_ops::{ListJobs, ListScheduledEvents};
-pub use observe::MonitorQuery;
 pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
 pub use pools::{ListPools, NewPool};

@@ -2,12 +2,12 @@
 //! through its lifecycle, and how label selectors pick pools. No HTTP, no SQL.
 
 mod error;
-pub mod faults;
+pub mod fault_rules;
 pub mod flavors;
 pub mod identity;
 pub mod merge_patch;
+pub mod monitoring;
 pub mod network;
-pub mod observe;
 pub mod pool;
 pub mod selector;
 pub mod tags;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proptest::prelude::*;
 use respool_api_types::Pool;
-use respool_core::faults::{Fault, FaultEffect};
+use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
 use respool_core::pool::{
     Env, JobKind, JobPhase, NodePhase, PoolPhase, PoolState, Record, ResetPlan, Rolling,

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock};
 
-use respool_core::faults::Fault;
+use respool_core::fault_rules::Fault;
 use respool_core::flavors::Catalog;
 use respool_core::pool::{Env, PoolState, StepOutcome};
 use respool_core::timing::TimingProfile;
@@ -86,7 +86,7 @@ pub struct Shared {
     /// Per-caller throttling; `None` serves every request.
     pub rate_limiter: Option<crate::ratelimit::RateLimiter>,
     /// Credentials as recently read, for the signature layer.
-    pub credentials: crate::credentials::CredentialCache,
+    pub credentials: crate::credential_cache::CredentialCache,
 }
 
 /// One served request, as the request log keeps it.

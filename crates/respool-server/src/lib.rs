@@ -4,7 +4,7 @@
 pub mod app;
 mod auth;
 mod clock;
-mod credentials;
+mod credential_cache;
 pub mod error;
 mod extract;
 mod handlers;
@@ -131,7 +131,7 @@ pub fn router(app: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::request_id))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            metrics::observe,
+            metrics::time_requests,
         ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

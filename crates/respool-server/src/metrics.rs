@@ -27,7 +27,7 @@ struct Histogram {
 }
 
 impl Histogram {
-    fn observe(&mut self, secs: f64) {
+    fn record(&mut self, secs: f64) {
         if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
             self.counts[i] += 1;
         }
@@ -46,11 +46,9 @@ pub struct HttpMetrics {
 }
 
 impl HttpMetrics {
-    fn observe(&self, route: String, method: String, status: u16, secs: f64) {
+    fn record(&self, route: String, method: String, status: u16, secs: f64) {
         let mut map = self.inner.lock().expect("metrics lock");
-        map.entry((route, method, status))
-            .or_default()
-            .observe(secs);
+        map.entry((route, method, status)).or_default().record(secs);
     }
 
     fn render(&self, out: &mut String) {
@@ -123,7 +121,7 @@ pub async fn label_route(req: Request, next: Next) -> Response {
 }
 
 /// Outside the router: times every request and counts its answer.
-pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn time_requests(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let started = Instant::now();
     let res = next.run(req).await;
@@ -134,7 +132,7 @@ pub async fn observe(State(app): State<AppState>, req: Request, next: Next) -> R
         .get::<RouteLabel>()
         .map(|r| r.0.clone())
         .unwrap_or_else(|| "unmatched".into());
-    app.http_metrics.observe(
+    app.http_metrics.record(
         route,
         method,
         res.status().as_u16(),

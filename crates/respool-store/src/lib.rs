@@ -4,20 +4,20 @@
 //! the same statements, written once in `queries.rs`.
 
 mod error;
-mod history;
+mod orders_events;
 mod postgres;
 mod queries;
 mod sqlite;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
-use respool_core::faults::{Fault, FaultEffect};
+use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 
 pub use error::StoreError;
-pub use history::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery};
+pub use orders_events::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

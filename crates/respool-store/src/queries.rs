@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use respool_core::pool::EVENT_RESOURCE;
 
-use crate::history::RecordRow;
+use crate::orders_events::RecordRow;
 use crate::{EventQuery, OrderQuery, PoolQuery};
 
 /// One fixed statement in both spellings.
@@ -528,12 +528,18 @@ mod tests {
     fn backends_spell_no_statement_of_their_own_but_the_claim() {
         let backends = [
             ("sqlite/mod.rs", include_str!("sqlite/mod.rs")),
-            ("sqlite/history.rs", include_str!("sqlite/history.rs")),
+            (
+                "sqlite/orders_events.rs",
+                include_str!("sqlite/orders_events.rs"),
+            ),
             ("sqlite/sql.rs", include_str!("sqlite/sql.rs")),
             ("sqlite/connection.rs", include_str!("sqlite/connection.rs")),
             ("sqlite/writer.rs", include_str!("sqlite/writer.rs")),
             ("postgres/mod.rs", include_str!("postgres/mod.rs")),
-            ("postgres/history.rs", include_str!("postgres/history.rs")),
+            (
+                "postgres/orders_events.rs",
+                include_str!("postgres/orders_events.rs"),
+            ),
         ];
         for (file, source) in backends {
             let code = source.split("#[cfg(test)]").next().unwrap();

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use respool_api_types::{Network, Pool, Workspace};
-use respool_core::faults::{Fault, FaultEffect};
+use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;

@@ -2,9 +2,9 @@
 
 mod cli;
 mod cmd;
-mod credentials;
 mod demo;
 mod exit;
+mod identities;
 mod output;
 mod progress;
 mod seed;
@@ -25,8 +25,8 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args).await,
-        Command::Credentials(cmd) => credentials::run(cmd).await,
-        Command::Users(cmd) => credentials::run_users(cmd).await,
+        Command::Credentials(cmd) => identities::run(cmd).await,
+        Command::Users(cmd) => identities::run_users(cmd).await,
         Command::Pool(args) => cmd::pool::run(args).await,
         Command::Node(args) => cmd::node::run(args).await,
         Command::Nodepool(args) => cmd::node_pool::run(args).await,
@@ -35,10 +35,10 @@ async fn main() -> std::process::ExitCode {
         Command::Flavor(args) => cmd::flavor::run(args).await,
         Command::Network(args) => cmd::network::run(args).await,
         Command::Workspace(args) => cmd::workspace::run(args).await,
-        Command::Stats(args) => cmd::observe::stats(args).await,
-        Command::Events(args) => cmd::observe::events(args).await,
-        Command::Orders(args) => cmd::observe::orders(args).await,
-        Command::Order(args) => cmd::observe::order(args).await,
+        Command::Stats(args) => cmd::reports::stats(args).await,
+        Command::Events(args) => cmd::reports::events(args).await,
+        Command::Orders(args) => cmd::reports::orders(args).await,
+        Command::Order(args) => cmd::reports::order(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -5,7 +5,7 @@
 use respool_api_types::keys;
 
 use super::control::CONVERSION_RESTRICTED;
-use super::history::{Operation, ACTION_TO_PERIOD, ORDER_PENDING, ORDER_PROCESSING};
+use super::records::{Operation, ACTION_TO_PERIOD, ORDER_PENDING, ORDER_PROCESSING};
 use super::{PoolPhase, PoolState};
 use crate::DomainError;
 

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use rand::Rng;
 use respool_api_types::{keys, Pool, PoolCluster, PoolSpec, PoolStatus};
 
-use super::history::{Observed, Operation};
 use super::node_pools::{name_node_pools, validate_node_pools};
+use super::records::{LastRecorded, Operation};
 use super::{Env, PoolState, API_VERSION, DEFAULT_WORKSPACE, KIND};
 use crate::{validate, DomainError};
 
@@ -116,7 +116,7 @@ impl PoolState {
             failure: None,
             faults: Vec::new(),
             orders: Vec::new(),
-            observed: None,
+            last_recorded: None,
             jobs: Vec::new(),
             maintenances: Vec::new(),
             unprovisioned: Vec::new(),
@@ -124,7 +124,7 @@ impl PoolState {
             version: 0,
         };
         // Events start from a pool with no nodes yet.
-        state.observed = Some(Observed {
+        state.last_recorded = Some(LastRecorded {
             phase: state.phase(),
             counts: [0; 4],
         });

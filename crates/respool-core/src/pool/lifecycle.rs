@@ -3,12 +3,12 @@
 //! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
 
 use super::create::random_suffix;
-use super::history::Operation;
 use super::node_pools::pool_of;
+use super::records::Operation;
 use super::{
     Env, Failure, FailureKind, Node, NodePhase, NodeWork, PoolState, ScopePhase, ScopeState,
 };
-use crate::faults::FaultEffect;
+use crate::fault_rules::FaultEffect;
 use crate::time::rfc3339;
 
 /// How long a failed creation stays listed (under `status=failed`): three days.

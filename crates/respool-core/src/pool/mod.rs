@@ -4,8 +4,7 @@
 mod billing;
 mod control;
 mod create;
-mod faults;
-mod history;
+mod fault_effects;
 mod jobs;
 mod lifecycle;
 mod maintenance;
@@ -13,6 +12,7 @@ mod node_ops;
 mod node_pools;
 mod nodes;
 mod patch;
+mod records;
 mod status;
 
 use std::collections::BTreeMap;
@@ -20,14 +20,10 @@ use std::collections::BTreeMap;
 use respool_api_types::Pool;
 use serde::{Deserialize, Serialize};
 
-use crate::faults::FaultEffect;
+use crate::fault_rules::FaultEffect;
 use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
-pub use history::{
-    Observed, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
-    EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
-};
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::StepOutcome;
 pub use lifecycle::FAILED_RETENTION_MS;
@@ -38,6 +34,10 @@ pub use node_ops::{
 };
 pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
+pub use records::{
+    LastRecorded, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
+    EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+};
 
 pub const API_VERSION: &str = "v2";
 pub const KIND: &str = "Pool";
@@ -79,7 +79,8 @@ pub struct PoolState {
     pub orders: Vec<PoolOrder>,
     /// Phase and node counts as last recorded in events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed: Option<Observed>,
+    #[serde(alias = "observed")]
+    pub last_recorded: Option<LastRecorded>,
     /// Node jobs (reboot, reset, migrate, resize): running ones and the last finished.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<Job>,

@@ -5,9 +5,9 @@
 use respool_api_types as api;
 use serde::{Deserialize, Serialize};
 
-use super::history::Operation;
 use super::jobs::JobKind;
 use super::node_pools::{default_node_pool, pool_of};
+use super::records::Operation;
 use super::{Env, Node, NodePhase, NodeWork, PoolPhase, PoolState};
 use crate::DomainError;
 

@@ -8,8 +8,8 @@ use respool_api_types::keys;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::history::Operation;
 use super::node_ops::{ANNOTATION_HA_EFFECT, LABEL_BATCH_UID};
+use super::records::Operation;
 use super::status::{GPU_DRIVER_VERSION, NPU_DRIVER_VERSION};
 use super::{Env, Node, NodePhase, PoolPhase, PoolState, API_VERSION};
 use crate::flavors::{AcceleratorKind, Catalog};

@@ -6,8 +6,8 @@ use respool_api_types::{keys, Pool, PoolResource};
 use serde_json::Value;
 
 use super::create::validate_spec;
-use super::history::Operation;
 use super::node_pools::{name_node_pools, pool_of};
+use super::records::Operation;
 use super::{Env, PoolPhase, PoolState};
 use crate::merge_patch::merge_patch;
 use crate::{validate, DomainError};

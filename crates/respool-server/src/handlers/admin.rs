@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use respool_api_types::Pool;
-use respool_core::faults::{Fault, FaultEffect};
+use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::pool::MaintenanceNotice;
 use respool_core::time::rfc3339;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use respool_api_types::{ErrorBody, PoolMonitor, PoolStatistics, PoolStatisticsBody};
-use respool_core::observe::{monitor, status_counts, MonitorQuery};
+use respool_core::monitoring::{monitor, status_counts, MonitorQuery};
 use respool_core::pool::DEFAULT_WORKSPACE;
 use serde::Deserialize;
 use utoipa::IntoParams;

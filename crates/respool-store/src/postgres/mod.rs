@@ -2,13 +2,13 @@
 //! the statements of [`crate::queries`] with numbered placeholders; the SQL
 //! stays within what PostgreSQL-compatible distributed databases also accept.
 
-mod history;
+mod orders_events;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
-use respool_core::faults::Fault;
+use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
@@ -101,7 +101,7 @@ impl Store for PostgresStore {
             .bind(&c.state)
             .execute(&mut *tx)
             .await?;
-        history::write(&mut tx, pool).await?;
+        orders_events::write(&mut tx, pool).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -173,7 +173,7 @@ impl Store for PostgresStore {
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
-        history::list_orders(&self.pool, query).await
+        orders_events::list_orders(&self.pool, query).await
     }
 
     async fn get_order_items(
@@ -181,11 +181,11 @@ impl Store for PostgresStore {
         project_id: &str,
         order_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        history::get_order_items(&self.pool, project_id, order_name).await
+        orders_events::get_order_items(&self.pool, project_id, order_name).await
     }
 
     async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
-        history::list_events(&self.pool, query).await
+        orders_events::list_events(&self.pool, query).await
     }
 
     async fn due_pools(
@@ -559,7 +559,7 @@ async fn commit_versioned(
     if rows_affected == 0 {
         return Err(StoreError::Conflict);
     }
-    history::write(&mut tx, pool).await?;
+    orders_events::write(&mut tx, pool).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! the migrations. It runs the statements of [`crate::queries`] as written.
 
 mod connection;
-mod history;
+mod orders_events;
 mod sql;
 mod writer;
 
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
-use respool_core::faults::Fault;
+use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
@@ -177,7 +177,7 @@ fn changed(rows: usize) -> Result<(), StoreError> {
 impl Store for SqliteStore {
     async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
-        let records = crate::history::record_rows(pool)?;
+        let records = crate::orders_events::record_rows(pool)?;
         let (project_id, name) = (pool.project_id.clone(), pool.name().to_owned());
         let (created_ms, version) = (pool.created_ms, pool.version);
         self.writer
@@ -196,7 +196,7 @@ impl Store for SqliteStore {
                         c.doc,
                         c.state
                     ])?;
-                history::write(conn, &project_id, &records)
+                orders_events::write(conn, &project_id, &records)
             })
             .await
     }
@@ -236,7 +236,7 @@ impl Store for SqliteStore {
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
-        let records = crate::history::record_rows(pool)?;
+        let records = crate::orders_events::record_rows(pool)?;
         let (project_id, name, version) = (
             pool.project_id.clone(),
             pool.name().to_owned(),
@@ -261,7 +261,7 @@ impl Store for SqliteStore {
                 )?;
                 // A write that lost the race records nothing: its savepoint
                 // is rolled back with the error above.
-                history::write(conn, &project_id, &records)
+                orders_events::write(conn, &project_id, &records)
             })
             .await?;
         pool.version += 1;
@@ -270,7 +270,7 @@ impl Store for SqliteStore {
     }
 
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
-        let records = crate::history::record_rows(pool)?;
+        let records = crate::orders_events::record_rows(pool)?;
         let (project_id, name, version) = (
             pool.project_id.clone(),
             pool.name().to_owned(),
@@ -282,13 +282,13 @@ impl Store for SqliteStore {
                     conn.prepare_cached(q::RETIRE_POOL.sqlite())?
                         .execute(params![project_id, name, version])?,
                 )?;
-                history::write(conn, &project_id, &records)
+                orders_events::write(conn, &project_id, &records)
             })
             .await
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
-        self.read(|conn| history::list_orders(conn, query))
+        self.read(|conn| orders_events::list_orders(conn, query))
     }
 
     async fn get_order_items(
@@ -296,11 +296,11 @@ impl Store for SqliteStore {
         project_id: &str,
         order_name: &str,
     ) -> Result<Option<String>, StoreError> {
-        self.read(|conn| history::get_order_items(conn, project_id, order_name))
+        self.read(|conn| orders_events::get_order_items(conn, project_id, order_name))
     }
 
     async fn list_events(&self, query: &EventQuery<'_>) -> Result<Vec<EventRow>, StoreError> {
-        self.read(|conn| history::list_events(conn, query))
+        self.read(|conn| orders_events::list_events(conn, query))
     }
 
     async fn due_pools(

@@ -6,8 +6,8 @@ pub mod network;
 pub mod node;
 pub mod node_ops;
 pub mod node_pool;
-pub mod observe;
 pub mod pool;
+pub mod reports;
 pub mod workspace;
 
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@ use respool_core::pool::PoolState;
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::bound;
-use crate::history::record_rows;
+use crate::orders_events::record_rows;
 use crate::queries as q;
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
 

@@ -2,7 +2,7 @@
 //! its labels ([`PoolState::faults`]), so every step, wherever it runs, sees
 //! the same ones; the server refreshes them when faults or labels change.
 
-use crate::faults::{Fault, FaultEffect};
+use crate::fault_rules::{Fault, FaultEffect};
 
 use super::{ActiveFault, NodePhase, PoolState};
 

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::sql::values;
-use crate::history::RecordRow;
+use crate::orders_events::RecordRow;
 use crate::queries as q;
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
 

@@ -9,7 +9,7 @@
 //! many replicas step the pool.
 //!
 //! Transitions are found by comparing what was last recorded
-//! ([`PoolState::observed`]) with the pool now, after every stage a step
+//! ([`PoolState::last_recorded`]) with the pool now, after every stage a step
 //! applies (at the stage's own time) and after every request.
 
 use std::collections::BTreeMap;
@@ -116,7 +116,7 @@ impl Pending {
 /// What was last recorded of the pool: its phase and its node counts
 /// (available, abnormal, creating, deleting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Observed {
+pub struct LastRecorded {
     pub phase: PoolPhase,
     pub counts: [i64; 4],
 }
@@ -318,9 +318,9 @@ impl PoolState {
     fn record_events(&mut self, at_ms: i64, gone: bool) {
         let phase = self.phase();
         let counts = if gone { [0; 4] } else { self.counts() };
-        let Some(seen) = self.observed else {
+        let Some(seen) = self.last_recorded else {
             // A pool stored before events existed: start from here, silently.
-            self.observed = Some(Observed { phase, counts });
+            self.last_recorded = Some(LastRecorded { phase, counts });
             return;
         };
         if counts != seen.counts {
@@ -357,7 +357,7 @@ impl PoolState {
             let event = self.event(at_ms, warning, REASON_STATUS, message);
             self.pending.push_event(at_ms, event);
         }
-        self.observed = Some(Observed { phase, counts });
+        self.last_recorded = Some(LastRecorded { phase, counts });
     }
 
     fn failure_message(&self) -> Option<&'static str> {
@@ -521,7 +521,7 @@ fn order_id(now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faults::{Fault, FaultEffect};
+    use crate::fault_rules::{Fault, FaultEffect};
     use crate::flavors::Catalog;
     use crate::pool::{Env, StepOutcome};
     use crate::timing::TimingProfile;
