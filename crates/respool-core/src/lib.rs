@@ -8,6 +8,7 @@ pub mod identity;
 pub mod merge_patch;
 pub mod network;
 pub mod observe;
+pub mod plugins;
 pub mod pool;
 pub mod selector;
 pub mod tags;

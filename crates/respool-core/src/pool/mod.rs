@@ -12,6 +12,7 @@ mod node_ops;
 mod node_pools;
 mod nodes;
 mod patch;
+mod plugins;
 mod status;
 
 use std::collections::BTreeMap;
@@ -37,6 +38,10 @@ pub use node_ops::{
 };
 pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
+pub use plugins::{
+    node_config_choices, node_config_template, template_detail, template_view, templates_for,
+    Plugin, PluginPhase, PLUGIN_KIND, PLUGIN_LIST_KIND,
+};
 
 pub const API_VERSION: &str = "v2";
 pub const KIND: &str = "Pool";
@@ -85,6 +90,9 @@ pub struct PoolState {
     /// Scheduled events (maintenance) announced for the pool's nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenances: Vec<Maintenance>,
+    /// Plugins installed or upgraded through the API (default ones are derived).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<Plugin>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]
