@@ -89,6 +89,7 @@ mod nodes;
 mod observe;
 mod orders;
 mod paging;
+mod plugins;
 mod pools;
 mod wait;
 mod workspace_auth;
@@ -105,6 +106,7 @@ pub use node_ops::{ListJobs, ListScheduledEvents};
 pub use observe::MonitorQuery;
 pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
+pub use plugins::PLUGIN_RUNNING;
 pub use pools::{ListPools, NewPool};
 pub use reqwest::Method;
 pub use wait::{

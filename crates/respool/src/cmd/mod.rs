@@ -7,6 +7,7 @@ pub mod node;
 pub mod node_ops;
 pub mod node_pool;
 pub mod observe;
+pub mod plugin;
 pub mod pool;
 pub mod workspace;
 
