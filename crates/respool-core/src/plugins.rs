@@ -102,7 +102,7 @@ impl PluginTemplate {
         kind_of(self.driver.as_deref())
     }
 
-    /// Whether a pool with these accelerators and job types can install it.
+    /// Whether a pool with these accelerators can install it.
     pub fn fits(&self, kinds: &[AcceleratorKind]) -> bool {
         self.required_kind().is_none_or(|k| kinds.contains(&k))
     }
