@@ -2,13 +2,25 @@ import pytest
 from huaweicloudsdkmodelarts.v1 import model as m
 
 
-def new_pool(name, count=1):
+def network(client, display="net-test"):
+    """The test's network, created once: a pool needs one that exists."""
+    found = client.list_networks(m.ListNetworksRequest(
+        label_selector=f"os.modelarts/name={display}")).items
+    if found:
+        return found[0].metadata.name
+    return client.create_network(m.CreateNetworkRequest(body=m.NetworkCreationRequest(
+        api_version="v1", kind="Network",
+        metadata=m.NetworkMetadataCreation(labels=m.NetworkMetadataLabels(os_modelarts_name=display)),
+        spec=m.NetworkSpec(cidr="192.168.0.0/16")))).metadata.name
+
+
+def new_pool(client, name, count=1):
     return m.CreatePoolRequest(body=m.CreatePoolRequestBody(
         api_version="v2", kind="Pool",
         metadata=m.PoolMetadataCreation(labels=m.PoolLabelsCreation(os_modelarts_name=name)),
         spec=m.PoolSpecCreation(type="Dedicate", scope=["Train"],
                                 resources=[m.PoolResourceFlavor(flavor="modelarts.vm.cpu.4ud", count=count)],
-                                network=m.PoolSpecCreationNetwork(name="network-test"))))
+                                network=m.PoolSpecCreationNetwork(name=network(client)))))
 
 
 def phase(client, pool):
@@ -16,7 +28,7 @@ def phase(client, pool):
 
 
 def test_a_pool_runs_once_its_nodes_are_created(respool, modelarts_client):
-    pool = modelarts_client.create_pool(new_pool("train-a", count=2)).metadata.name
+    pool = modelarts_client.create_pool(new_pool(modelarts_client, "train-a", count=2)).metadata.name
     assert phase(modelarts_client, pool) == "Creating"
     respool.advance(720)  # the manual clock: nodes take 720 s to create
     assert phase(modelarts_client, pool) == "Running"
@@ -31,7 +43,7 @@ def test_each_test_starts_from_an_empty_server(modelarts_client):
 
 @pytest.mark.respool(faults=[{"selector": "os.modelarts/name=doomed", "effect": "creation-fails"}])
 def test_a_fault_fails_the_creation(respool, modelarts_client):
-    pool = modelarts_client.create_pool(new_pool("doomed")).metadata.name
+    pool = modelarts_client.create_pool(new_pool(modelarts_client, "doomed")).metadata.name
     respool.advance(720)
     assert phase(modelarts_client, pool) == "CreationFailed"
     failed = modelarts_client.list_pools(m.ListPoolsRequest(status="failed"))

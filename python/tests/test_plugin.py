@@ -10,13 +10,25 @@ HELPERS = '''
 import json, os
 from huaweicloudsdkmodelarts.v1 import model as m
 
-def new_pool(name, count=1):
+def network(client, display="net-test"):
+    """The test's network, created once: a pool needs one that exists."""
+    found = client.list_networks(m.ListNetworksRequest(
+        label_selector=f"os.modelarts/name={display}")).items
+    if found:
+        return found[0].metadata.name
+    return client.create_network(m.CreateNetworkRequest(body=m.NetworkCreationRequest(
+        api_version="v1", kind="Network",
+        metadata=m.NetworkMetadataCreation(labels=m.NetworkMetadataLabels(os_modelarts_name=display)),
+        spec=m.NetworkSpec(cidr="192.168.0.0/16")))).metadata.name
+
+
+def new_pool(client, name, count=1):
     return m.CreatePoolRequest(body=m.CreatePoolRequestBody(
         api_version="v2", kind="Pool",
         metadata=m.PoolMetadataCreation(labels=m.PoolLabelsCreation(os_modelarts_name=name)),
         spec=m.PoolSpecCreation(type="Dedicate", scope=["Train"],
                                 resources=[m.PoolResourceFlavor(flavor="modelarts.vm.cpu.4ud", count=count)],
-                                network=m.PoolSpecCreationNetwork(name="network-test"))))
+                                network=m.PoolSpecCreationNetwork(name=network(client)))))
 
 def names(client, **kw):
     return sorted(p.metadata.name for p in client.list_pools(m.ListPoolsRequest(**kw)).items)
@@ -74,13 +86,13 @@ def test_fixtures_give_each_test_a_clean_server_and_clean_up(pytester, run):
 
         def test_one(respool, modelarts_client):
             record(respool)
-            name = modelarts_client.create_pool(new_pool("first")).metadata.name
+            name = modelarts_client.create_pool(new_pool(modelarts_client, "first")).metadata.name
             assert names(modelarts_client) == [name]
 
         def test_two_sees_nothing_of_test_one(respool, modelarts_client):
             record(respool)
             assert names(modelarts_client) == []
-            modelarts_client.create_pool(new_pool("second"))
+            modelarts_client.create_pool(new_pool(modelarts_client, "second"))
 
         @pytest.mark.respool(keep_state=True)
         def test_three_keeps_what_test_two_left(respool_server, modelarts_client):
@@ -97,7 +109,7 @@ def test_fixtures_give_each_test_a_clean_server_and_clean_up(pytester, run):
             record(respool)
             assert respool is not respool_server
             assert respool.clock()["timing"] == "immediate"
-            name = modelarts_client.create_pool(new_pool("quick")).metadata.name
+            name = modelarts_client.create_pool(new_pool(modelarts_client, "quick")).metadata.name
             assert names(modelarts_client, status="created") == [name]
     ''')
     result = run("-v")
@@ -127,7 +139,7 @@ def test_marker_faults_and_a_seed_file_relative_to_the_test(pytester, run):
                                      ("os.modelarts/name=flaky", "nodes-abnormal", 1)])
         def test_faults(respool, modelarts_client):
             assert sorted(f["effect"] for f in respool.faults()) == ["creation-fails", "nodes-abnormal"]
-            doomed = modelarts_client.create_pool(new_pool("doomed")).metadata.name
+            doomed = modelarts_client.create_pool(new_pool(modelarts_client, "doomed")).metadata.name
             respool.advance(720)
             assert names(modelarts_client, status="failed") == [doomed]
 
@@ -147,10 +159,10 @@ def test_a_failed_test_has_its_server_log_attached(pytester, run):
         from helpers import new_pool
 
         def test_passes(modelarts_client):
-            modelarts_client.create_pool(new_pool("fine"))
+            modelarts_client.create_pool(new_pool(modelarts_client, "fine"))
 
         def test_fails(respool, modelarts_client):
-            modelarts_client.create_pool(new_pool("logged-pool"))
+            modelarts_client.create_pool(new_pool(modelarts_client, "logged-pool"))
             assert False, "on purpose"
     ''')
     result = run()
@@ -242,7 +254,7 @@ def test_parallel_workers_do_not_see_each_others_pools(pytester, run):
 
         @pytest.mark.parametrize("n", range(4))
         def test_pools(respool, modelarts_client, n):
-            name = modelarts_client.create_pool(new_pool(f"par-{n}")).metadata.name
+            name = modelarts_client.create_pool(new_pool(modelarts_client, f"par-{n}")).metadata.name
             time.sleep(0.3)  # the other worker creates its pool meanwhile
             assert names(modelarts_client) == [name]
             record(respool, n=n)

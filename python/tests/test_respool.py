@@ -37,14 +37,19 @@ def wait_gone(pid, timeout=10):
         time.sleep(0.05)
 
 
-def sdk_pool(name, count=1):
+def sdk_pool(client, name, count=1):
+    """A pool on a network created for it: a pool needs one that exists."""
     from huaweicloudsdkmodelarts.v1 import model as m
+    net = client.create_network(m.CreateNetworkRequest(body=m.NetworkCreationRequest(
+        api_version="v1", kind="Network",
+        metadata=m.NetworkMetadataCreation(labels=m.NetworkMetadataLabels(os_modelarts_name=f"net-{name}")),
+        spec=m.NetworkSpec(cidr="192.168.0.0/16")))).metadata.name
     return m.CreatePoolRequest(body=m.CreatePoolRequestBody(
         api_version="v2", kind="Pool",
         metadata=m.PoolMetadataCreation(labels=m.PoolLabelsCreation(os_modelarts_name=name)),
         spec=m.PoolSpecCreation(type="Dedicate", scope=["Train"],
                                 resources=[m.PoolResourceFlavor(flavor=FLAVOR, count=count)],
-                                network=m.PoolSpecCreationNetwork(name="network-test"))))
+                                network=m.PoolSpecCreationNetwork(name=net))))
 
 
 def test_the_bundled_binary_has_the_package_version():
@@ -63,7 +68,7 @@ def test_a_pool_through_the_sdk_on_the_manual_clock():
         assert rp.endpoint.startswith("http://127.0.0.1:")
         assert len(rp.project_id) == 32 and rp.ak and rp.sk and rp.domain_id and rp.admin_token
         client = rp.client()
-        name = client.create_pool(sdk_pool("pool-one", count=2)).metadata.name
+        name = client.create_pool(sdk_pool(client, "pool-one", count=2)).metadata.name
         assert name == f"pool-one-{rp.project_id}"
         show = lambda: client.show_pool(m.ShowPoolRequest(pool_name=name)).status.phase  # noqa: E731
         assert show() == "Creating"
@@ -96,7 +101,7 @@ def test_pay_starts_a_prepaid_pool():
     from huaweicloudsdkmodelarts.v1 import model as m
     with Respool() as rp:
         client = rp.client()
-        body = sdk_pool("prepaid").body
+        body = sdk_pool(client, "prepaid").body
         body.metadata.annotations = m.PoolAnnotationsCreation(os_modelarts_billing_mode="1")
         name = client.create_pool(m.CreatePoolRequest(body=body)).metadata.name
         phase = lambda: client.show_pool(m.ShowPoolRequest(pool_name=name)).status.phase  # noqa: E731

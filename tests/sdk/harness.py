@@ -109,7 +109,7 @@ def wait_for(predicate, timeout, interval=0.05, what="condition"):
 class RespoolServer:
     """One `respool serve` process with its own data dir and port."""
 
-    def __init__(self, timing, auth, workdir: Path, extra_args=()):
+    def __init__(self, timing, auth, workdir: Path, extra_args=("--lenient-networks",)):
         self.timing = timing
         self.auth = auth
         self.extra_args = list(extra_args)  # more `respool serve` flags
@@ -242,7 +242,9 @@ class ServerFarm:
         self.root = root
         self.servers = {}
 
-    def get(self, timing="immediate", auth="enforce", extra_args=()):
+    def get(self, timing="immediate", auth="enforce", extra_args=("--lenient-networks",)):
+        """Servers accept pools on networks never created unless `extra_args`
+        leaves out `--lenient-networks`."""
         key = (timing, auth, tuple(extra_args))
         if key not in self.servers:
             workdir = Path(tempfile.mkdtemp(prefix=f"{timing}-{auth}-", dir=self.root))

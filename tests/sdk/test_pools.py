@@ -473,3 +473,14 @@ def test_snt9b_cards_are_read_by_the_sdk_node_model(client, make_pool):
     flavors = client.list_resource_flavors(m.ListResourceFlavorsRequest()).items
     annotations = {f.metadata.name: f.metadata.annotations for f in flavors}
     assert annotations["modelarts.vm.npu.arm.1snt9b"].os_modelarts_flavor_image_filter
+
+
+def test_the_sdk_reads_what_the_service_sets_on_a_pool(client, make_pool):
+    name = make_pool().metadata.name
+    pool = client.show_pool(m.ShowPoolRequest(pool_name=name))
+    assert pool.metadata.labels.os_modelarts_enterprise_project_id == "0"
+    assert pool.metadata.annotations.os_modelarts_order_id.startswith("CS")
+    assert "maos." in pool.metadata.annotations.os_modelarts_flavor_resource_ids
+    assert pool.spec.control_mode == 0
+    assert pool.status.clusters.name.startswith("cluster-")
+    assert pool.status.clusters.version

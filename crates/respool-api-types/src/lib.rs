@@ -57,8 +57,8 @@ pub use plugin::{
     PluginTemplateRef, PluginTemplateSpec, PluginTemplateVersion,
 };
 pub use pool::{
-    AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolDriverStatus, PoolList, PoolResource,
-    PoolSpec, PoolStatus, ScopeStatus, StatusResources,
+    AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolCluster, PoolDriverStatus, PoolList,
+    PoolResource, PoolSpec, PoolStatus, ScopeStatus, StatusResources,
 };
 pub use workspace::{
     Workspace, WorkspaceCreate, WorkspaceGrant, WorkspaceList, WorkspaceRef, WorkspaceUpdate,
@@ -85,6 +85,11 @@ pub mod keys {
     pub const SUBPOOLS_COUNT: &str = "os.modelarts.pool/subpools.count";
     pub const TENANT_DOMAIN_NAME: &str = "os.modelarts/tenant.domain.name";
     pub const FLAVOR_RESOURCE_IDS: &str = "os.modelarts/flavor.resource.ids";
+    pub const ENTERPRISE_PROJECT_ID: &str = "os.modelarts/enterprise.project.id";
+    pub const ORDER_ID: &str = "os.modelarts/order.id";
+    pub const PERIOD_NUM: &str = "os.modelarts/period.num";
+    pub const PERIOD_TYPE: &str = "os.modelarts/period.type";
+    pub const AUTO_RENEW: &str = "os.modelarts/auto.renew";
     pub const AUTO_PAY: &str = "os.modelarts/auto.pay";
     /// respool's own: overrides the server's timing profile for one pool.
     pub const TIMING: &str = "respool.io/timing";

@@ -111,6 +111,19 @@ pub struct PoolStatus {
     pub parent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
+    /// The Kubernetes cluster under a physical pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clusters: Option<PoolCluster>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolCluster {
+    pub name: String,
+    pub cluster_flavor: String,
+    #[serde(rename = "type")]
+    pub cluster_type: String,
+    pub version: String,
 }
 
 /// Node counts per state; each bucket is an array of per-flavor counts.

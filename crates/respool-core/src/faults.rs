@@ -21,14 +21,18 @@ pub enum FaultEffect {
     ScalingFails,
     /// Deletion stays in `Deleting` until the fault is removed.
     DeleteStuck,
+    /// Up to `count` of the nodes that finish creating at one time never
+    /// arrive; the others do, and their order ends `partialSuccessed`.
+    NodesFail { count: u32 },
 }
 
 impl FaultEffect {
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 5] = [
         "creation-fails",
         "nodes-abnormal",
         "scaling-fails",
         "delete-stuck",
+        "nodes-fail",
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,12 +41,13 @@ impl FaultEffect {
             FaultEffect::NodesAbnormal { .. } => "nodes-abnormal",
             FaultEffect::ScalingFails => "scaling-fails",
             FaultEffect::DeleteStuck => "delete-stuck",
+            FaultEffect::NodesFail { .. } => "nodes-fail",
         }
     }
 
     pub fn count(self) -> Option<u32> {
         match self {
-            FaultEffect::NodesAbnormal { count } => Some(count),
+            FaultEffect::NodesAbnormal { count } | FaultEffect::NodesFail { count } => Some(count),
             _ => None,
         }
     }
@@ -53,15 +58,18 @@ impl FaultEffect {
             "creation-fails" => FaultEffect::CreationFails,
             "scaling-fails" => FaultEffect::ScalingFails,
             "delete-stuck" => FaultEffect::DeleteStuck,
-            "nodes-abnormal" => {
+            "nodes-abnormal" | "nodes-fail" => {
                 let count = count.unwrap_or(1);
                 if !(1..=i64::from(MAX_ABNORMAL)).contains(&count) {
                     return Err(DomainError::invalid(format!(
                         "count must be between 1 and {MAX_ABNORMAL}"
                     )));
                 }
-                return Ok(FaultEffect::NodesAbnormal {
-                    count: count as u32,
+                let count = count as u32;
+                return Ok(if name == "nodes-fail" {
+                    FaultEffect::NodesFail { count }
+                } else {
+                    FaultEffect::NodesAbnormal { count }
                 });
             }
             other => {
@@ -73,7 +81,7 @@ impl FaultEffect {
         };
         if count.is_some() {
             return Err(DomainError::invalid(format!(
-                "count applies only to nodes-abnormal, not to {name}"
+                "count applies only to nodes-abnormal and nodes-fail, not to {name}"
             )));
         }
         Ok(effect)

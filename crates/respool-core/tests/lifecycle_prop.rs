@@ -77,6 +77,7 @@ fn effect() -> impl Strategy<Value = FaultEffect> {
         (1u32..4).prop_map(|count| FaultEffect::NodesAbnormal { count }),
         Just(FaultEffect::ScalingFails),
         Just(FaultEffect::DeleteStuck),
+        (1u32..3).prop_map(|count| FaultEffect::NodesFail { count }),
     ]
 }
 

@@ -459,3 +459,57 @@ async fn without_resource_or_name_events_are_the_projects() {
         .await
         .assert_error(400, "ModelArts.50004000");
 }
+
+#[tokio::test]
+async fn nodes_a_fault_loses_leave_their_order_partially_successful() {
+    let s = TestServer::manual().await;
+    s.add_fault("os.modelarts/name=pool-part", "nodes-fail", Some(1))
+        .await;
+    let created = s.create_pool("pool-part", 3).await;
+    let name = pool_name("pool-part");
+    let create_order = order_of(&created);
+    s.advance(NODE_CREATE).await;
+    // Two of three arrived: the pool runs with them, and its spec says so.
+    let p = s.pool(&name).await;
+    assert_eq!(p["status"]["phase"], "Running");
+    assert_eq!(p["spec"]["resources"][0]["count"], 2);
+    assert_eq!(s.nodes(&name).await.len(), 2);
+    let o = &orders(
+        &s,
+        &[("involvedName", &name), ("phase", "partialSuccessed")],
+    )
+    .await["items"][0];
+    assert_eq!(o["orderName"], create_order.as_str());
+    let reason = o["failReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("1 of 4 failed: ") && reason.contains("could not be provisioned"),
+        "{reason}"
+    );
+    let items = order_items(&s, &create_order).await;
+    assert_eq!(items.iter().filter(|i| i["status"] == "failed").count(), 1);
+    assert_eq!(items.iter().filter(|i| i["status"] == "succeed").count(), 3);
+
+    // A scaling loses one node of the two it adds.
+    let r = s.scale(&name, 4).await;
+    let scale_order = order_of(&r.body);
+    s.advance(NODE_CREATE).await;
+    assert_eq!(s.nodes(&name).await.len(), 3);
+    let o = &orders(
+        &s,
+        &[("involvedName", &name), ("phase", "partialSuccessed")],
+    )
+    .await;
+    assert_eq!(o["count"], 2);
+    assert!(o["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["orderName"] == scale_order.as_str()));
+
+    // Every node lost: creation fails.
+    s.add_fault("os.modelarts/name=pool-lost", "nodes-fail", Some(5))
+        .await;
+    s.create_pool("pool-lost", 2).await;
+    s.advance(NODE_CREATE).await;
+    assert_eq!(s.phase(&pool_name("pool-lost")).await, "CreationFailed");
+}

@@ -104,10 +104,10 @@ pub struct ServeArgs {
     /// catalog); a flavor with a built-in name replaces the built-in one.
     #[arg(long, env = "RESPOOL_FLAVORS", value_name = "FILE")]
     pub flavors: Option<PathBuf>,
-    /// Refuse Dedicate pools whose spec.network.name names no network of the
-    /// project (by default any name is accepted).
-    #[arg(long, env = "RESPOOL_REQUIRE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
-    pub require_networks: bool,
+    /// Accept Dedicate pools whose spec.network.name names no network of the
+    /// project (by default they are refused, as ModelArts refuses them).
+    #[arg(long, env = "RESPOOL_LENIENT_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub lenient_networks: bool,
     /// A scenario applied at start (YAML or JSON: credentials, networks,
     /// workspaces, pools, faults); what already exists is kept as it is.
     #[arg(long, env = "RESPOOL_SEED", value_name = "FILE")]
@@ -860,7 +860,7 @@ pub struct OrdersArgs {
     /// Only the orders of this pool (its name or its display name).
     pub pool: Option<String>,
     /// Only orders in this phase.
-    #[arg(long, value_parser = ["pending", "processing", "successed", "failed"])]
+    #[arg(long, value_parser = ["pending", "processing", "successed", "partialSuccessed", "failed"])]
     pub phase: Option<String>,
     /// Only orders of pools in this workspace (id).
     #[arg(long)]

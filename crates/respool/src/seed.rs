@@ -56,7 +56,7 @@ pub struct SeedCredential {
     pub domain_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedNetwork {
     /// The display name (`os.modelarts/name`).
@@ -99,7 +99,8 @@ pub struct SeedPool {
     #[serde(default)]
     pub workspace: Option<String>,
     /// A network of the file (by display name) or a network's name; default:
-    /// the project's first network in the file, else `network-default`.
+    /// the project's first network in the file, else one the seed creates,
+    /// `network-default` (pools need a network that exists).
     #[serde(default)]
     pub network: Option<String>,
     /// Shorthand for one entry of `resources`.
@@ -282,9 +283,28 @@ pub async fn apply(
         })
     };
 
+    // A project whose pools name no network, and whose networks the file
+    // leaves out, gets one: a Dedicate pool needs a network that exists.
+    let mut networks: Vec<SeedNetwork> = seed.networks.clone();
+    for p in &seed.pools {
+        let project = project_of(&p.project_id, "pools")?;
+        let needs = p.network.is_none() && p.pool_type.as_deref() != Some("Logical");
+        let has =
+            |n: &SeedNetwork| project_of(&n.project_id, "networks").ok() == Some(project.clone());
+        if needs && !networks.iter().any(has) {
+            networks.push(SeedNetwork {
+                name: DEFAULT_NETWORK.into(),
+                cidr: default_cidr(),
+                project_id: p.project_id.clone(),
+                workspace: None,
+                labels: BTreeMap::new(),
+                description: None,
+            });
+        }
+    }
     let mut network_names: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut first_network: BTreeMap<String, String> = BTreeMap::new();
-    for (i, n) in seed.networks.iter().enumerate() {
+    for (i, n) in networks.iter().enumerate() {
         let what = format!("networks[{i}] ({})", n.name);
         let project = project_of(&n.project_id, &what)?;
         let router = apis.router(domain_of(&project)).await?;
@@ -364,10 +384,7 @@ pub async fn apply(
                     .get(&(project.clone(), n.clone()))
                     .cloned()
                     .unwrap_or_else(|| n.clone()),
-                None => first_network
-                    .get(&project)
-                    .cloned()
-                    .unwrap_or_else(|| DEFAULT_NETWORK.to_owned()),
+                None => first_network.get(&project).cloned().unwrap_or_default(),
             };
             new = new.network(network);
         }

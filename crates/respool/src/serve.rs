@@ -33,7 +33,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         admin_token: std::env::var("RESPOOL_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.is_empty()),
-        require_networks: args.require_networks,
+        require_networks: !args.lenient_networks,
     };
     let rate_limit = match (args.rate_limit, args.timing) {
         (Some(0), _) => None,

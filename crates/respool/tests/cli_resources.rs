@@ -692,3 +692,44 @@ fn help_and_completions_know_the_new_commands() {
         .stdout(predicate::str::contains("--cidr"))
         .stdout(predicate::str::contains("--wait"));
 }
+
+#[test]
+fn a_pool_needs_a_network_that_exists_named_by_display_name_or_name() {
+    let s = Server::with(cli_support::Options {
+        strict_networks: true,
+        ..Default::default()
+    });
+    // Refused as ModelArts refuses it: the server's 400 (exit 7).
+    let err = s.fails(
+        &[
+            "pool",
+            "create",
+            "--name",
+            "no-net",
+            "--flavor",
+            FLAVOR,
+            "--network",
+            "net-none",
+        ],
+        7,
+    );
+    assert!(
+        err.contains("net-none") && err.contains("does not exist"),
+        "{err}"
+    );
+    s.ok(&[
+        "network",
+        "create",
+        "--name",
+        "net-real",
+        "--cidr",
+        "192.168.0.0/16",
+    ]);
+    // The display name finds the network, as it finds a pool.
+    let pool = create_pool(&s, "on-net", "net-real", &[]);
+    let shown = json(&s.ok(&["pool", "get", &pool, "-o", "json"]));
+    assert_eq!(
+        shown["spec"]["network"]["name"],
+        format!("net-real-{PROJECT}")
+    );
+}

@@ -4,12 +4,10 @@
 
 use respool_api_types::keys;
 
+use super::control::CONVERSION_RESTRICTED;
 use super::history::{Operation, ACTION_TO_PERIOD, ORDER_PENDING, ORDER_PROCESSING};
 use super::{PoolPhase, PoolState};
 use crate::DomainError;
-
-/// `spec.controlMode` bit: conversion to yearly/monthly is restricted.
-const CONVERSION_RESTRICTED: i64 = 1;
 
 impl PoolState {
     pub fn is_yearly_monthly(&self) -> bool {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use rand::Rng;
-use respool_api_types::{keys, Pool, PoolSpec, PoolStatus};
+use respool_api_types::{keys, Pool, PoolCluster, PoolSpec, PoolStatus};
 
 use super::history::{Observed, Operation};
 use super::node_pools::{name_node_pools, validate_node_pools};
@@ -32,6 +32,7 @@ impl PoolState {
         validate::description(description)?;
         let mut spec = req.spec;
         name_node_pools(&mut spec);
+        spec.control_mode.get_or_insert(0);
         validate_spec(&spec, env)?;
 
         let timing = match metadata.annotations.get(keys::TIMING) {
@@ -39,6 +40,7 @@ impl PoolState {
             None => env.timing,
         };
         let name = format!("{display}-{project_id}");
+        let spec_is_dedicate = spec.pool_type == "Dedicate";
         let labels = &mut metadata.labels;
         labels
             .entry(keys::WORKSPACE_ID.into())
@@ -51,10 +53,15 @@ impl PoolState {
         labels.insert(keys::TENANT_DOMAIN_ID.into(), env.domain_id.into());
         labels.insert(keys::REGION.into(), env.region.into());
         labels.insert(keys::POOL_BIZ.into(), "private".into());
+        labels
+            .entry(keys::ENTERPRISE_PROJECT_ID.into())
+            .or_insert_with(|| "0".into());
+        labels.insert(keys::CREATE_FROM.into(), CREATED_FROM.into());
         let annotations = &mut metadata.annotations;
         let billing = annotations
             .entry(keys::BILLING_MODE.into())
-            .or_insert_with(|| "0".into());
+            .or_insert_with(|| "0".into())
+            .clone();
         if billing != "0" && billing != "1" {
             return Err(DomainError::invalid(format!(
                 "invalid metadata.annotations[{}] {billing:?}: use \"0\" (pay-per-use) or \"1\" (yearly/monthly)",
@@ -68,6 +75,19 @@ impl PoolState {
                 Some("true" | "1")
             );
         annotations.insert(keys::SUBPOOLS_COUNT.into(), "0".into());
+        annotations.insert(keys::TENANT_DOMAIN_NAME.into(), env.domain_id.into());
+        if billing == "1" {
+            // A yearly/monthly purchase: one month, not renewed, unless asked.
+            annotations
+                .entry(keys::PERIOD_NUM.into())
+                .or_insert_with(|| "1".into());
+            annotations
+                .entry(keys::PERIOD_TYPE.into())
+                .or_insert_with(|| "2".into());
+            annotations
+                .entry(keys::AUTO_RENEW.into())
+                .or_insert_with(|| "0".into());
+        }
         metadata.name = name.clone();
         metadata.creation_timestamp = Some(crate::time::rfc3339(now_ms));
         metadata.deletion_timestamp = None;
@@ -80,6 +100,7 @@ impl PoolState {
                 metadata,
                 spec,
                 status: PoolStatus {
+                    clusters: (spec_is_dedicate).then(|| cluster(&display)),
                     root: Some(name),
                     ..PoolStatus::default()
                 },
@@ -98,6 +119,7 @@ impl PoolState {
             observed: None,
             jobs: Vec::new(),
             maintenances: Vec::new(),
+            unprovisioned: Vec::new(),
             plugins: Vec::new(),
             pending: Default::default(),
             version: 0,
@@ -167,6 +189,12 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
             )));
         }
         if let Some(max) = r.max_count {
+            // A logical pool may grow elastically up to maxCount, never below count.
+            if max < r.count {
+                return Err(DomainError::invalid(format!(
+                    "spec.resources[{i}].maxCount must be at least count"
+                )));
+            }
             if spec.pool_type == "Dedicate" && max != r.count {
                 return Err(DomainError::invalid(format!(
                     "spec.resources[{i}].maxCount must equal count in a Dedicate pool"
@@ -199,6 +227,13 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
             }
         }
     }
+    if let Some(mode) = spec.control_mode {
+        if !(0..32).contains(&mode) {
+            return Err(DomainError::invalid(format!(
+                "invalid spec.controlMode {mode}: use a sum of 1, 2, 4, 8 and 16 (0 for none)"
+            )));
+        }
+    }
     if spec.pool_type == "Dedicate" {
         let named = spec.network.as_ref().is_some_and(|n| {
             n.name.as_deref().is_some_and(|s| !s.is_empty()) || n.vpc_id.is_some()
@@ -210,6 +245,44 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
         }
     }
     Ok(())
+}
+
+impl PoolState {
+    /// `os.modelarts/flavor.resource.ids`: the billing resource of each
+    /// flavor the pool has had, as a JSON object; a new flavor gets one.
+    pub(super) fn note_flavor_resource_ids(&mut self) {
+        let annotations = &mut self.pool.metadata.annotations;
+        let mut ids: std::collections::BTreeMap<String, String> = annotations
+            .get(keys::FLAVOR_RESOURCE_IDS)
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let before = ids.len();
+        for r in &self.pool.spec.resources {
+            ids.entry(r.flavor.clone()).or_insert_with(|| {
+                let short = r.flavor.strip_prefix("modelarts.").unwrap_or(&r.flavor);
+                let n: u64 = rand::thread_rng().gen_range(1_000_000_000..10_000_000_000);
+                format!("maos.{short}.{n}")
+            });
+        }
+        if ids.len() != before || !annotations.contains_key(keys::FLAVOR_RESOURCE_IDS) {
+            let json = serde_json::to_string(&ids).expect("a map of strings serializes");
+            annotations.insert(keys::FLAVOR_RESOURCE_IDS.into(), json);
+        }
+    }
+}
+
+/// What `os.modelarts/create-from` says of a pool made through this API
+/// (the live service writes `console` or `admin-console` for its consoles).
+const CREATED_FROM: &str = "api";
+
+/// The CCE cluster a physical pool runs on.
+fn cluster(display: &str) -> PoolCluster {
+    PoolCluster {
+        name: format!("cluster-{display}-{}", random_suffix(5)),
+        cluster_flavor: "cce.s2.small".into(),
+        cluster_type: "VirtualMachine".into(),
+        version: "v1.28".into(),
+    }
 }
 
 /// A bound that keeps one pool's node list a size a single row can hold.

@@ -39,7 +39,22 @@ impl PoolState {
     fn abnormal_target(&self) -> usize {
         self.faults
             .iter()
-            .filter_map(|f| f.effect.count())
+            .filter_map(|f| match f.effect {
+                FaultEffect::NodesAbnormal { count } => Some(count),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0) as usize
+    }
+
+    /// How many of the nodes finishing creation together the `nodes-fail` faults lose.
+    pub(crate) fn failing_nodes(&self) -> usize {
+        self.faults
+            .iter()
+            .filter_map(|f| match f.effect {
+                FaultEffect::NodesFail { count } => Some(count),
+                _ => None,
+            })
             .max()
             .unwrap_or(0) as usize
     }

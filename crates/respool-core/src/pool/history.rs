@@ -38,6 +38,8 @@ pub const ORDER_PENDING: &str = "pending";
 pub const ORDER_PROCESSING: &str = "processing";
 pub const ORDER_SUCCESSED: &str = "successed";
 pub const ORDER_FAILED: &str = "failed";
+/// Some of the order's nodes arrived, some did not.
+pub const ORDER_PARTIAL: &str = "partialSuccessed";
 /// Item statuses (`status` of an order's item).
 pub const ITEM_PROCESSING: &str = "processing";
 pub const ITEM_SUCCEED: &str = "succeed";
@@ -47,6 +49,7 @@ const POOL_DELETED_EARLY: &str = "The pool was deleted before it was created.";
 const POOL_DELETED_UNPAID: &str = "The pool was deleted before the order was paid.";
 /// The order item of a change to yearly/monthly billing.
 pub(crate) const ACTION_TO_PERIOD: &str = "toPeriod";
+const NODE_NOT_PROVISIONED: &str = "The node could not be provisioned: insufficient resources.";
 const NODE_REMOVED_EARLY: &str = "The node was removed before it was created.";
 
 /// An order the pool still follows, with the resources it acts on.
@@ -248,6 +251,13 @@ impl PoolState {
             .metadata
             .labels
             .insert(keys::ORDER_NAME.into(), name.clone());
+        // The order a purchase or billing change is paid through.
+        if matches!(operation, Operation::Apply | Operation::ToPeriod) {
+            self.pool
+                .metadata
+                .annotations
+                .insert(keys::ORDER_ID.into(), order.order.order_id.clone());
+        }
         self.pending.push_order(&order);
         self.orders.push(order);
         name
@@ -391,14 +401,30 @@ impl PoolState {
                 }
             }
             if o.items.iter().all(|it| it.status != ITEM_PROCESSING) {
-                let failed = o.items.iter().find(|it| it.status == ITEM_FAILED);
-                o.order.phase = if failed.is_some() {
-                    ORDER_FAILED
-                } else {
-                    ORDER_SUCCESSED
+                let failed: Vec<&api::OrderItem> = o
+                    .items
+                    .iter()
+                    .filter(|it| it.status == ITEM_FAILED)
+                    .collect();
+                let partial = !failed.is_empty() && failed.len() < o.items.len();
+                o.order.phase = match (failed.is_empty(), partial) {
+                    (true, _) => ORDER_SUCCESSED,
+                    (false, true) => ORDER_PARTIAL,
+                    (false, false) => ORDER_FAILED,
                 }
                 .into();
-                o.order.fail_reason = failed.map(|it| it.message.clone());
+                o.order.fail_reason = failed.first().map(|it| {
+                    if partial {
+                        format!(
+                            "{} of {} failed: {}",
+                            failed.len(),
+                            o.items.len(),
+                            it.message
+                        )
+                    } else {
+                        it.message.clone()
+                    }
+                });
                 o.order.end_timestamp = at_ms;
                 o.order.result_count = if gone { Vec::new() } else { self.live_counts() };
                 self.pending.push_order(&o);
@@ -410,6 +436,21 @@ impl PoolState {
             }
         }
         self.orders = open;
+        // Once no open order waits on them, lost nodes need not be remembered.
+        let waiting: Vec<&str> = self
+            .orders
+            .iter()
+            .flat_map(|o| o.items.iter())
+            .filter(|it| it.status == ITEM_PROCESSING)
+            .map(|it| it.resource_name.as_str())
+            .collect();
+        let keep: Vec<String> = self
+            .unprovisioned
+            .iter()
+            .filter(|n| waiting.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        self.unprovisioned = keep;
     }
 
     /// How an item in progress ended, if it has: its status and message.
@@ -431,6 +472,9 @@ impl PoolState {
             ACTION_TO_PERIOD if self.is_yearly_monthly() => Some((ITEM_SUCCEED, "")),
             ACTION_TO_PERIOD if gone || self.deletion_ms.is_some() => {
                 Some((ITEM_FAILED, POOL_DELETED_UNPAID))
+            }
+            "createNode" if self.unprovisioned.contains(&it.resource_name) => {
+                Some((ITEM_FAILED, NODE_NOT_PROVISIONED))
             }
             "createNode" => match self.node(&it.resource_name).map(|n| n.phase) {
                 Some(NodePhase::Creating) => None,

@@ -33,6 +33,7 @@ impl PoolState {
             self.converge_nodes(env, now_ms);
         }
         self.converge_scopes(now_ms);
+        self.note_flavor_resource_ids();
         self.settle_faults(now_ms);
         self.refresh_driver(env.catalog);
         self.refresh_status();
@@ -236,6 +237,11 @@ impl PoolState {
                     at_ms: t,
                 });
             }
+            self.lose_created_nodes(t);
+            if !self.became_running && self.nodes.is_empty() {
+                self.fail_creation(t);
+                return;
+            }
         }
         for n in &mut self.nodes {
             // Creation, recovery from a fault, a reboot and a reset all end in Available.
@@ -283,6 +289,29 @@ impl PoolState {
         if self.became_running && self.deletion_ms.is_none() && self.nodes.is_empty() {
             // A pool left without nodes is deleted.
             self.start_deletion(t);
+        }
+    }
+
+    /// A `nodes-fail` fault: some of the nodes finishing creation at `t`
+    /// never arrive; the spec follows, and their order items fail.
+    fn lose_created_nodes(&mut self, t: i64) {
+        let lose = self.failing_nodes();
+        if lose == 0 {
+            return;
+        }
+        let mut created: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| {
+                self.nodes[i].phase == NodePhase::Creating && self.nodes[i].due_ms == Some(t)
+            })
+            .collect();
+        created.sort_by(|&a, &b| self.nodes[a].name.cmp(&self.nodes[b].name));
+        created.truncate(lose);
+        // Highest index first, so the others stay where they are.
+        created.sort_unstable_by(|a, b| b.cmp(a));
+        for i in created {
+            let n = self.nodes.remove(i);
+            self.unprovisioned.push(n.name);
+            self.spec_drop_node(&n.node_pool, &n.az);
         }
     }
 

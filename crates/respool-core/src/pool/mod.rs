@@ -2,6 +2,7 @@
 //! lifecycle step reads and writes as one unit.
 
 mod billing;
+mod control;
 mod create;
 mod faults;
 mod history;
@@ -26,7 +27,7 @@ use crate::timing::TimingProfile;
 
 pub use history::{
     Observed, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
-    EVENT_RESOURCE, ORDER_FAILED, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+    EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
 };
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::StepOutcome;
@@ -90,6 +91,9 @@ pub struct PoolState {
     /// Scheduled events (maintenance) announced for the pool's nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenances: Vec<Maintenance>,
+    /// Nodes a fault kept from arriving, until their orders have said so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unprovisioned: Vec<String>,
     /// Plugins installed or upgraded through the API (default ones are derived).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<Plugin>,

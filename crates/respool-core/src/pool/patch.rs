@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use respool_api_types::{keys, Pool};
+use respool_api_types::{keys, Pool, PoolResource};
 use serde_json::Value;
 
 use super::create::validate_spec;
@@ -57,6 +57,7 @@ impl PoolState {
         }
 
         check_immutable(&self.pool, &next)?;
+        self.check_control_mode(&next)?;
         validate::labels_and_annotations(&next.metadata.labels, &next.metadata.annotations)?;
         if let Some(d) = next.metadata.annotations.get(keys::DESCRIPTION) {
             validate::description(d)?;
@@ -81,8 +82,10 @@ impl PoolState {
             }
         }
 
-        let scaling = next.spec.resources != self.pool.spec.resources
-            || next.spec.scope != self.pool.spec.scope;
+        // The live API compares scopes as sets and resources by node pool:
+        // sending them back in another order changes nothing.
+        let scaling = !same_resources(&next.spec.resources, &self.pool.spec.resources)
+            || !same_scope(&next.spec.scope, &self.pool.spec.scope);
         if scaling
             && !matches!(
                 self.phase(),
@@ -121,6 +124,20 @@ impl PoolState {
         self.record(now_ms, false);
         Ok(())
     }
+}
+
+fn same_scope(a: &[String], b: &[String]) -> bool {
+    let set = |s: &[String]| s.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+    set(a) == set(b)
+}
+
+fn same_resources(a: &[PoolResource], b: &[PoolResource]) -> bool {
+    let by_pool = |rs: &[PoolResource]| -> BTreeMap<String, PoolResource> {
+        rs.iter()
+            .map(|r| (pool_of(r).to_owned(), r.clone()))
+            .collect()
+    };
+    a.len() == b.len() && by_pool(a) == by_pool(b)
 }
 
 fn check_immutable(old: &Pool, new: &Pool) -> Result<(), DomainError> {

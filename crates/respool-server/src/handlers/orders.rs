@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use respool_api_types::{ErrorBody, OrderItem, OrderItemList, OrderList};
 use respool_core::pool::{
-    EVENT_RESOURCE, ORDER_FAILED, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+    EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
 };
 use respool_store::{OrderQuery, StoreError};
 use serde::Deserialize;
@@ -76,13 +76,14 @@ pub async fn list(
                 ORDER_PENDING,
                 ORDER_PROCESSING,
                 ORDER_SUCCESSED,
+                ORDER_PARTIAL,
                 ORDER_FAILED,
             ]
             .into_iter()
             .find(|x| *x == p)
             .ok_or_else(|| {
                 ApiError::bad_request(format!(
-                    "invalid phase {p:?}: use pending, processing, successed or failed"
+                    "invalid phase {p:?}: use pending, processing, successed, partialSuccessed or failed"
                 ))
             })?,
         ),

@@ -207,6 +207,7 @@ pub async fn delete(
 ) -> Result<Json<Pool>, ApiError> {
     let (answer, _) = app
         .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
+            pool.check_deletable()?;
             Ok(pool.delete(now))
         })
         .await?;

@@ -136,10 +136,16 @@ fn report(pool: &Pool, verb: &str, output: Option<Format>) -> anyhow::Result<()>
 }
 
 async fn create(client: &Client, args: CreateArgs) -> anyhow::Result<()> {
-    let pool = match &args.file {
+    let mut pool = match &args.file {
         Some(path) => read_pool_file(path)?,
         None => pool_from_flags(&args)?,
     };
+    // `--network` may give the network's display name, as `--name` gives the pool's.
+    if let (Some(given), Some(net)) = (&args.network, pool.spec.network.as_mut()) {
+        if let Ok(found) = client.find_network(given).await {
+            net.name = Some(found.metadata.name);
+        }
+    }
     let created = client.create_pool(&pool).await?;
     let name = created.metadata.name.clone();
     if !args.wait.wait {

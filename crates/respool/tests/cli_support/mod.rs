@@ -58,6 +58,9 @@ pub struct Options {
     /// Give the server the test AK/SK (else it generates one into credentials.json).
     pub with_key: bool,
     pub admin: bool,
+    /// Check pools' networks as ModelArts does (else `--lenient-networks`:
+    /// the tests' pools name networks they never create).
+    pub strict_networks: bool,
 }
 
 impl Default for Options {
@@ -66,6 +69,7 @@ impl Default for Options {
             timing: "immediate",
             with_key: true,
             admin: false,
+            strict_networks: false,
         }
     }
 }
@@ -85,6 +89,11 @@ impl Server {
             let port = free_port();
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_respool"));
             cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .args(if opts.strict_networks {
+                    &[][..]
+                } else {
+                    &["--lenient-networks"][..]
+                })
                 .args(["--timing", opts.timing, "--auth", "enforce"])
                 .arg("--data-dir")
                 .arg(dir.path())

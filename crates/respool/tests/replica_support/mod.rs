@@ -53,6 +53,8 @@ fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Serv
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_respool"));
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        // Pools here name networks they never create.
+        .arg("--lenient-networks")
         .args(args)
         .arg("--data-dir")
         .arg(dir)
