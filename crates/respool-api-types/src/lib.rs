@@ -13,6 +13,7 @@ mod node;
 mod node_ops;
 mod node_pool;
 mod order;
+mod plugin;
 mod pool;
 mod tags;
 mod workspace;
@@ -47,6 +48,13 @@ pub use node_pool::{
 };
 pub use order::{
     Order, OrderFlavorCount, OrderIdAnswer, OrderIdRequest, OrderItem, OrderItemList, OrderList,
+};
+pub use plugin::{
+    AffinityOs, DockerLvmConfig, NameMeta, NodeConfig, NodeConfigChoices, NodeConfigChoicesSpec,
+    NodeConfigSpec, NodeConfigStatus, NodeConfigTemplate, NodeConfigTemplateSpec, Plugin,
+    PluginList, PluginMeta, PluginRequest, PluginSpec, PluginStatus, PluginTemplate,
+    PluginTemplateDetail, PluginTemplateDetailSpec, PluginTemplateList, PluginTemplateMeta,
+    PluginTemplateRef, PluginTemplateSpec, PluginTemplateVersion,
 };
 pub use pool::{
     AzCount, DriverState, FlavorCount, NetworkRef, Pool, PoolCluster, PoolDriverStatus, PoolList,

@@ -89,6 +89,7 @@ mod node_pools;
 mod nodes;
 mod orders;
 mod paging;
+mod plugins;
 mod pools;
 mod tags;
 mod wait;
@@ -106,6 +107,7 @@ pub use networks::{ListNetworks, NewNetwork, NETWORK_ABNORMAL, NETWORK_ACTIVE};
 pub use node_ops::{ListJobs, ListScheduledEvents};
 pub use orders::{ListEvents, ListOrders};
 pub use paging::{List, Page, PageOptions};
+pub use plugins::PLUGIN_RUNNING;
 pub use pools::{ListPools, NewPool};
 pub use reqwest::Method;
 pub use wait::{

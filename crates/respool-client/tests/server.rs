@@ -1398,3 +1398,81 @@ async fn node_pools_billing_and_workspace_checks() {
     assert_eq!(verdicts.results[0].verdict, "allow");
     assert!(c.list_users().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn plugins_templates_and_node_config() {
+    let s = start(TimingProfile::Fast).await;
+    let c = &s.client;
+    let name = c
+        .create_pool(&new_pool("plugged", 1))
+        .await
+        .unwrap()
+        .metadata
+        .name;
+    c.wait_pool(&name, &WaitFor::running(), &WaitOptions::default(), |_| {})
+        .await
+        .unwrap();
+
+    let all = c.list_plugin_templates(None, None).await.unwrap();
+    assert!(all.items.iter().any(|t| t.metadata.name == "npu-driver"));
+    let fits = c.list_plugin_templates(None, Some(&name)).await.unwrap();
+    assert!(!fits.items.iter().any(|t| t.metadata.name == "npu-driver"));
+    let one = c
+        .list_plugin_templates(Some("volcano"), None)
+        .await
+        .unwrap();
+    assert_eq!(one.items.len(), 1);
+    let t = c.get_plugin_template("volcano").await.unwrap();
+    assert!(t.spec.versions.contains_key("1.18.3"));
+    assert!(c
+        .get_plugin_template("nope")
+        .await
+        .unwrap_err()
+        .is_not_found());
+
+    let p = c
+        .install_plugin(&name, "log-agent", None, None)
+        .await
+        .unwrap();
+    assert_eq!(p.status.phase, "Pending");
+    // Fast timing installs in 2 s: a shorter wait gives up, saying where it stood.
+    match c
+        .wait_plugin(
+            &name,
+            "log-agent",
+            Duration::from_millis(100),
+            Duration::from_millis(20),
+        )
+        .await
+    {
+        Err(Error::WaitTimeout { last, .. }) => assert_eq!(last, "Pending"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    let p = c
+        .wait_plugin(
+            &name,
+            "log-agent",
+            Duration::from_secs(30),
+            Duration::from_millis(50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.status.phase.as_str(), p.status.version.as_str()),
+        ("Running", "1.5.1")
+    );
+    let list = c.list_plugins(&name).await.unwrap();
+    assert!(list.items.iter().any(|p| p.metadata.name == "log-agent"));
+
+    let cfg = c.get_node_config(&name).await.unwrap();
+    assert_eq!(cfg.status.phase, "Running");
+    let choices = c.get_node_config_choices(&name).await.unwrap();
+    assert_eq!(choices.spec.templates.len(), 1);
+    let t = c.get_node_config_template(FLAVOR).await.unwrap();
+    assert_eq!(t.spec.docker_base_size, 50);
+    assert!(c
+        .get_node_config_template("nope")
+        .await
+        .unwrap_err()
+        .is_not_found());
+}

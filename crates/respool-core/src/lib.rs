@@ -8,6 +8,7 @@ pub mod identity;
 pub mod merge_patch;
 pub mod monitoring;
 pub mod network;
+pub mod plugins;
 pub mod pool;
 pub mod selector;
 pub mod tags;

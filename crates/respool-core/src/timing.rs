@@ -39,6 +39,10 @@ pub struct Durations {
     pub driver_upgrade: i64,
     /// A migrated node leaves its pool and joins the other in this time.
     pub node_migrate: i64,
+    /// A plugin is `Pending` this long after it is installed.
+    pub plugin_install: i64,
+    /// A plugin is `Updating` this long after it is upgraded.
+    pub plugin_upgrade: i64,
     /// How long a scheduled event waits for `accept` before the service schedules it itself.
     pub event_accept: i64,
 }
@@ -65,6 +69,8 @@ impl TimingProfile {
                 driver_upgrade: 0,
                 node_migrate: 0,
                 event_accept: 0,
+                plugin_install: 0,
+                plugin_upgrade: 0,
             },
             TimingProfile::Fast => Durations {
                 node_create: 2 * S,
@@ -77,6 +83,8 @@ impl TimingProfile {
                 driver_upgrade: 2 * S,
                 node_migrate: 2 * S,
                 event_accept: 5 * S,
+                plugin_install: 2 * S,
+                plugin_upgrade: 2 * S,
             },
             // Terraform's CPU pool runs took 18-21 minutes for create, scale and delete together.
             TimingProfile::Realistic | TimingProfile::Manual => Durations {
@@ -90,6 +98,8 @@ impl TimingProfile {
                 driver_upgrade: 8 * 60 * S,
                 node_migrate: 10 * 60 * S,
                 event_accept: 72 * 3600 * S,
+                plugin_install: 3 * 60 * S,
+                plugin_upgrade: 2 * 60 * S,
             },
         }
     }

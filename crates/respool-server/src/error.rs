@@ -164,6 +164,8 @@ pub enum Missing {
     ScheduledEvent,
     /// An admin-API fault rule.
     Fault,
+    PluginTemplate,
+    NodeConfigTemplate,
 }
 
 impl Missing {
@@ -176,6 +178,8 @@ impl Missing {
             Missing::Job => "job",
             Missing::ScheduledEvent => "scheduled event",
             Missing::Fault => "fault",
+            Missing::PluginTemplate => "plugin template",
+            Missing::NodeConfigTemplate => "node config template",
         }
     }
 
@@ -186,6 +190,7 @@ impl Missing {
             }
             Missing::Job | Missing::ScheduledEvent => "ModelArts.50004040",
             Missing::Fault => "RESPOOL.0404",
+            Missing::PluginTemplate | Missing::NodeConfigTemplate => "ModelArts.50005101",
         }
     }
 }

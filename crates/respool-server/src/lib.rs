@@ -30,8 +30,8 @@ pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
 
 use handlers::{
-    admin, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, pools,
-    scheduled_events, stats, system, tags, workspace_auth, workspaces,
+    admin, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, plugins,
+    pools, scheduled_events, stats, system, tags, workspace_auth, workspaces,
 };
 
 /// Every API operation, once: this list builds both the router and the
@@ -86,6 +86,13 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list))
         .routes(routes!(scheduled_events::list))
         .routes(routes!(scheduled_events::accept))
+        // Plugins, plugin templates and node configuration.
+        .routes(routes!(plugins::list, plugins::install))
+        .routes(routes!(plugins::templates))
+        .routes(routes!(plugins::template))
+        .routes(routes!(plugins::node_config))
+        .routes(routes!(plugins::node_config_template))
+        .routes(routes!(plugins::flavor_node_config))
 }
 
 /// Every route, with the layers every request passes through.

@@ -38,6 +38,8 @@ pub enum Command {
     Nodepool(NodePoolArgs),
     /// Node jobs (reboot, reset, migrate): show, wait, list.
     Job(JobArgs),
+    /// Plugins of a pool (list, install, upgrade) and plugin templates.
+    Plugin(PluginArgs),
     /// Scheduled events (maintenance announced for nodes): list, accept.
     Event(EventArgs),
     /// Resource flavors: the node types pools can be made of.
@@ -423,6 +425,58 @@ pub enum NodePoolCommand {
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
     },
+}
+
+#[derive(Args)]
+pub struct PluginArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(subcommand)]
+    pub command: PluginCommand,
+}
+
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// List a pool's plugins with their phase and version.
+    #[command(visible_alias = "ls")]
+    List {
+        pool: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Install a plugin on a pool.
+    Install(PluginInstallArgs),
+    /// Upgrade (or reconfigure) a plugin a pool has.
+    Upgrade(PluginInstallArgs),
+    /// List plugin templates, optionally those a pool can install.
+    Templates {
+        /// Only templates this pool can install.
+        #[arg(long)]
+        pool: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
+    },
+    /// Show one plugin template with its versions and inputs.
+    Template {
+        name: String,
+        #[arg(short, long, value_enum, default_value = "yaml")]
+        output: Format,
+    },
+}
+
+#[derive(Args)]
+pub struct PluginInstallArgs {
+    pub pool: String,
+    /// The template, e.g. `volcano` or `gpu-driver`.
+    pub template: String,
+    /// The version; the newest when left out.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// An input of the template (repeatable); the value is JSON, or a string.
+    #[arg(long = "input", value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 #[derive(Subcommand)]

@@ -30,6 +30,7 @@ async fn main() -> std::process::ExitCode {
         Command::Pool(args) => cmd::pool::run(args).await,
         Command::Node(args) => cmd::node::run(args).await,
         Command::Nodepool(args) => cmd::node_pool::run(args).await,
+        Command::Plugin(args) => cmd::plugin::run(args).await,
         Command::Job(args) => cmd::node_ops::jobs(args).await,
         Command::Event(args) => cmd::node_ops::events(args).await,
         Command::Flavor(args) => cmd::flavor::run(args).await,

@@ -120,6 +120,7 @@ impl PoolState {
             jobs: Vec::new(),
             maintenances: Vec::new(),
             unprovisioned: Vec::new(),
+            plugins: Vec::new(),
             pending: Default::default(),
             version: 0,
         };
@@ -150,6 +151,7 @@ pub(super) fn validate_spec(spec: &PoolSpec, env: &Env) -> Result<(), DomainErro
             "spec.scope must name at least one of Train, Infer, Notebook",
         ));
     }
+    super::plugins::validate_driver_spec(spec.driver.as_ref())?;
     let mut seen = BTreeSet::new();
     for s in &spec.scope {
         if !SCOPES.contains(&s.as_str()) {

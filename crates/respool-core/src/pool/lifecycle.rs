@@ -157,6 +157,7 @@ impl PoolState {
         nodes
             .chain(scopes)
             .chain(drivers)
+            .chain(self.next_plugin_due())
             .chain(self.next_maintenance_due())
             .chain(self.gone_at())
             .min()
@@ -261,6 +262,7 @@ impl PoolState {
         }
         self.advance_jobs(t);
         self.advance_maintenances(t);
+        self.advance_plugins(t);
         for s in &mut self.scopes {
             if s.due_ms == Some(t) {
                 s.due_ms = None;

@@ -12,6 +12,7 @@ mod node_ops;
 mod node_pools;
 mod nodes;
 mod patch;
+mod plugins;
 mod records;
 mod status;
 
@@ -34,6 +35,10 @@ pub use node_ops::{
 };
 pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
+pub use plugins::{
+    node_config_choices, node_config_template, template_detail, template_view, templates_for,
+    Plugin, PluginPhase, PLUGIN_KIND, PLUGIN_LIST_KIND,
+};
 pub use records::{
     LastRecorded, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
     EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
@@ -90,6 +95,9 @@ pub struct PoolState {
     /// Nodes a fault kept from arriving, until their orders have said so.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unprovisioned: Vec<String>,
+    /// Plugins installed or upgraded through the API (default ones are derived).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<Plugin>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]

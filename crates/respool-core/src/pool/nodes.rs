@@ -10,7 +10,6 @@ use sha2::{Digest, Sha256};
 
 use super::node_ops::{ANNOTATION_HA_EFFECT, LABEL_BATCH_UID};
 use super::records::Operation;
-use super::status::{GPU_DRIVER_VERSION, NPU_DRIVER_VERSION};
 use super::{Env, Node, NodePhase, PoolPhase, PoolState, API_VERSION};
 use crate::flavors::{AcceleratorKind, Catalog};
 use crate::time::rfc3339;
@@ -167,12 +166,11 @@ impl PoolState {
         };
         let resources = flavor.map(|f| f.node_resources()).unwrap_or_default();
         let driver = flavor.and_then(|f| {
-            let default = match f.kind {
-                AcceleratorKind::Gpu => GPU_DRIVER_VERSION,
-                AcceleratorKind::Npu => NPU_DRIVER_VERSION,
-                AcceleratorKind::Cpu => return None,
-            };
-            let version = n.extra.driver_version.as_deref().unwrap_or(default);
+            if f.kind == AcceleratorKind::Cpu {
+                return None;
+            }
+            let default = self.driver_default(f.kind);
+            let version = n.extra.driver_version.as_deref().unwrap_or(&default);
             let phase = if n.phase == NodePhase::Creating {
                 "Pending"
             } else if n.extra.driver_upgrade.is_some() {

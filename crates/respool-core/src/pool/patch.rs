@@ -110,12 +110,14 @@ impl PoolState {
             self.check_locked_scale_down(&next.spec.resources)?;
         }
         let (before, init) = (self.node_marks(), self.spec_counts());
+        let drivers = self.driver_defaults();
         self.pool = next;
         if scaling {
             // A new attempt: the last failure no longer describes the pool.
             self.failure = None;
         }
         self.converge(env, now_ms);
+        self.follow_driver_spec(drivers, env, now_ms);
         if resized {
             self.open_order(Operation::Modify, init, &before, now_ms);
         }

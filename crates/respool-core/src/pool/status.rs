@@ -12,7 +12,7 @@ use super::node_pools::pool_of;
 use super::{FailureKind, NodePhase, PoolState};
 
 pub(crate) const GPU_DRIVER_VERSION: &str = "535.54.03";
-pub(crate) const NPU_DRIVER_VERSION: &str = "23.0.6";
+pub(crate) const NPU_DRIVER_VERSION: &str = "7.1.0.9.220-23.0.6";
 pub(crate) const CREATION_FAILED: &str =
     "Failed to create the pool: the resources could not be provisioned.";
 pub(crate) const SCALING_FAILED: &str =
@@ -129,8 +129,10 @@ impl PoolState {
             version: version.into(),
             state: String::new(),
         };
-        let gpu = has(AcceleratorKind::Gpu).then(|| state(GPU_DRIVER_VERSION));
-        let npu = has(AcceleratorKind::Npu).then(|| state(NPU_DRIVER_VERSION));
+        let gpu =
+            has(AcceleratorKind::Gpu).then(|| state(&self.driver_default(AcceleratorKind::Gpu)));
+        let npu =
+            has(AcceleratorKind::Npu).then(|| state(&self.driver_default(AcceleratorKind::Npu)));
         self.pool.status.driver =
             (gpu.is_some() || npu.is_some()).then_some(PoolDriverStatus { gpu, npu });
     }

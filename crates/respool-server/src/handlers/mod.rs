@@ -23,6 +23,7 @@ pub mod node_ops;
 pub mod node_pools;
 pub mod nodes;
 pub mod orders;
+pub mod plugins;
 pub mod pools;
 pub mod scheduled_events;
 pub mod stats;
@@ -193,4 +194,24 @@ pub(crate) async fn ensure_pool_network(
             "spec.network.name: network {name:?} does not exist in this project; create it first (POST /v1/{project_id}/networks) and use its metadata.name"
         ))),
     }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PluginTemplatePath {
+    /// The catalog is the same for every project.
+    #[allow(dead_code)]
+    pub project_id: String,
+    /// A plugin template's name, e.g. `gpu-driver`.
+    pub plugintemplate_name: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NodeConfigTemplatePath {
+    /// The catalog is the same for every project.
+    #[allow(dead_code)]
+    pub project_id: String,
+    /// A resource flavor's name.
+    pub nodeconfigtemplate_name: String,
 }

@@ -6,6 +6,7 @@ pub mod network;
 pub mod node;
 pub mod node_ops;
 pub mod node_pool;
+pub mod plugin;
 pub mod pool;
 pub mod reports;
 pub mod workspace;
