@@ -98,6 +98,8 @@ impl PoolState {
             observed: None,
             jobs: Vec::new(),
             maintenances: Vec::new(),
+            workloads: Vec::new(),
+            flavor_capacity: Default::default(),
             pending: Default::default(),
             version: 0,
         };

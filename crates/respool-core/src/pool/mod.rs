@@ -13,6 +13,8 @@ mod node_pools;
 mod nodes;
 mod patch;
 mod status;
+mod workload_views;
+mod workloads;
 
 use std::collections::BTreeMap;
 
@@ -37,6 +39,11 @@ pub use node_ops::{
 };
 pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_KIND, NODE_LIST_KIND};
+pub use workload_views::{WorkloadFilter, METRICS_LIST_KIND, WORKLOAD_KIND, WORKLOAD_LIST_KIND};
+pub use workloads::{
+    amounts_of, consumes, fits, parse_cpu, parse_memory, quantities, status_of, Amounts, Placement,
+    Workload, WorkloadSpec, MAX_WORKLOADS, WORKLOAD_STATUSES, WORKLOAD_TYPES,
+};
 
 pub const API_VERSION: &str = "v2";
 pub const KIND: &str = "Pool";
@@ -85,6 +92,12 @@ pub struct PoolState {
     /// Scheduled events (maintenance) announced for the pool's nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub maintenances: Vec<Maintenance>,
+    /// Workloads declared on the pool: queued, running and finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<Workload>,
+    /// Allocatable amounts per node flavor, for placing workloads in steps.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flavor_capacity: BTreeMap<String, Amounts>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]
