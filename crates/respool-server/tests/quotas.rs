@@ -277,3 +277,26 @@ async fn network_addresses_are_counted_and_exhaustion_is_refused() {
         .await
         .assert_error(404, "ModelArts.50025001");
 }
+
+/// The Terraform provider's `huaweicloud_modelarts_workspace_quotas` data
+/// source: one GET, `quotas[]` with `update_time` read as a number.
+#[tokio::test]
+async fn the_terraform_workspace_quotas_data_source_reads_every_field() {
+    let s = TestServer::manual().await;
+    let ws = s.create_workspace("tf-quotas").await;
+    let path = format!("/v1/{PROJECT}/workspaces/{ws}/quotas");
+    let r = s
+        .call_go("GET", &path, &[], Some("application/json"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let quotas = r.body["quotas"].as_array().unwrap();
+    assert!(!quotas.is_empty());
+    for q in quotas {
+        for key in ["resource", "name_cn", "name_en", "unit_cn", "unit_en"] {
+            assert!(q[key].is_string(), "{key} of {q}");
+        }
+        for key in ["quota", "min_quota", "max_quota", "update_time"] {
+            assert!(q[key].is_i64(), "{key} of {q}");
+        }
+    }
+}

@@ -380,3 +380,74 @@ async fn a_pinned_workload_waits_for_its_node() {
     assert_eq!(w["status"], "Running");
     assert_eq!(w["hostIps"], nodes[1]["status"]["privateIp"]);
 }
+
+/// The Terraform provider's `huaweicloud_modelartsv2_resource_pool_workloads`
+/// data source: `?limit=500&...&offset=N`, paging until a page is short, and
+/// reading each workload's fields by their wire names.
+#[tokio::test]
+async fn the_terraform_workloads_data_source_reads_every_field() {
+    let s = TestServer::manual().await;
+    let pool = s.running("wl-terraform", 1).await;
+    for i in 0..3 {
+        s.add_workload(&pool, json!({"name": format!("tf-{i}"), "resources": {"cpu": "100m", "memory": "128Mi"}, "jobName": "job-tf"}))
+            .await;
+        s.advance(1.0).await;
+    }
+    let path = format!("/v2/{PROJECT}/pools/{pool}/workloads");
+    let mut offset = 0;
+    let mut all = Vec::new();
+    loop {
+        let off = offset.to_string();
+        let q = [
+            ("limit", "500"),
+            ("type", "train"),
+            ("sort", "create_time"),
+            ("ascend", "true"),
+            ("offset", off.as_str()),
+        ];
+        let r = s
+            .call_go("GET", &path, &q, Some("application/json"), None)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let items = r.body["items"].as_array().unwrap().clone();
+        let n = items.len();
+        all.extend(items);
+        if n < 500 {
+            break;
+        }
+        offset += n;
+    }
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0]["name"], "tf-0");
+    for w in &all {
+        for key in [
+            "apiVersion",
+            "kind",
+            "type",
+            "namespace",
+            "name",
+            "jobName",
+            "uid",
+            "jobUUID",
+            "flavor",
+            "status",
+            "priority",
+            "gvk",
+            "hostIps",
+        ] {
+            assert!(w[key].is_string(), "{key} of {w}");
+        }
+        for key in [
+            "runningDuration",
+            "pendingDuration",
+            "pendingPosition",
+            "createTime",
+        ] {
+            assert!(w[key].is_i64(), "{key} of {w}");
+        }
+        assert_eq!(w["jobName"], "job-tf");
+        assert_eq!(w["resourceRequirement"]["cpu"], "100m");
+        assert_eq!(w["nodes"][0]["resourceRequirement"]["memory"], "128Mi");
+        assert!(w["nodes"][0]["hostIp"].is_string());
+    }
+}
