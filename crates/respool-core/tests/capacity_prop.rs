@@ -125,8 +125,8 @@ proptest! {
         })).unwrap();
         let mut now = START;
         let mut pool = PoolState::create(PROJECT, body, &env(&catalog), now).unwrap();
-        pool.step(now + 3600_000);
-        now += 3600_000;
+        pool.step(now + 3_600_000);
+        now += 3_600_000;
         let mut seq = 0;
         for op in ops {
             match op {

@@ -120,7 +120,7 @@ pub fn parse_cpu(q: &str) -> Option<u64> {
         return m.parse().ok();
     }
     let v: f64 = q.parse().ok()?;
-    (v.is_finite() && v >= 0.0 && v < 1e9).then(|| (v * 1000.0).round() as u64)
+    (0.0..1e9).contains(&v).then(|| (v * 1000.0).round() as u64)
 }
 
 /// Parses a memory quantity into MiB (rounded up).
