@@ -128,7 +128,10 @@ impl Budget {
         let node_limits = os_limit(&budget.os, "node") != capacity::UNLIMITED
             || capacity::limit(&budget.ws, NODE_RESOURCE, capacity::UNLIMITED)
                 != capacity::UNLIMITED;
-        if pool_name.is_none() && !node_limits && stored_network.is_none() {
+        // Without node limits or a network to count, the index's pool counts
+        // suffice: a changed pool counts itself, but then it does not grow
+        // the count it is in (`check` allows what does not grow).
+        if !node_limits && stored_network.is_none() {
             return Ok(budget);
         }
         let pools = crate::handlers::project_pools(app, project_id).await?;

@@ -204,6 +204,19 @@ async fn workspace_quotas_are_set_within_bounds_and_enforced() {
     let mut body = pool_body("wsq-three", 1);
     body["metadata"]["labels"]["os.modelarts/workspace.id"] = json!(ws);
     assert_eq!(s.create_with(&body).await.status, 200);
+    // A move into a workspace at its pool quota is refused.
+    let r = s
+        .set_ws_quotas(&ws, json!([{"resource": "modelarts.pool", "quota": 1}]))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let moved = json!({"metadata": {"labels": {"os.modelarts/workspace.id": ws}}});
+    s.patch_pool(&pool, &moved)
+        .await
+        .assert_error(400, "ModelArts.0116");
+    // A patch that changes no count passes even at the limit.
+    let described = json!({"metadata": {"annotations": {"os.modelarts/description": "same size"}}});
+    let r = s.patch_pool(&pool, &described).await;
+    assert_eq!(r.status, 200, "{}", r.text);
 
     for bad in [
         json!([{"resource": "modelarts.pool", "quota": 1001}]),
