@@ -4,6 +4,7 @@
 //! models where the two disagree: `status.resources.*` are arrays). These
 //! types carry no behaviour; `respool-core` gives them meaning.
 
+mod capacity;
 mod event;
 mod flavor;
 mod meta;
@@ -19,6 +20,13 @@ mod tags;
 mod workspace;
 mod workspace_auth;
 
+pub use capacity::{
+    MetricValue, MetricsAllocated, MetricsAvailable, MetricsCapacity, MetricsMetadata,
+    MetricsTable, MetricsWorkload, NetworkIpAvailability, OsQuotaResource, OsQuotaResources,
+    OsQuotas, PoolMetricsItem, PoolMetricsList, SubnetIpAvailability, Workload, WorkloadCounts,
+    WorkloadList, WorkloadNode, WorkloadStatistics, WorkloadStatisticsBody, WorkloadTypeStatistics,
+    WorkspaceQuota, WorkspaceQuotaChange, WorkspaceQuotaList, WorkspaceQuotaUpdate,
+};
 pub use event::{Event, EventList, EventMeta};
 pub use flavor::{
     FlavorVolume, ResourceFlavor, ResourceFlavorList, ResourceFlavorSpec, ResourceFlavorStatus,

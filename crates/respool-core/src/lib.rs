@@ -1,6 +1,7 @@
 //! The respool domain: what a pool is, how it is validated, how it moves
 //! through its lifecycle, and how label selectors pick pools. No HTTP, no SQL.
 
+pub mod capacity;
 mod error;
 pub mod fault_rules;
 pub mod flavors;

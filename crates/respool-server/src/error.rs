@@ -62,6 +62,9 @@ pub enum ApiError {
     /// 500: a bug; never caused by client input.
     #[error("internal error")]
     Internal(String),
+    /// 400 `ModelArts.0116`, worded as the error-code table has it.
+    #[error("The expected {0} exceeds the quota limit.")]
+    QuotaExceeded(String),
 }
 
 impl ApiError {
@@ -96,6 +99,7 @@ impl ApiError {
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::QuotaExceeded(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -117,6 +121,7 @@ impl ApiError {
             ApiError::Timeout => "ModelArts.50005000",
             ApiError::Throttled(_) => "APIGW.0308",
             ApiError::Unavailable | ApiError::Internal(_) => "ModelArts.50005000",
+            ApiError::QuotaExceeded(_) => "ModelArts.0116",
         }
     }
 
@@ -166,6 +171,8 @@ pub enum Missing {
     Fault,
     PluginTemplate,
     NodeConfigTemplate,
+    /// A workload declared through the admin API.
+    Workload,
 }
 
 impl Missing {
@@ -180,6 +187,7 @@ impl Missing {
             Missing::Fault => "fault",
             Missing::PluginTemplate => "plugin template",
             Missing::NodeConfigTemplate => "node config template",
+            Missing::Workload => "workload",
         }
     }
 
@@ -191,6 +199,7 @@ impl Missing {
             Missing::Job | Missing::ScheduledEvent => "ModelArts.50004040",
             Missing::Fault => "RESPOOL.0404",
             Missing::PluginTemplate | Missing::NodeConfigTemplate => "ModelArts.50005101",
+            Missing::Workload => "ModelArts.50015001",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 mod auth;
+mod capacity;
 mod clock;
 mod credential_cache;
 pub mod error;
@@ -30,8 +31,9 @@ pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
 
 use handlers::{
-    admin, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes, orders, plugins,
-    pools, scheduled_events, stats, system, tags, workspace_auth, workspaces,
+    admin, admin_capacity, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes,
+    orders, plugins, pools, quotas, scheduled_events, stats, system, tags, workloads,
+    workspace_auth, workspaces,
 };
 
 /// Every API operation, once: this list builds both the router and the
@@ -93,6 +95,13 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(plugins::node_config))
         .routes(routes!(plugins::node_config_template))
         .routes(routes!(plugins::flavor_node_config))
+        // Capacity: workloads, runtime metrics, quotas and network addresses.
+        .routes(routes!(workloads::list))
+        .routes(routes!(workloads::statistics))
+        .routes(routes!(workloads::runtime_metrics))
+        .routes(routes!(quotas::show_os))
+        .routes(routes!(quotas::show_workspace, quotas::update_workspace))
+        .routes(routes!(quotas::network_ips))
 }
 
 /// Every route, with the layers every request passes through.
@@ -121,6 +130,19 @@ pub fn router(app: AppState) -> Router {
         .route(
             "/_respool/pools/{project_id}/{pool_name}/pay",
             post(admin::pay),
+        )
+        // Capacity: declared workloads and OS quotas.
+        .route(
+            "/_respool/pools/{project_id}/{pool_name}/workloads",
+            post(admin_capacity::add_workload),
+        )
+        .route(
+            "/_respool/pools/{project_id}/{pool_name}/workloads/{workload_name}",
+            axum::routing::delete(admin_capacity::delete_workload),
+        )
+        .route(
+            "/_respool/quotas/{project_id}",
+            axum::routing::put(admin_capacity::set_os_quotas),
         )
         .route_layer(axum::middleware::from_fn(metrics::label_route))
         .fallback(system::no_route)

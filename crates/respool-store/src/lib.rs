@@ -11,6 +11,7 @@ mod sqlite;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
+use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
@@ -235,6 +236,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a workspace; false if there was none.
     async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// The quotas set on one scope of a project (`os`, `workspace/{id}`);
+    /// empty when none were.
+    async fn get_quotas(&self, project_id: &str, scope: &str) -> Result<QuotaSettings, StoreError>;
+
+    /// Replaces the quotas set on one scope.
+    async fn put_quotas(
+        &self,
+        project_id: &str,
+        scope: &str,
+        quotas: &QuotaSettings,
+    ) -> Result<(), StoreError>;
 
     /// Answers only when the database does.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -465,6 +465,17 @@ pub(crate) static UPDATE_WORKSPACE: Statement =
 pub(crate) static DELETE_WORKSPACE: Statement =
     Statement::new("DELETE FROM workspaces WHERE project_id = ? AND id = ?");
 
+// Quota settings.
+
+pub(crate) static GET_QUOTAS: Statement =
+    Statement::new("SELECT doc FROM quota_settings WHERE project_id = ? AND scope = ?");
+
+pub(crate) static PUT_QUOTAS: Statement = Statement::new(
+    "INSERT INTO quota_settings (project_id, scope, doc) VALUES (?, ?, ?) ON CONFLICT (project_id, scope) DO UPDATE SET doc = excluded.doc",
+);
+
+pub(crate) static DELETE_ALL_QUOTAS: Statement = Statement::new("DELETE FROM quota_settings");
+
 // Health.
 
 pub(crate) static PING: Statement = Statement::new("SELECT 1");

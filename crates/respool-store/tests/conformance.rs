@@ -158,6 +158,7 @@ conformance!(
     a_write_that_loses_records_nothing,
     orders_and_events_list_newest_first_with_filters,
     concurrent_writes_succeed_or_fail_each_alone,
+    quota_settings_are_kept_per_scope,
 );
 
 /// Each PostgreSQL test's schema is gone once the test ends, even when its
@@ -1076,4 +1077,31 @@ async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
     s.remove_all().await.unwrap();
     assert_eq!(orders(s, order_query("p1")).await.0, 0);
     assert!(events(base).await.is_empty());
+}
+
+async fn quota_settings_are_kept_per_scope(s: &dyn Store) {
+    use respool_core::capacity::{QuotaSetting, QuotaSettings};
+    assert!(s.get_quotas("p1", "os").await.unwrap().is_empty());
+    let mut q = QuotaSettings::new();
+    q.insert(
+        "pool".into(),
+        QuotaSetting {
+            quota: 2,
+            update_ms: 10,
+        },
+    );
+    s.put_quotas("p1", "os", &q).await.unwrap();
+    q.insert(
+        "network".into(),
+        QuotaSetting {
+            quota: -1,
+            update_ms: 20,
+        },
+    );
+    s.put_quotas("p1", "os", &q).await.unwrap();
+    assert_eq!(s.get_quotas("p1", "os").await.unwrap(), q);
+    assert!(s.get_quotas("p1", "workspace/0").await.unwrap().is_empty());
+    assert!(s.get_quotas("p2", "os").await.unwrap().is_empty());
+    s.remove_all().await.unwrap();
+    assert!(s.get_quotas("p1", "os").await.unwrap().is_empty());
 }

@@ -57,6 +57,10 @@ pub enum Command {
     Orders(OrdersArgs),
     /// The pool and nodes one order acts on.
     Order(OrderArgs),
+    /// Workloads of a pool: list, stats, metrics, add, delete.
+    Workload(crate::cmd::capacity::WorkloadArgs),
+    /// Quotas: the project's, a workspace's; set them.
+    Quota(crate::cmd::capacity::QuotaArgs),
     /// Start a throwaway server and walk a pool through its life, step by step.
     Demo(DemoArgs),
     /// Print a shell completion script (e.g. `source <(respool completions bash)`).
@@ -780,6 +784,12 @@ pub enum NetworkCommand {
     Delete {
         #[arg(required = true)]
         names: Vec<String>,
+    },
+    /// The network's addresses: usable, held by nodes, free.
+    Ips {
+        name: String,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Format,
     },
 }
 

@@ -40,6 +40,8 @@ async fn main() -> std::process::ExitCode {
         Command::Events(args) => cmd::reports::events(args).await,
         Command::Orders(args) => cmd::reports::orders(args).await,
         Command::Order(args) => cmd::reports::order(args).await,
+        Command::Workload(args) => cmd::capacity::workloads(args).await,
+        Command::Quota(args) => cmd::capacity::quotas(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(

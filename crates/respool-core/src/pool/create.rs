@@ -121,6 +121,8 @@ impl PoolState {
             maintenances: Vec::new(),
             unprovisioned: Vec::new(),
             plugins: Vec::new(),
+            workloads: Vec::new(),
+            flavor_capacity: Default::default(),
             pending: Default::default(),
             version: 0,
         };

@@ -159,6 +159,7 @@ impl PoolState {
             .chain(drivers)
             .chain(self.next_plugin_due())
             .chain(self.next_maintenance_due())
+            .chain(self.next_workload_due())
             .chain(self.gone_at())
             .min()
     }
@@ -263,6 +264,7 @@ impl PoolState {
         self.advance_jobs(t);
         self.advance_maintenances(t);
         self.advance_plugins(t);
+        self.advance_workloads(t);
         for s in &mut self.scopes {
             if s.due_ms == Some(t) {
                 s.due_ms = None;

@@ -15,6 +15,8 @@ mod patch;
 mod plugins;
 mod records;
 mod status;
+mod workload_views;
+mod workloads;
 
 use std::collections::BTreeMap;
 
@@ -42,6 +44,11 @@ pub use plugins::{
 pub use records::{
     LastRecorded, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
     EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
+};
+pub use workload_views::{WorkloadFilter, METRICS_LIST_KIND, WORKLOAD_KIND, WORKLOAD_LIST_KIND};
+pub use workloads::{
+    amounts_of, consumes, fits, parse_cpu, parse_memory, quantities, status_of, Amounts, Placement,
+    Workload, WorkloadSpec, MAX_WORKLOADS, WORKLOAD_STATUSES, WORKLOAD_TYPES,
 };
 
 pub const API_VERSION: &str = "v2";
@@ -98,6 +105,12 @@ pub struct PoolState {
     /// Plugins installed or upgraded through the API (default ones are derived).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<Plugin>,
+    /// Workloads declared on the pool: queued, running and finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<Workload>,
+    /// Allocatable amounts per node flavor, for placing workloads in steps.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flavor_capacity: BTreeMap<String, Amounts>,
     /// Events and order changes not yet written; the store writes them with
     /// the pool, in the same transaction.
     #[serde(skip)]

@@ -229,7 +229,9 @@ impl PoolState {
                 phase: n.phase.as_str().into(),
                 az: n.az.clone(),
                 private_ip: n.private_ip.clone(),
-                available_resources: resources.clone(),
+                available_resources: super::workloads::quantities(
+                    &self.node_free(n, Some(catalog)),
+                ),
                 resources,
                 driver,
             },

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 pub mod admin;
+pub mod admin_capacity;
 pub mod billing;
 pub mod events;
 pub mod flavors;
@@ -25,10 +26,12 @@ pub mod nodes;
 pub mod orders;
 pub mod plugins;
 pub mod pools;
+pub mod quotas;
 pub mod scheduled_events;
 pub mod stats;
 pub mod system;
 pub mod tags;
+pub mod workloads;
 pub mod workspace_auth;
 pub mod workspaces;
 

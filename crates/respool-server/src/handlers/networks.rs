@@ -146,6 +146,7 @@ pub async fn create(
     let now = app.clock.now();
     let network = NetworkState::create(&path.project_id, body, app.settings.timing, now)?;
     crate::handlers::ensure_workspace(&app, &path.project_id, network.workspace_id()).await?;
+    crate::capacity::check_network_quota(&app, &path.project_id).await?;
     match app.store.insert_network(&network).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => return Err(ApiError::NetworkExists),

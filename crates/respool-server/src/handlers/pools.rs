@@ -132,6 +132,11 @@ pub async fn create(
     let mut pool = PoolState::create(&path.project_id, body, &env, now)?;
     crate::handlers::ensure_workspace(&app, &path.project_id, pool.workspace_id()).await?;
     crate::handlers::ensure_pool_network(&app, &path.project_id, &pool.pool).await?;
+    // Quotas and the network's free addresses.
+    let network = crate::capacity::network_of(&pool);
+    crate::capacity::Budget::load(&app, &path.project_id, pool.workspace_id(), network, None)
+        .await?
+        .check(None, &crate::capacity::Need::of(&pool))?;
     pool.apply_faults(&app.faults(), now);
     pool.step(now);
     match app.store.insert_pool(&pool).await {
@@ -189,9 +194,23 @@ pub async fn patch(
     if let Some(w) = moved_to {
         crate::handlers::ensure_workspace(&app, &path.project_id, w).await?;
     }
+    // A scale is checked against quotas and the network's free addresses.
+    let current = path.load(&app).await?;
+    let workspace = moved_to.unwrap_or(current.workspace_id());
+    let network = crate::capacity::network_of(&current);
+    let budget = crate::capacity::Budget::load(
+        &app,
+        &path.project_id,
+        workspace,
+        network,
+        Some(&path.pool_name),
+    )
+    .await?;
     let ((), pool) = app
         .modify_pool(&path.project_id, &path.pool_name, |pool, now| {
-            pool.patch(&patch, &env, now).map_err(ApiError::from)
+            let before = crate::capacity::Need::of(pool);
+            pool.patch(&patch, &env, now).map_err(ApiError::from)?;
+            budget.check(Some(&before), &crate::capacity::Need::of(pool))
         })
         .await?;
     Ok(Json(pool.pool))

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
+use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
@@ -259,6 +260,7 @@ impl Store for PostgresStore {
         };
         delete(&q::DELETE_EVENTS).await?;
         delete(&q::DELETE_ORDERS).await?;
+        delete(&q::DELETE_ALL_QUOTAS).await?;
         let removed = Removed {
             pools: delete(&q::DELETE_POOLS).await?,
             networks: delete(&q::DELETE_NETWORKS).await?,
@@ -527,6 +529,33 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn get_quotas(&self, project_id: &str, scope: &str) -> Result<QuotaSettings, StoreError> {
+        let doc: Option<String> = sqlx::query_scalar(q::GET_QUOTAS.postgres())
+            .bind(project_id)
+            .bind(scope)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(doc
+            .map(|d| serde_json::from_str(&d))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    async fn put_quotas(
+        &self,
+        project_id: &str,
+        scope: &str,
+        quotas: &QuotaSettings,
+    ) -> Result<(), StoreError> {
+        sqlx::query(q::PUT_QUOTAS.postgres())
+            .bind(project_id)
+            .bind(scope)
+            .bind(serde_json::to_string(quotas)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use respool_api_types::Workspace;
+use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
@@ -371,6 +372,7 @@ impl Store for SqliteStore {
                 };
                 delete(&q::DELETE_EVENTS)?;
                 delete(&q::DELETE_ORDERS)?;
+                delete(&q::DELETE_ALL_QUOTAS)?;
                 Ok(Removed {
                     pools: delete(&q::DELETE_POOLS)?,
                     networks: delete(&q::DELETE_NETWORKS)?,
@@ -582,6 +584,29 @@ impl Store for SqliteStore {
     async fn delete_workspace(&self, project_id: &str, id: &str) -> Result<bool, StoreError> {
         let args = [project_id.to_owned(), id.to_owned()];
         Ok(self.execute(&q::DELETE_WORKSPACE, args).await? > 0)
+    }
+
+    async fn get_quotas(&self, project_id: &str, scope: &str) -> Result<QuotaSettings, StoreError> {
+        let doc: Option<QuotaSettings> = self.read(|conn| {
+            one(conn, q::GET_QUOTAS.sqlite(), [project_id, scope], |r| {
+                Ok(serde_json::from_str(text(r, 0)?)?)
+            })
+        })?;
+        Ok(doc.unwrap_or_default())
+    }
+
+    async fn put_quotas(
+        &self,
+        project_id: &str,
+        scope: &str,
+        quotas: &QuotaSettings,
+    ) -> Result<(), StoreError> {
+        let args = [
+            project_id.to_owned(),
+            scope.to_owned(),
+            serde_json::to_string(quotas)?,
+        ];
+        self.execute(&q::PUT_QUOTAS, args).await.map(drop)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,6 +1,7 @@
 //! The API client commands: `respool pool|node|nodepool|flavor|network|workspace ...`,
 //! `respool stats|events|orders|order`.
 
+pub mod capacity;
 pub mod flavor;
 pub mod network;
 pub mod node;

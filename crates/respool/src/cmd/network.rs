@@ -77,6 +77,9 @@ pub async fn run(args: NetworkArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        NetworkCommand::Ips { name, output } => {
+            super::capacity::network_ips(&args.conn, &name, output).await
+        }
     }
 }
 
