@@ -52,6 +52,14 @@ pub struct User {
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// An id in UUID form made from (the first 16 bytes of) a digest, so the
+/// same input always gives the same id without storing it.
+pub fn uuid_from_digest(digest: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    uuid::Uuid::from_bytes(b).to_string()
+}
+
 pub fn random_string(len: usize, alphabet: &[u8]) -> String {
     let mut rng = rand::thread_rng();
     (0..len)

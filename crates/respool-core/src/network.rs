@@ -314,15 +314,7 @@ fn address_in(cidr: &str, seed: &str) -> String {
 
 /// A UUID-shaped id derived from `seed`, stable across restarts.
 fn uuid_of(seed: &str) -> String {
-    let h = hex::encode(&Sha256::digest(seed.as_bytes())[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::identity::uuid_from_digest(&Sha256::digest(seed.as_bytes()))
 }
 
 #[cfg(test)]

@@ -267,15 +267,7 @@ impl PoolState {
         b.copy_from_slice(&digest[..16]);
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        let h = hex::encode(b);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+        crate::identity::uuid_from_digest(&b)
     }
 
     /// Starts deleting the named nodes; the spec's counts follow. At least

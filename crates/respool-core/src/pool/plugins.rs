@@ -547,14 +547,5 @@ pub fn node_config_template(catalog: &Catalog, name: &str) -> Option<api::NodeCo
 /// A stable image id for a flavor's OS.
 fn image_id(flavor: &str, os: &str) -> String {
     use sha2::{Digest, Sha256};
-    let d = Sha256::digest(format!("{flavor}/{os}").as_bytes());
-    let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::identity::uuid_from_digest(&Sha256::digest(format!("{flavor}/{os}").as_bytes()))
 }

@@ -256,15 +256,7 @@ impl Workload {
                 .chain_update(&spec.name)
                 .chain_update(now.to_be_bytes())
                 .finalize();
-            let h = hex::encode(&d[..16]);
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            )
+            crate::identity::uuid_from_digest(&d)
         };
         let flavor = spec.flavor.unwrap_or_else(|| {
             pool.pool

@@ -112,6 +112,39 @@ impl NodePoolPath {
     }
 }
 
+/// `limit` and `continue` of a node list.
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NodePageQuery {
+    /// Page size, 0–500; 0 or absent means 500.
+    limit: Option<String>,
+    /// `metadata.continue` of the previous page.
+    #[serde(rename = "continue")]
+    #[param(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+/// One page of a pool's nodes (only `node_pool`'s when given), as a
+/// `NodeList`; `paging` names the list in its `continue` tokens.
+pub(crate) fn node_page(
+    app: &AppState,
+    pool: &PoolState,
+    node_pool: Option<&str>,
+    q: &NodePageQuery,
+    paging: &str,
+) -> Result<respool_api_types::NodeList, ApiError> {
+    let limit = crate::paging::parse_limit(q.limit.as_deref())?;
+    let after: Option<respool_core::pool::NodeCursor> =
+        crate::paging::decode(paging, q.continue_token.as_deref())?;
+    let page = pool.node_page(&app.catalog, node_pool, after.as_ref(), limit);
+    Ok(respool_api_types::NodeList {
+        api_version: respool_core::pool::API_VERSION.into(),
+        kind: respool_core::pool::NODE_LIST_KIND.into(),
+        metadata: crate::paging::list_meta(paging, page.next.as_ref(), page.remaining),
+        items: page.items,
+    })
+}
+
 impl PoolPath {
     /// The pool as of now, even if the reconciler has not written it yet.
     pub async fn load(&self, app: &AppState) -> Result<PoolState, ApiError> {

@@ -4,31 +4,17 @@
 use axum::extract::State;
 use axum::{Extension, Json};
 use respool_api_types::{ErrorBody, NodeList, NodePool, NodePoolList};
-use respool_core::pool::{NodeCursor, PoolState, API_VERSION, NODE_LIST_KIND};
-use serde::Deserialize;
+use respool_core::pool::PoolState;
 use serde_json::Value;
-use utoipa::IntoParams;
 
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::{NodePoolPath, PoolPath};
-use crate::paging;
+use crate::handlers::{node_page, NodePageQuery, NodePoolPath, PoolPath};
 
 /// Names the node-pool node list in its `continue` tokens.
 const PAGING: &str = "nodepool-nodes";
-
-#[derive(Deserialize, Default, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct NodePoolPageQuery {
-    /// Page size, 0–500; 0 or absent means 500.
-    limit: Option<String>,
-    /// `metadata.continue` of the previous page.
-    #[serde(rename = "continue")]
-    #[param(rename = "continue")]
-    continue_token: Option<String>,
-}
 
 fn exists(pool: &PoolState, name: &str) -> Result<(), ApiError> {
     match pool.node_pool_entry(name) {
@@ -70,13 +56,13 @@ pub async fn create(
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}", operation_id = "ShowNodePool",
-    params(NodePoolPath, NodePoolPageQuery),
+    params(NodePoolPath, NodePageQuery),
     responses((status = 200, body = NodePool), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<AppState>,
     PathParams(path): PathParams<NodePoolPath>,
     // Accepted as the SDK sends them; a node pool is one object, not a page.
-    QueryParams(_): QueryParams<NodePoolPageQuery>,
+    QueryParams(_): QueryParams<NodePageQuery>,
 ) -> Result<Json<NodePool>, ApiError> {
     let pool = path.pool().load(&app).await?;
     pool.node_pool(&path.nodepool_name)
@@ -132,28 +118,15 @@ pub async fn delete(
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}/nodes`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}/nodes", operation_id = "ListNodePoolNodes",
-    params(NodePoolPath, NodePoolPageQuery),
+    params(NodePoolPath, NodePageQuery),
     responses((status = 200, body = NodeList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn nodes(
     State(app): State<AppState>,
     PathParams(path): PathParams<NodePoolPath>,
-    QueryParams(q): QueryParams<NodePoolPageQuery>,
+    QueryParams(q): QueryParams<NodePageQuery>,
 ) -> Result<Json<NodeList>, ApiError> {
-    let limit = paging::parse_limit(q.limit.as_deref())?;
-    let after: Option<NodeCursor> = paging::decode(PAGING, q.continue_token.as_deref())?;
     let pool = path.pool().load(&app).await?;
     exists(&pool, &path.nodepool_name)?;
-    let page = pool.node_page(
-        &app.catalog,
-        Some(&path.nodepool_name),
-        after.as_ref(),
-        limit,
-    );
-    let metadata = paging::list_meta(PAGING, page.next.as_ref(), page.remaining);
-    Ok(Json(NodeList {
-        api_version: API_VERSION.into(),
-        kind: NODE_LIST_KIND.into(),
-        metadata,
-        items: page.items,
-    }))
+    let list = node_page(&app, &pool, Some(&path.nodepool_name), &q, PAGING)?;
+    Ok(Json(list))
 }
