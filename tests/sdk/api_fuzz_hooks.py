@@ -4,7 +4,7 @@ Loaded by `schemathesis run` through `hooks = "api_fuzz_hooks"` in
 tests/sdk/schemathesis.toml (tests/sdk must be on PYTHONPATH). It does two things:
 
 * signs every request, as sent, with the official SDK signer
-  (`huaweicloudsdkcore.signer.signer.Signer`, sdk-wire-spec.md §4.4), so the
+  (`huaweicloudsdkcore.signer.signer.Signer`), so the
   fuzzer reaches the handlers instead of stopping at 401;
 * adds the check `modelarts_error_shape`: every response that is not 2xx is a
   JSON object with string `error_code` and `error_msg`, and every response

@@ -7,7 +7,7 @@
 //! HTTP framework types, no clock and no key store. The date window (15 minutes) and the
 //! access-key lookup are the caller's job.
 //!
-//! The recipe (see `sdk-wire-spec.md` §2.2/§2.3):
+//! The recipe, as the official SDKs' signers (`huaweicloudsdkcore.signer.Signer`) apply it:
 //!
 //! ```text
 //! CanonicalRequest = METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n HashedPayload

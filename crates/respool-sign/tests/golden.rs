@@ -1,4 +1,4 @@
-//! The worked example of `sdk-wire-spec.md` §2.4 (computed by the SDK's own `Signer.sign()`):
+//! Requests signed by the official Python SDK's own `Signer.sign()`, recorded here with their signatures:
 //! vectors A, B and the three C edge vectors, both signed with `sign` and verified with
 //! `verify`.
 
