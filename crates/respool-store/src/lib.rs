@@ -19,7 +19,7 @@ use respool_core::pool::PoolState;
 
 pub use error::StoreError;
 pub use orders_events::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery};
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresStore, ScratchSchema};
 pub use sqlite::SqliteStore;
 
 /// Which pools a list asks for. The label selector is applied by the caller.

@@ -10,7 +10,7 @@ use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::{Env, PoolState};
 use respool_core::timing::TimingProfile;
-use respool_store::{PoolQuery, PostgresStore, SqliteStore, Store, StoreError};
+use respool_store::{PoolQuery, ScratchSchema, SqliteStore, Store, StoreError};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
@@ -19,60 +19,7 @@ use sqlx::{Connection, PgConnection};
 struct Fixture {
     store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
-    _schema: Option<Schema>,
-}
-
-/// A PostgreSQL schema of one test's own, dropped when the test ends, whether
-/// it passed or panicked.
-struct Schema(String);
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        let schema = self.0.clone();
-        // On a thread of its own: the test's runtime is blocked in this drop.
-        let dropped = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(drop_schema(&schema))
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            // A failing drop must not turn a test's panic into an abort.
-            Ok(Err(e)) => eprintln!("could not drop schema {}: {e}", self.0),
-            Err(_) => eprintln!(
-                "could not drop schema {}: the dropping thread panicked",
-                self.0
-            ),
-        }
-    }
-}
-
-/// Ends the test's own sessions that still hold locks in `schema`, then drops
-/// it. A transaction the store dropped (a lost version race, a panic) is only
-/// rolled back by a task on the test's runtime, which cannot run while the
-/// test is being dropped: its locks would hold the `DROP` forever.
-async fn drop_schema(schema: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut conn = PgConnection::connect(&postgres_url()).await?;
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM (
-             SELECT DISTINCT l.pid FROM pg_locks l
-             JOIN pg_class c ON c.oid = l.relation
-             JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()) holders",
-    )
-    .bind(schema)
-    .execute(&mut conn)
-    .await?;
-    sqlx::query("SET lock_timeout = '10s'")
-        .execute(&mut conn)
-        .await?;
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
+    _schema: Option<ScratchSchema>,
 }
 
 async fn sqlite() -> Fixture {
@@ -93,8 +40,7 @@ fn postgres_url() -> String {
 }
 
 async fn postgres() -> Fixture {
-    let schema = Schema(format!("conformance_{}", rand::random::<u64>()));
-    let store = PostgresStore::open_in_schema(&postgres_url(), &schema.0)
+    let (schema, store) = ScratchSchema::create(&postgres_url(), "conformance")
         .await
         .expect("PostgreSQL must be running for the conformance suite (see .ci/run)");
     Fixture {
@@ -168,7 +114,7 @@ async fn a_postgres_test_leaves_no_schema_behind() {
     let exists = "SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1";
     let mut conn = PgConnection::connect(&postgres_url()).await.unwrap();
     let fixture = postgres().await;
-    let name = fixture._schema.as_ref().unwrap().0.clone();
+    let name = fixture._schema.as_ref().unwrap().name().to_owned();
     let count = async |conn: &mut PgConnection| -> i64 {
         sqlx::query_scalar(exists)
             .bind(&name)

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use replica_support::{pool_body, start, try_call, Creds};
-use respool_store::PostgresStore;
 use serde_json::json;
 use tokio::sync::Mutex;
 
@@ -200,11 +199,6 @@ async fn kill_9_during_writes_loses_nothing_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_writes_loses_nothing_on_postgres() {
-    let base = std::env::var("RESPOOL_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("crash_{}", rand::random::<u64>());
-    PostgresStore::open_in_schema(&base, &schema)
-        .await
-        .expect("PostgreSQL must be running (see .ci/run)");
-    crash_loop(Some(format!("{base}?options[search_path]={schema}"))).await;
+    let db = replica_support::scratch_database("crash").await;
+    crash_loop(Some(db.url())).await;
 }

@@ -7,7 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use replica_support::{call, free_port, names, pool_body, start, Creds};
-use respool_store::PostgresStore;
 
 struct Nginx(Child);
 
@@ -28,13 +27,8 @@ fn nginx_binary() -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_behind_the_documented_nginx_config() {
-    let base_url = std::env::var("RESPOOL_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("deploy_{}", rand::random::<u64>());
-    PostgresStore::open_in_schema(&base_url, &schema)
-        .await
-        .expect("PostgreSQL must be running (see .ci/run)");
-    let url = format!("{base_url}?options[search_path]={schema}");
+    let db = replica_support::scratch_database("deploy").await;
+    let url = db.url();
     let creds = Creds::test();
 
     let mut replicas = Vec::new();

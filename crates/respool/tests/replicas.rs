@@ -6,23 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_support::{call, names, pool_body, start, try_call, Creds, Server};
-use respool_store::PostgresStore;
+use replica_support::{call, names, pool_body, scratch_database, start, try_call, Creds, Server};
 use tokio::net::{TcpListener, TcpStream};
-
-fn postgres_url() -> String {
-    std::env::var("RESPOOL_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A fresh schema, migrated; returns the URL that selects it.
-async fn fresh_database(base_url: &str) -> String {
-    let schema = format!("replicas_{}", rand::random::<u64>());
-    PostgresStore::open_in_schema(base_url, &schema)
-        .await
-        .expect("PostgreSQL must be running for the replica tests (see .ci/run)");
-    format!("{base_url}?options[search_path]={schema}")
-}
 
 fn replicas(
     n: usize,
@@ -46,7 +31,8 @@ fn replicas(
 
 #[tokio::test]
 async fn a_write_on_one_replica_is_read_on_the_others() {
-    let url = fresh_database(&postgres_url()).await;
+    let db = scratch_database("replicas").await;
+    let url = db.url();
     let creds = Creds::test();
     let (servers, _dirs) = replicas(3, &url, &creds, "immediate");
     let http = reqwest::Client::new();
@@ -85,7 +71,8 @@ async fn a_write_on_one_replica_is_read_on_the_others() {
 
 #[tokio::test]
 async fn concurrent_creates_of_one_name_on_several_replicas_give_one_200() {
-    let url = fresh_database(&postgres_url()).await;
+    let db = scratch_database("replicas").await;
+    let url = db.url();
     let creds = Arc::new(Creds::test());
     let (servers, _dirs) = replicas(3, &url, &creds, "fast");
     let http = reqwest::Client::new();
@@ -126,7 +113,8 @@ async fn concurrent_creates_of_one_name_on_several_replicas_give_one_200() {
 
 #[tokio::test]
 async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
-    let url = fresh_database(&postgres_url()).await;
+    let db = scratch_database("replicas").await;
+    let url = db.url();
     let creds = Creds::test();
     let (mut servers, _dirs) = replicas(3, &url, &creds, "fast");
     let http = reqwest::Client::new();
@@ -216,7 +204,8 @@ async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
 /// and each of its stages is recorded once.
 #[tokio::test]
 async fn a_reboot_finishes_when_the_replica_that_accepted_it_dies() {
-    let url = fresh_database(&postgres_url()).await;
+    let db = scratch_database("replicas").await;
+    let url = db.url();
     let creds = Creds::test();
     let (mut servers, _dirs) = replicas(2, &url, &creds, "fast");
     let http = reqwest::Client::new();
@@ -350,8 +339,8 @@ impl Outage {
 // The proxy runs on this runtime while `start` blocks a thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_then_recovers_without_a_restart() {
-    let base_url = postgres_url();
-    let url = fresh_database(&base_url).await;
+    let db = scratch_database("replicas").await;
+    let url = db.url();
     let proxy = Arc::new(Outage::start("127.0.0.1:5432".into()).await);
     let proxied = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
     assert_ne!(

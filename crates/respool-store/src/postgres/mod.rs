@@ -3,6 +3,7 @@
 //! stays within what PostgreSQL-compatible distributed databases also accept.
 
 mod orders_events;
+mod scratch;
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
+pub use scratch::ScratchSchema;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query as Bound;
 use sqlx::{PgPool, Postgres, Row};
