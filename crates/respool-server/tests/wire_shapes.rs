@@ -64,7 +64,14 @@ async fn a_running_pool_its_nodes_node_pools_and_plugins() {
     let pool = pool_name("snap");
 
     insta::assert_json_snapshot!("pool", shape(s.pool(&pool).await));
-    let nodes = s.nodes(&pool).await;
+    // Nodes list by name, which is random: take the one with the first address.
+    let mut nodes = s.nodes(&pool).await;
+    nodes.sort_by_key(|n| {
+        n["status"]["privateIp"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    });
     insta::assert_json_snapshot!("node", shape(nodes[0].clone()));
     let node_pools = s
         .call(
