@@ -176,6 +176,13 @@ CONF
     done
     say "nginx did not start:"; cat "$dir/nginx.out" "$dir/error.log" >&2 2>/dev/null; exit 1
 }
+# no_pool_quota PORT: lifts the project's pool quota, so a bounded create load
+# measures creates, not the quota (1000 pools by default).
+no_pool_quota() {
+    curl -sf -X PUT "http://127.0.0.1:$1/_respool/quotas/$RESPOOL_PROJECT_ID" \
+        -H "Authorization: Bearer $RESPOOL_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        -d '{"pool": -1}' >/dev/null || { say "could not lift the pool quota"; exit 1; }
+}
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/${PIDS[$1]}/status"; }
 
 seed() { # DIR PROJECT PROJECTS PER_PROJECT
@@ -333,6 +340,7 @@ if wants writes; then
     W=$WORK/writes-sqlite
     rm -rf "$W"; mkdir -p "$W"
     start writes_sqlite "$PORT" "$W" enforce
+    no_pool_quota "$PORT"
     load creates_sqlite "$PORT" --op create --connections "$WRITE_CLIENTS" >/dev/null
     created=$(tail -1 "$RESULTS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ok_total"])')
     # Durable: killed without warning, the store still holds every answered create.
@@ -349,6 +357,7 @@ if wants writes; then
         W=$WORK/writes-postgres
         rm -rf "$W"; mkdir -p "$W"
         start writes_pg "$PORT" "$W" enforce "$pg"
+        no_pool_quota "$PORT"
         load creates_postgres "$PORT" --op create --connections "$WRITE_CLIENTS" >/dev/null
         created=$(tail -1 "$RESULTS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ok_total"])')
         stop writes_pg KILL
