@@ -660,3 +660,25 @@ async fn a_resize_that_replaces_a_whole_batch_counts_each_node_once() {
     assert_eq!(count(&phases, "Creating"), 16, "{phases:?}");
     assert_eq!(s.pool(&pool).await["spec"]["resources"][0]["count"], 16);
 }
+
+#[tokio::test]
+async fn a_node_waiting_in_a_rolling_reset_cannot_be_reset_again() {
+    let s = TestServer::manual().await;
+    let (pool, nodes) = s.running_pool("queued", 3).await;
+    let body = |names: &[&String]| json!({"nodeNames": names, "rollingConfig": {"strategy": "RollingByNumber", "maxUnavailable": 1}});
+    let r = s.batch(&pool, "reset", body(&[&nodes[0], &nodes[1]])).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // One is re-imaged now, the other waits its turn: it belongs to that job.
+    let waiting = s
+        .nodes(&pool)
+        .await
+        .into_iter()
+        .find(|n| n["status"]["phase"] == "Available" && n["metadata"]["name"] != nodes[2])
+        .map(|n| n["metadata"]["name"].as_str().unwrap().to_owned())
+        .unwrap();
+    let r = s.batch(&pool, "reset", body(&[&waiting])).await;
+    assert!(r
+        .assert_error(400, "ModelArts.50004000")
+        .contains("waits in job"));
+    assert_eq!(count(&s.phases(&pool).await, "Checking"), 1);
+}

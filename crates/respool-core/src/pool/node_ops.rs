@@ -247,6 +247,13 @@ impl PoolState {
                     n.phase.as_str()
                 )));
             }
+            // A node waiting its turn in a rolling reset belongs to that job.
+            if let Some(job) = self.jobs.iter().find(|j| j.queued.contains(name)) {
+                return Err(DomainError::invalid(format!(
+                    "node {name:?} waits in job {}: it cannot be {what} until that job reaches it",
+                    job.id
+                )));
+            }
         }
         Ok(wanted)
     }
