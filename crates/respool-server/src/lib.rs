@@ -29,6 +29,7 @@ use utoipa_axum::routes;
 pub use app::{AppState, AuthMode, Settings};
 pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
+pub use middleware::flush_request_log;
 
 use handlers::{
     admin, admin_capacity, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes,

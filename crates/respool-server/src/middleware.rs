@@ -28,6 +28,8 @@ struct Exchange {
 const LOG_QUEUE: usize = 16 * 1024;
 
 static LOG_DROPPED: AtomicU64 = AtomicU64::new(0);
+static LOG_QUEUED: AtomicU64 = AtomicU64::new(0);
+static LOG_WRITTEN: AtomicU64 = AtomicU64::new(0);
 
 /// The request path hands each record to a bounded queue and moves on; a
 /// thread of its own formats and writes them.
@@ -45,6 +47,7 @@ static REQUEST_LOG: LazyLock<Option<SyncSender<Exchange>>> = LazyLock::new(|| {
                     micros = e.micros,
                     "request"
                 );
+                LOG_WRITTEN.fetch_add(1, Ordering::Release);
             }
         })
         .ok()
@@ -60,8 +63,21 @@ fn log_exchange(e: Exchange) {
     let sent = REQUEST_LOG
         .as_ref()
         .is_some_and(|tx| tx.try_send(e).is_ok());
-    if !sent {
+    if sent {
+        LOG_QUEUED.fetch_add(1, Ordering::Release);
+    } else {
         LOG_DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Waits (up to `limit`) until every queued request-log record is written:
+/// at shutdown, so the last requests are in the log.
+pub fn flush_request_log(limit: std::time::Duration) {
+    let until = std::time::Instant::now() + limit;
+    while LOG_WRITTEN.load(Ordering::Acquire) < LOG_QUEUED.load(Ordering::Acquire)
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 
