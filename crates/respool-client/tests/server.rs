@@ -1,6 +1,5 @@
 //! The client against the real router on a real SQLite file.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use respool_client::types::{Tag, TagDeletion, WorkspaceCreate, WorkspaceUpdate};
@@ -8,72 +7,42 @@ use respool_client::{
     Client, Config, Error, ListEvents, ListNetworks, ListOrders, ListPools, ListWorkspaces,
     MonitorQuery, NewNetwork, NewPool, PageOptions, Progress, WaitFor, WaitOptions, NETWORK_ACTIVE,
 };
-use respool_core::flavors::Catalog;
-use respool_core::identity::Credential;
-use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
-use respool_server::{AppState, AuthMode, Settings};
-use respool_store::{SqliteStore, Store};
+use respool_testkit::{Options, TestServer, ADMIN_TOKEN, AK, FLAVOR, PROJECT as PID, SK};
 
-const PID: &str = "0123456789abcdef0123456789abcdef";
-const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
-const AK: &str = "CLIENTTESTAK00000001";
-const SK: &str = "ClientTestSecretKey000000000000000000000";
-const FLAVOR: &str = "modelarts.vm.cpu.4ud";
-
+/// The real router (the test kit's), and the client pointed at it.
 struct Server {
     client: Client,
     endpoint: String,
-    _dir: tempfile::TempDir,
+    _server: TestServer,
 }
-
-const ADMIN_TOKEN: &str = "client-test-admin-token";
 
 async fn start(timing: TimingProfile) -> Server {
     start_with(timing, None).await
 }
 
 async fn start_with(timing: TimingProfile, admin_token: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open_path(&dir.path().join("respool.db"))
-            .await
-            .unwrap(),
-    );
-    let mut c = Credential::generate(DOMAIN, vec![PID.into()], wall_ms());
-    c.access_key = AK.into();
-    c.secret_key = SK.into();
-    store.insert_credential(&c).await.unwrap();
+    let server = TestServer::with(Options {
+        timing,
+        admin_token: admin_token.map(str::to_owned),
+        ..Options::default()
+    })
+    .await;
     // An empty workspace, for the workspace filter of the list tests.
     let elsewhere = respool_api_types::Workspace {
         id: "elsewhere".into(),
         name: "elsewhere".into(),
         ..Default::default()
     };
-    store.insert_workspace(PID, &elsewhere).await.unwrap();
-    let settings = Settings {
-        region: "local-1".into(),
-        timing,
-        auth: AuthMode::Enforce,
-        default_domain_id: DOMAIN.into(),
-        admin_token: admin_token.map(str::to_owned),
-        require_networks: false,
-    };
-    let app = AppState::new(store, Catalog::builtin(), settings)
+    server
+        .store
+        .insert_workspace(PID, &elsewhere)
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(respool_server::reconciler::run(
-        app.clone(),
-        Duration::from_millis(20),
-    ));
-    let router = respool_server::router(app);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     Server {
-        client: Client::new(Config::new(endpoint.clone(), AK, SK, PID)).unwrap(),
-        endpoint,
-        _dir: dir,
+        client: Client::new(Config::new(server.base.clone(), AK, SK, PID)).unwrap(),
+        endpoint: server.base.clone(),
+        _server: server,
     }
 }
 

@@ -1,10 +1,8 @@
 //! The admin API: hidden unless enabled and authorized, the clock, fault
 //! rules, reset, and the request log.
 
-mod common;
-
-use common::{pool_name, Options, TestServer, ADMIN_TOKEN, AK};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{pool_name, Options, TestServer, ADMIN_TOKEN, AK};
 use serde_json::json;
 
 #[tokio::test]

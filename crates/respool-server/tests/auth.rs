@@ -1,18 +1,16 @@
 //! Signatures, tokens and tenant isolation, as the API gateway enforces them.
 
-mod common;
-
-use common::{pool_body, pool_name, Options, TestServer, AK, OTHER_PROJECT, PROJECT, SK};
 use respool_core::identity::{hash_password, Credential, User};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::AuthMode;
 use respool_sign::{format_sdk_date, sign, ClientRequest};
+use respool_testkit::{pool_body, pool_name, Options, TestServer, AK, OTHER_PROJECT, PROJECT, SK};
 use serde_json::json;
 
 async fn add_credential(s: &TestServer, projects: &[&str]) -> Credential {
     let c = Credential::generate(
-        common::DOMAIN,
+        respool_testkit::DOMAIN,
         projects.iter().map(|p| p.to_string()).collect(),
         wall_ms(),
     );
@@ -294,7 +292,7 @@ async fn keys_revoked_or_created_elsewhere_take_effect_within_a_second() {
     list().await.assert_error(401, "APIGW.0301");
 
     // An unknown key is remembered as unknown for as long, then found.
-    let late = Credential::generate(common::DOMAIN, vec![PROJECT.to_owned()], wall_ms());
+    let late = Credential::generate(respool_testkit::DOMAIN, vec![PROJECT.to_owned()], wall_ms());
     let call = || {
         s.call_as(
             &late.access_key,
@@ -357,7 +355,7 @@ async fn token_requests_check_keys_passwords_and_scope() {
         .insert_user(&User {
             name: "alice".into(),
             password_hash: hash_password("s3cret-pass"),
-            domain_id: common::DOMAIN.into(),
+            domain_id: respool_testkit::DOMAIN.into(),
             project_ids: vec![PROJECT.into()],
             created_ms: 0,
         })
@@ -384,7 +382,7 @@ async fn token_requests_check_keys_passwords_and_scope() {
 #[tokio::test]
 async fn temporary_credentials_need_their_token_and_expire() {
     let s = TestServer::start(TimingProfile::Immediate).await;
-    let mut temp = Credential::generate(common::DOMAIN, vec![PROJECT.into()], wall_ms());
+    let mut temp = Credential::generate(respool_testkit::DOMAIN, vec![PROJECT.into()], wall_ms());
     temp.security_token = Some("sts-token-value".into());
     temp.expires_ms = Some(wall_ms() + 60_000);
     s.store.insert_credential(&temp).await.unwrap();
@@ -414,7 +412,7 @@ async fn temporary_credentials_need_their_token_and_expire() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 
-    let mut old = Credential::generate(common::DOMAIN, vec![PROJECT.into()], wall_ms());
+    let mut old = Credential::generate(respool_testkit::DOMAIN, vec![PROJECT.into()], wall_ms());
     old.expires_ms = Some(wall_ms() - 1);
     s.store.insert_credential(&old).await.unwrap();
     let r = s

@@ -1,41 +1,8 @@
 //! `POST /v2/{project_id}/pools/{pool_name}/orderid?actionType=toPeriod`:
 //! an order that, once paid, turns a pay-per-use pool yearly/monthly.
 
-mod common;
-
-use common::{pool_body, pool_name, Response, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE};
 use serde_json::json;
-
-const NODE_CREATE: f64 = 720.0;
-
-impl TestServer {
-    async fn order_id(&self, pool: &str, query: &[(&str, &str)]) -> Response {
-        let path = format!("{}/{pool}/orderid", self.pools_path());
-        self.call("POST", &path, query, None).await
-    }
-
-    async fn pay(&self, pool: &str) -> Response {
-        self.admin(
-            "POST",
-            &format!("/_respool/pools/{PROJECT}/{pool}/pay"),
-            None,
-        )
-        .await
-    }
-
-    async fn orders_of(&self, pool: &str) -> Vec<serde_json::Value> {
-        let r = self
-            .call(
-                "GET",
-                &format!("/v1/{PROJECT}/orders"),
-                &[("involvedName", pool)],
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body["items"].as_array().unwrap().clone()
-    }
-}
 
 fn billing(pool: &serde_json::Value) -> &str {
     pool["metadata"]["annotations"]["os.modelarts/billing.mode"]

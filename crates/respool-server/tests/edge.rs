@@ -1,14 +1,13 @@
 //! What every request meets at the HTTP edge: request ids, limits, unknown
 //! routes and methods, malformed bodies, health and the API description.
 
-mod common;
-
-use common::{pool_body, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{pool_body, TestServer, PROJECT};
 use serde_json::Value;
 
 async fn with_token(s: &TestServer) -> String {
-    s.token(common::AK, common::SK, PROJECT).await
+    s.token(respool_testkit::AK, respool_testkit::SK, PROJECT)
+        .await
 }
 
 #[tokio::test]

@@ -1,11 +1,9 @@
 //! Resource flavors over HTTP: the catalog as `ResourceFlavor`s, label
 //! selectors, paging, and an extended catalog.
 
-mod common;
-
-use common::{names, pool_body, walk, Options, TestServer, PROJECT};
 use respool_core::flavors::Catalog;
 use respool_core::timing::TimingProfile;
+use respool_testkit::{names, pool_body, walk, Options, TestServer, PROJECT};
 use serde_json::json;
 
 fn flavors_path() -> String {

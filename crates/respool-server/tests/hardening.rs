@@ -1,17 +1,15 @@
 //! Races, throttling and attacks on authentication: every one refused
 //! cleanly, nothing lost, nothing revealed.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{pool_body, pool_name, Options, TestServer, AK, PROJECT, SK};
 use respool_core::identity::Credential;
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::ratelimit::RateLimit;
 use respool_sign::format_sdk_date;
+use respool_testkit::{pool_body, pool_name, Options, TestServer, AK, PROJECT, SK};
 use serde_json::json;
 
 #[tokio::test]
@@ -96,7 +94,7 @@ async fn each_access_key_is_throttled_with_429_on_its_own() {
     let msg = r.assert_error(429, "APIGW.0308");
     assert!(msg.contains("throttling"), "{msg}");
     // Another caller is not held back by the first.
-    let other = Credential::generate(common::DOMAIN, vec![PROJECT.into()], wall_ms());
+    let other = Credential::generate(respool_testkit::DOMAIN, vec![PROJECT.into()], wall_ms());
     s.store.insert_credential(&other).await.unwrap();
     let r = s
         .call_as(

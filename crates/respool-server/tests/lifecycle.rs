@@ -5,12 +5,9 @@
 //! Manual timing: a node takes 720 s to create and 180 s to delete, a job
 //! type 60 s to enable, a pool 240 s to delete; a node recovers in 60 s.
 
-mod common;
-
-use common::{bucket, node_phases, pool_body, pool_name, TestServer};
+use respool_testkit::{bucket, node_phases, pool_body, pool_name, TestServer, NODE_CREATE};
 use serde_json::{json, Value};
 
-const NODE_CREATE: f64 = 720.0;
 const NODE_DELETE: f64 = 180.0;
 const SCOPE_ENABLE: f64 = 60.0;
 const POOL_DELETE: f64 = 240.0;
@@ -156,7 +153,7 @@ async fn a_prepaid_pool_waits_until_its_order_is_paid() {
     let paid = s
         .admin(
             "POST",
-            &format!("/_respool/pools/{}/{name}/pay", common::PROJECT),
+            &format!("/_respool/pools/{}/{name}/pay", respool_testkit::PROJECT),
             None,
         )
         .await;
@@ -170,7 +167,7 @@ async fn a_prepaid_pool_waits_until_its_order_is_paid() {
     let again = s
         .admin(
             "POST",
-            &format!("/_respool/pools/{}/{name}/pay", common::PROJECT),
+            &format!("/_respool/pools/{}/{name}/pay", respool_testkit::PROJECT),
             None,
         )
         .await;
@@ -179,7 +176,7 @@ async fn a_prepaid_pool_waits_until_its_order_is_paid() {
     let missing = s
         .admin(
             "POST",
-            &format!("/_respool/pools/{}/nope-x/pay", common::PROJECT),
+            &format!("/_respool/pools/{}/nope-x/pay", respool_testkit::PROJECT),
             None,
         )
         .await;
@@ -661,7 +658,7 @@ async fn job_types_disable_when_a_patch_removes_them() {
 /// ended, which must be gone.
 #[tokio::test]
 async fn lists_step_pools_whose_stage_has_ended() {
-    let s = TestServer::with(common::Options {
+    let s = TestServer::with(respool_testkit::Options {
         timing: respool_core::timing::TimingProfile::Manual,
         reconciler: false,
         ..Default::default()

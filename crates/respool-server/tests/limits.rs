@@ -1,12 +1,10 @@
 //! Abuse at the connection level: oversized requests, slow clients, many
 //! connections. Every refusal is a ModelArts-shaped 4xx.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{TestServer, PROJECT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -1,15 +1,11 @@
 //! `GET /v2/{project_id}/pools/{pool_name}/monitor` over HTTP: metric
 //! series that follow the nodes and the clock.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{pool_body, pool_name, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
-
-const NODE_CREATE: f64 = 720.0;
 
 fn monitor_path(pool: &str) -> String {
     format!("/v2/{PROJECT}/pools/{pool}/monitor")

@@ -1,10 +1,10 @@
 //! Networks over HTTP: create, show, list, patch, delete, and the pools that
 //! name them.
 
-mod common;
-
-use common::{names, network_body, pool_body, pool_name, walk, Options, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{
+    names, network_body, pool_body, pool_name, walk, Options, TestServer, PROJECT,
+};
 use serde_json::json;
 
 #[tokio::test]

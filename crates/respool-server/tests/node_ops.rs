@@ -2,74 +2,13 @@
 //! reboot, reset, drain, update, bind, migrate, resize, the jobs they start
 //! and scheduled events.
 
-mod common;
-
-use common::{bucket, pool_body, pool_name, Response, TestServer, PROJECT};
+use respool_testkit::{bucket, pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
 
-const NODE_CREATE: f64 = 720.0;
 const REBOOT: f64 = 300.0;
 const RESET: f64 = 600.0;
 const MIGRATE: f64 = 600.0;
 const DRIVER: f64 = 480.0;
-
-impl TestServer {
-    async fn batch(&self, pool: &str, action: &str, body: Value) -> Response {
-        self.call(
-            "POST",
-            &format!("{}/batch-{action}", self.nodes_path(pool)),
-            &[],
-            Some(&body),
-        )
-        .await
-    }
-
-    /// A running pool of `count` nodes; returns its name and node names.
-    async fn running_pool(&self, display: &str, count: i64) -> (String, Vec<String>) {
-        self.create_pool(display, count).await;
-        self.advance(NODE_CREATE).await;
-        let name = pool_name(display);
-        assert_eq!(self.phase(&name).await, "Running");
-        (name.clone(), self.node_names(&name).await)
-    }
-
-    async fn node_names(&self, pool: &str) -> Vec<String> {
-        self.nodes(pool)
-            .await
-            .iter()
-            .map(|n| n["metadata"]["name"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    async fn node(&self, pool: &str, node: &str) -> Value {
-        let r = self
-            .call(
-                "GET",
-                &format!("{}/{node}", self.nodes_path(pool)),
-                &[],
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body
-    }
-
-    async fn job(&self, id: &str) -> Value {
-        let r = self
-            .call("GET", &format!("/v2/{PROJECT}/jobs/{id}"), &[], None)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body
-    }
-
-    async fn phases(&self, pool: &str) -> Vec<String> {
-        self.nodes(pool)
-            .await
-            .iter()
-            .map(|n| n["status"]["phase"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
 
 fn count(phases: &[String], phase: &str) -> usize {
     phases.iter().filter(|p| *p == phase).count()
@@ -78,7 +17,7 @@ fn count(phases: &[String], phase: &str) -> usize {
 #[tokio::test]
 async fn a_locked_node_survives_batch_delete_and_scale_down() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("lock", 3).await;
+    let (pool, nodes) = s.running_pool_nodes("lock", 3).await;
     let r = s
         .batch(
             &pool,
@@ -131,7 +70,7 @@ async fn a_locked_node_survives_batch_delete_and_scale_down() {
 #[tokio::test]
 async fn a_scale_down_that_needs_locked_nodes_is_refused_and_names_them() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("lock-two", 3).await;
+    let (pool, nodes) = s.running_pool_nodes("lock-two", 3).await;
     s.batch(
         &pool,
         "lock",
@@ -156,7 +95,7 @@ async fn a_scale_down_that_needs_locked_nodes_is_refused_and_names_them() {
 #[tokio::test]
 async fn reboot_passes_checking_and_its_job_succeeds() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("reboot", 3).await;
+    let (pool, nodes) = s.running_pool_nodes("reboot", 3).await;
     let r = s
         .batch(&pool, "reboot", json!({"nodeNames": [nodes[0], nodes[1]]}))
         .await;
@@ -221,7 +160,7 @@ async fn reboot_passes_checking_and_its_job_succeeds() {
 #[tokio::test]
 async fn reset_rolls_never_more_than_max_unavailable_and_sets_the_os() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("reset", 4).await;
+    let (pool, nodes) = s.running_pool_nodes("reset", 4).await;
     let r = s
         .batch(
             &pool,
@@ -276,7 +215,7 @@ async fn reset_rolls_never_more_than_max_unavailable_and_sets_the_os() {
 #[tokio::test]
 async fn drain_marks_nodes_unschedulable_and_takes_at_most_ten() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("drain", 2).await;
+    let (pool, nodes) = s.running_pool_nodes("drain", 2).await;
     let r = s
         .batch(&pool, "drain", json!({"nodeNames": [nodes[0]]}))
         .await;
@@ -401,7 +340,7 @@ async fn update_sets_ha_labels_tags_and_upgrades_the_driver() {
 #[tokio::test]
 async fn bind_sets_the_logical_sub_pool_label() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("bind", 2).await;
+    let (pool, nodes) = s.running_pool_nodes("bind", 2).await;
     let r = s
         .batch(
             &pool,
@@ -426,8 +365,8 @@ async fn bind_sets_the_logical_sub_pool_label() {
 #[tokio::test]
 async fn migrate_moves_nodes_to_another_pool_and_keeps_one_in_the_source() {
     let s = TestServer::manual().await;
-    let (from, nodes) = s.running_pool("from", 2).await;
-    let (to, _) = s.running_pool("into", 1).await;
+    let (from, nodes) = s.running_pool_nodes("from", 2).await;
+    let (to, _) = s.running_pool_nodes("into", 1).await;
     let r = s
         .batch(
             &from,
@@ -533,7 +472,7 @@ async fn resize_changes_the_step_of_a_hyper_instance_batch() {
 #[tokio::test]
 async fn a_job_survives_a_restart_and_finishes() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("restart", 2).await;
+    let (pool, nodes) = s.running_pool_nodes("restart", 2).await;
     let r = s
         .batch(&pool, "reboot", json!({"nodeNames": [nodes[0]]}))
         .await;
@@ -548,7 +487,7 @@ async fn a_job_survives_a_restart_and_finishes() {
 #[tokio::test]
 async fn a_scheduled_event_goes_from_inquiring_to_completed_once_accepted() {
     let s = TestServer::manual().await;
-    let (pool, _) = s.running_pool("maint", 2).await;
+    let (pool, _) = s.running_pool_nodes("maint", 2).await;
     let r = s
         .admin(
             "POST",
@@ -664,7 +603,7 @@ async fn a_resize_that_replaces_a_whole_batch_counts_each_node_once() {
 #[tokio::test]
 async fn a_node_waiting_in_a_rolling_reset_cannot_be_reset_again() {
     let s = TestServer::manual().await;
-    let (pool, nodes) = s.running_pool("queued", 3).await;
+    let (pool, nodes) = s.running_pool_nodes("queued", 3).await;
     let body = |names: &[&String]| json!({"nodeNames": names, "rollingConfig": {"strategy": "RollingByNumber", "maxUnavailable": 1}});
     let r = s.batch(&pool, "reset", body(&[&nodes[0], &nodes[1]])).await;
     assert_eq!(r.status, 200, "{}", r.text);

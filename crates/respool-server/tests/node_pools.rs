@@ -1,54 +1,12 @@
 //! Node pools over HTTP on the manual clock: each is one entry of the
 //! pool's `spec.resources`, and scaling one is scaling the pool.
 
-mod common;
-
-use common::{bucket, pool_body, pool_name, Response, TestServer, PROJECT};
+use respool_testkit::{bucket, pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
 
-const NODE_CREATE: f64 = 720.0;
 const NODE_DELETE: f64 = 180.0;
 const CPU: &str = "modelarts.vm.cpu.4ud";
 const DEFAULT_NP: &str = "modelarts.vm.cpu.4ud-default";
-
-impl TestServer {
-    fn node_pools_path(&self, pool: &str) -> String {
-        format!("{}/{pool}/nodepools", self.pools_path())
-    }
-
-    async fn node_pool_call(
-        &self,
-        method: &str,
-        pool: &str,
-        np: Option<&str>,
-        body: Option<&Value>,
-    ) -> Response {
-        let path = match np {
-            Some(np) => format!("{}/{np}", self.node_pools_path(pool)),
-            None => self.node_pools_path(pool),
-        };
-        self.call(method, &path, &[], body).await
-    }
-
-    async fn node_pool(&self, pool: &str, np: &str) -> Value {
-        let r = self.node_pool_call("GET", pool, Some(np), None).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body
-    }
-
-    async fn node_pool_nodes(&self, pool: &str, np: &str, query: &[(&str, &str)]) -> Response {
-        let path = format!("{}/{np}/nodes", self.node_pools_path(pool));
-        self.call("GET", &path, query, None).await
-    }
-
-    async fn running(&self, display: &str, count: i64) -> String {
-        self.create_pool(display, count).await;
-        self.advance(NODE_CREATE).await;
-        let name = pool_name(display);
-        assert_eq!(self.phase(&name).await, "Running");
-        name
-    }
-}
 
 fn node_pool_body(name: &str, count: i64) -> Value {
     json!({
@@ -114,7 +72,7 @@ async fn an_unnamed_resource_is_its_flavors_default_node_pool() {
 #[tokio::test]
 async fn a_node_pool_of_the_same_flavor_scales_as_the_pool_does() {
     let s = TestServer::manual().await;
-    let pool = s.running("np-scale", 1).await;
+    let pool = s.running_pool("np-scale", 1).await;
 
     let r = s
         .node_pool_call("POST", &pool, None, Some(&node_pool_body("vision", 2)))
@@ -211,7 +169,7 @@ async fn a_node_pool_of_the_same_flavor_scales_as_the_pool_does() {
 #[tokio::test]
 async fn the_pool_patch_and_the_node_pool_calls_change_the_same_entries() {
     let s = TestServer::manual().await;
-    let pool = s.running("np-same", 1).await;
+    let pool = s.running_pool("np-same", 1).await;
     // Two entries of one flavor, told apart by their node pool.
     let patch = json!({"spec": {"resources": [
         {"flavor": CPU, "count": 1},
@@ -257,7 +215,7 @@ async fn the_pool_patch_and_the_node_pool_calls_change_the_same_entries() {
 #[tokio::test]
 async fn node_pool_names_and_refusals_follow_the_service() {
     let s = TestServer::manual().await;
-    let pool = s.running("np-rules", 1).await;
+    let pool = s.running_pool("np-rules", 1).await;
     for bad in [
         "a",
         "Upper",
@@ -350,7 +308,7 @@ async fn a_yearly_monthly_pool_keeps_its_node_pools_and_a_creating_pool_takes_no
 #[tokio::test]
 async fn a_node_pools_nodes_page_with_limit_and_continue() {
     let s = TestServer::manual().await;
-    let pool = s.running("np-page", 1).await;
+    let pool = s.running_pool("np-page", 1).await;
     let r = s
         .node_pool_call("POST", &pool, None, Some(&node_pool_body("paged", 3)))
         .await;

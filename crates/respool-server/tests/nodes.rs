@@ -1,13 +1,9 @@
 //! The node endpoints: NodeList and its paging, one node, batch-delete errors.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{pool_body, pool_name, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::json;
-
-const NODE_CREATE: f64 = 720.0;
 
 #[tokio::test]
 async fn a_node_looks_like_the_live_service_s() {

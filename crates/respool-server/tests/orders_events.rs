@@ -2,12 +2,9 @@
 //! manual clock: what each request and each stage records, the filters and
 //! paging, the refusals, and what stays after a pool is gone.
 
-mod common;
-
-use common::{pool_body, pool_name, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
 
-const NODE_CREATE: f64 = 720.0;
 const NODE_DELETE: f64 = 180.0;
 const POOL_DELETE: f64 = 240.0;
 

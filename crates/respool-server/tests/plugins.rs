@@ -1,68 +1,21 @@
 //! Plugins, plugin templates, driver upgrades and node configuration over
 //! HTTP on the manual clock.
 
-mod common;
-
-use common::{pool_body, pool_name, Response, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
 
-const NODE_CREATE: f64 = 720.0;
 const PLUGIN_INSTALL: f64 = 180.0;
 const PLUGIN_UPGRADE: f64 = 120.0;
 const DRIVER: f64 = 480.0;
 const GPU: &str = "modelarts.vm.gpu.t4u8";
 const NPU: &str = "modelarts.vm.npu.arm.1snt9b";
 
-impl TestServer {
-    fn plugins_path(&self, pool: &str) -> String {
-        format!("/v2/{PROJECT}/pools/{pool}/plugins")
-    }
-
-    async fn install(&self, pool: &str, template: Value) -> Response {
-        let body = json!({"apiVersion": "v2", "kind": "Plugin", "spec": {"template": template}});
-        self.call("POST", &self.plugins_path(pool), &[], Some(&body))
-            .await
-    }
-
-    async fn plugins(&self, pool: &str) -> Vec<Value> {
-        let r = self.call("GET", &self.plugins_path(pool), &[], None).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!(r.body["kind"], "PluginList");
-        r.body["items"].as_array().unwrap().clone()
-    }
-
-    async fn plugin(&self, pool: &str, name: &str) -> Option<Value> {
-        self.plugins(pool)
-            .await
-            .into_iter()
-            .find(|p| p["metadata"]["name"] == name)
-    }
-
-    /// A running pool of `count` nodes of `flavor`.
-    async fn running(&self, display: &str, flavor: &str, count: i64) -> String {
-        let mut body = pool_body(display, count);
-        body["spec"]["resources"][0]["flavor"] = json!(flavor);
-        let r = self.create_with(&body).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        self.advance(NODE_CREATE).await;
-        let name = pool_name(display);
-        assert_eq!(self.phase(&name).await, "Running");
-        name
-    }
-
-    async fn drivers(&self, pool: &str) -> Vec<Value> {
-        self.nodes(pool)
-            .await
-            .iter()
-            .map(|n| n["status"]["driver"].clone())
-            .collect()
-    }
-}
-
 #[tokio::test]
 async fn an_install_is_pending_then_running_and_an_upgrade_updating_then_running() {
     let s = TestServer::manual().await;
-    let pool = s.running("cpu-plugins", "modelarts.vm.cpu.4ud", 1).await;
+    let pool = s
+        .running_pool_of("cpu-plugins", "modelarts.vm.cpu.4ud", 1)
+        .await;
 
     // A CPU pool for training has the node agent and Volcano by default.
     let names: Vec<Value> = s
@@ -129,7 +82,9 @@ async fn an_install_is_pending_then_running_and_an_upgrade_updating_then_running
 #[tokio::test]
 async fn bad_requests_name_the_field() {
     let s = TestServer::manual().await;
-    let pool = s.running("cpu-refusals", "modelarts.vm.cpu.4ud", 1).await;
+    let pool = s
+        .running_pool_of("cpu-refusals", "modelarts.vm.cpu.4ud", 1)
+        .await;
     for (template, field) in [
         (json!({"name": "nope"}), "spec.template.name"),
         (json!({"name": ""}), "spec.template.name"),
@@ -174,7 +129,7 @@ async fn bad_requests_name_the_field() {
 #[tokio::test]
 async fn installing_the_gpu_driver_upgrades_every_node_then_the_pool() {
     let s = TestServer::manual().await;
-    let pool = s.running("gpu-driver", GPU, 2).await;
+    let pool = s.running_pool_of("gpu-driver", GPU, 2).await;
     assert_eq!(
         s.pool(&pool).await["status"]["driver"]["gpu"],
         json!({"version": "535.54.03", "state": "Running"})
@@ -298,7 +253,7 @@ async fn a_driver_patch_moves_the_npu_driver_and_a_created_pool_gets_its_version
 async fn an_install_survives_a_restart() {
     let s = TestServer::manual().await;
     let pool = s
-        .running("restart-plugins", "modelarts.vm.cpu.4ud", 1)
+        .running_pool_of("restart-plugins", "modelarts.vm.cpu.4ud", 1)
         .await;
     let r = s.install(&pool, json!({"name": "log-agent"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -360,7 +315,9 @@ async fn templates_list_filter_and_show() {
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
 
     // A CPU pool cannot install the GPU or NPU templates.
-    let pool = s.running("cpu-templates", "modelarts.vm.cpu.4ud", 1).await;
+    let pool = s
+        .running_pool_of("cpu-templates", "modelarts.vm.cpu.4ud", 1)
+        .await;
     let r = s
         .call(
             "GET",
@@ -412,7 +369,9 @@ async fn templates_list_filter_and_show() {
 #[tokio::test]
 async fn node_config_follows_the_pool_and_its_flavors() {
     let s = TestServer::manual().await;
-    let pool = s.running("node-config", "modelarts.vm.cpu.4ud", 1).await;
+    let pool = s
+        .running_pool_of("node-config", "modelarts.vm.cpu.4ud", 1)
+        .await;
     let r = s
         .call(
             "GET",

@@ -1,12 +1,8 @@
 //! What the live service says of a pool beyond what was asked (labels,
 //! annotations, clusters, controlMode) and how it compares a patch.
 
-mod common;
-
-use common::{pool_body, pool_name, TestServer};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE};
 use serde_json::json;
-
-const NODE_CREATE: f64 = 720.0;
 
 #[tokio::test]
 async fn a_pool_carries_the_labels_and_annotations_the_service_sets() {

@@ -1,9 +1,7 @@
 //! The pool API over HTTP against the real router on a real SQLite file.
 
-mod common;
-
-use common::{names, pool_body, pool_name, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{names, pool_body, pool_name, TestServer, PROJECT};
 use serde_json::{json, Value};
 
 /// The seed document's example item ("Obtaining Resource Pools").
@@ -91,7 +89,10 @@ async fn create_fills_in_what_the_live_service_fills_in() {
     assert_eq!(labels["os.modelarts/name"], "pool-labels");
     assert_eq!(labels["os.modelarts/workspace.id"], "0");
     assert_eq!(labels["os.modelarts/tenant.project.id"], PROJECT);
-    assert_eq!(labels["os.modelarts/tenant.domain.id"], common::DOMAIN);
+    assert_eq!(
+        labels["os.modelarts/tenant.domain.id"],
+        respool_testkit::DOMAIN
+    );
     assert!(labels["os.modelarts/resource.id"]
         .as_str()
         .unwrap()
@@ -505,8 +506,8 @@ async fn patch_accepts_merge_patch_content_type_and_refuses_others() {
     let body = json!({"metadata": {"annotations": {"os.modelarts/description": "mp"}}});
     let r = s
         .call_as(
-            common::AK,
-            common::SK,
+            respool_testkit::AK,
+            respool_testkit::SK,
             "PATCH",
             &path,
             &[],
@@ -516,7 +517,9 @@ async fn patch_accepts_merge_patch_content_type_and_refuses_others() {
         .await;
     assert_eq!(r.status, 200);
     // The harness signs Content-Type too; replace it by hand through a token instead.
-    let token = s.token(common::AK, common::SK, PROJECT).await;
+    let token = s
+        .token(respool_testkit::AK, respool_testkit::SK, PROJECT)
+        .await;
     let url = format!("{}{path}", s.base);
     let r = s
         .raw(
@@ -614,7 +617,7 @@ async fn fast_timing_passes_through_creating_and_deleting() {
 
 #[tokio::test]
 async fn acknowledged_pools_survive_a_restart_and_creation_continues() {
-    let s = TestServer::with(common::Options {
+    let s = TestServer::with(respool_testkit::Options {
         timing: TimingProfile::Fast,
         reconciler: false,
         ..Default::default()
@@ -622,7 +625,7 @@ async fn acknowledged_pools_survive_a_restart_and_creation_continues() {
     .await;
     s.create_pool("pool-restart", 1).await;
     let dir = s.stop();
-    let s = TestServer::with(common::Options {
+    let s = TestServer::with(respool_testkit::Options {
         timing: TimingProfile::Fast,
         dir: Some(dir),
         ..Default::default()

@@ -2,9 +2,7 @@
 //! quota calls count, and pool creates and scales refused past a quota or
 //! past the free addresses of the pool's network.
 
-mod common;
-
-use common::{pool_body, pool_name, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, PROJECT};
 use serde_json::{json, Value};
 
 fn os_entry(body: &Value, kind: &str) -> (String, String) {
@@ -29,46 +27,6 @@ fn ws_entry(body: &Value, resource: &str) -> Value {
         .find(|q| q["resource"] == resource)
         .unwrap_or_else(|| panic!("no {resource} quota"))
         .clone()
-}
-
-impl TestServer {
-    async fn os_quotas(&self) -> Value {
-        let r = self
-            .call("GET", &format!("/v1/{PROJECT}/quotas"), &[], None)
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body
-    }
-
-    async fn ws_quotas(&self, ws: &str) -> common::Response {
-        self.call(
-            "GET",
-            &format!("/v1/{PROJECT}/workspaces/{ws}/quotas"),
-            &[],
-            None,
-        )
-        .await
-    }
-
-    async fn set_ws_quotas(&self, ws: &str, quotas: Value) -> common::Response {
-        self.call(
-            "PUT",
-            &format!("/v1/{PROJECT}/workspaces/{ws}/quotas"),
-            &[],
-            Some(&json!({ "quotas": quotas })),
-        )
-        .await
-    }
-
-    async fn ips(&self, network: &str, query: &[(&str, &str)]) -> common::Response {
-        self.call(
-            "GET",
-            &format!("/v1/{PROJECT}/networks/{network}/network-ip-availabilities"),
-            query,
-            None,
-        )
-        .await
-    }
 }
 
 fn on_network(display: &str, count: i64, network: &str) -> Value {

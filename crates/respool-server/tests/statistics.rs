@@ -1,17 +1,13 @@
 //! `GET /v2/{project_id}/statistics/pools` over HTTP: pools counted by state.
 
-mod common;
-
-use common::{pool_body, pool_name, TestServer, PROJECT};
+use respool_testkit::{pool_body, pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::json;
-
-const NODE_CREATE: f64 = 720.0;
 
 #[tokio::test]
 async fn statistics_count_pools_by_state() {
     let s = TestServer::manual().await;
     let path = format!("/v2/{PROJECT}/statistics/pools");
-    let counts = |r: &common::Response| r.body["statistics"]["status"].clone();
+    let counts = |r: &respool_testkit::Response| r.body["statistics"]["status"].clone();
     let r = s.call("GET", &path, &[], None).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(

@@ -1,9 +1,7 @@
 //! Pool tags over HTTP: add, show, list and remove, and their refusals.
 
-mod common;
-
-use common::{pool_name, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{pool_name, TestServer, PROJECT};
 use serde_json::{json, Value};
 
 fn tags_path(pool: &str) -> String {

@@ -12,10 +12,8 @@
 //! much, so nothing here sleeps, and the provider's 90-minute timeouts are
 //! virtual minutes.
 
-mod common;
-
-use common::{TestServer, PROJECT};
 use respool_core::time::wall_ms;
+use respool_testkit::{TestServer, PROJECT};
 use serde_json::{json, Value};
 
 const FLAVOR: &str = "modelarts.vm.cpu.4ud";
@@ -227,7 +225,7 @@ impl Provider {
 
     /// `GetResourcePoolById`: GET with `Content-Type: application/json` and
     /// `OkCodes: [200]`.
-    async fn get(&self, id: &str) -> common::Response {
+    async fn get(&self, id: &str) -> respool_testkit::Response {
         self.s
             .call_go(
                 "GET",

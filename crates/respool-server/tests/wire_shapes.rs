@@ -3,12 +3,8 @@
 //! generated ids and names) redacted. A change of shape shows as a diff; to
 //! accept one, run with `INSTA_UPDATE=always` and review the `.snap` files.
 
-mod common;
-
-use common::{pool_name, TestServer, PROJECT};
+use respool_testkit::{pool_name, TestServer, NODE_CREATE, PROJECT};
 use serde_json::Value;
-
-const NODE_CREATE: f64 = 720.0;
 
 /// Keys whose values differ on every run.
 const VOLATILE: [&str; 10] = [

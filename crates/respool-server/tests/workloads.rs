@@ -2,86 +2,8 @@
 //! placed on nodes, queued until they fit, and followed by the nodes'
 //! `availableResources`, the workload statistics and the runtime metrics.
 
-mod common;
-
-use common::{pool_name, TestServer, PROJECT};
+use respool_testkit::{TestServer, NODE_CREATE, PROJECT};
 use serde_json::{json, Value};
-
-const NODE_CREATE: f64 = 720.0;
-
-impl TestServer {
-    async fn add_workload(&self, pool: &str, body: Value) -> common::Response {
-        self.admin(
-            "POST",
-            &format!("/_respool/pools/{PROJECT}/{pool}/workloads"),
-            Some(&body),
-        )
-        .await
-    }
-
-    async fn workloads(&self, pool: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        let r = self
-            .call(
-                "GET",
-                &format!("/v2/{PROJECT}/pools/{pool}/workloads"),
-                query,
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!(r.body["kind"], "WorkloadList");
-        r.body["items"].as_array().unwrap().clone()
-    }
-
-    async fn workload(&self, pool: &str, name: &str) -> Value {
-        self.workloads(pool, &[])
-            .await
-            .into_iter()
-            .find(|w| w["name"] == name)
-            .unwrap_or_else(|| panic!("no workload {name}"))
-    }
-
-    async fn metrics_of(&self, pool: &str) -> Value {
-        let r = self
-            .call(
-                "GET",
-                &format!("/v2/{PROJECT}/metrics/runtime/pools"),
-                &[],
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!(r.body["kind"], "PoolMetricsList");
-        r.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["metadata"]["name"] == pool)
-            .cloned()
-            .expect("the pool's metrics")
-    }
-
-    async fn stats(&self, pool: &str) -> Value {
-        let r = self
-            .call(
-                "GET",
-                &format!("/v2/{PROJECT}/statistics/pools/{pool}/workloads"),
-                &[],
-                None,
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body["statistics"].clone()
-    }
-
-    async fn running(&self, display: &str, count: i64) -> String {
-        self.create_pool(display, count).await;
-        self.advance(NODE_CREATE).await;
-        let name = pool_name(display);
-        assert_eq!(self.phase(&name).await, "Running");
-        name
-    }
-}
 
 fn millis(q: &Value) -> u64 {
     let s = q.as_str().unwrap();
@@ -107,7 +29,7 @@ fn status_count(stats: &Value, kind: &str, status: &str) -> i64 {
 #[tokio::test]
 async fn a_workload_is_placed_and_the_node_and_metrics_follow() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-place", 1).await;
+    let pool = s.running_pool("wl-place", 1).await;
     let node = &s.nodes(&pool).await[0];
     let cap_cpu = millis(&node["status"]["resources"]["cpu"]);
     let cap_mem = mebis(&node["status"]["resources"]["memory"]);
@@ -169,7 +91,7 @@ async fn a_workload_is_placed_and_the_node_and_metrics_follow() {
 #[tokio::test]
 async fn a_workload_that_does_not_fit_waits_until_capacity_frees() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-queue", 1).await;
+    let pool = s.running_pool("wl-queue", 1).await;
     let node = &s.nodes(&pool).await[0];
     let cap = millis(&node["status"]["resources"]["cpu"]);
     let big = format!("{}m", cap - 100);
@@ -211,7 +133,7 @@ async fn a_workload_that_does_not_fit_waits_until_capacity_frees() {
 #[tokio::test]
 async fn a_queued_workload_is_placed_on_a_node_added_by_a_scale() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-scale", 1).await;
+    let pool = s.running_pool("wl-scale", 1).await;
     let cap = millis(&s.nodes(&pool).await[0]["status"]["resources"]["cpu"]);
     let most = format!("{}m", cap - 10);
     for name in ["first", "second"] {
@@ -244,7 +166,7 @@ async fn a_queued_workload_is_placed_on_a_node_added_by_a_scale() {
 #[tokio::test]
 async fn deleting_a_workload_frees_its_node_and_lets_the_queue_in() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-delete", 1).await;
+    let pool = s.running_pool("wl-delete", 1).await;
     let cap = millis(&s.nodes(&pool).await[0]["status"]["resources"]["cpu"]);
     let most = format!("{}m", cap);
     s.add_workload(&pool, json!({"name": "holder", "resources": {"cpu": most}}))
@@ -282,7 +204,7 @@ async fn deleting_a_workload_frees_its_node_and_lets_the_queue_in() {
 #[tokio::test]
 async fn listing_filters_pages_and_refuses_bad_input() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-list", 1).await;
+    let pool = s.running_pool("wl-list", 1).await;
     for (i, kind) in ["train", "infer", "notebook"].iter().enumerate() {
         s.add_workload(
             &pool,
@@ -355,7 +277,7 @@ async fn listing_filters_pages_and_refuses_bad_input() {
 #[tokio::test]
 async fn a_pinned_workload_waits_for_its_node() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-pin", 2).await;
+    let pool = s.running_pool("wl-pin", 2).await;
     let nodes = s.nodes(&pool).await;
     let target = nodes[1]["metadata"]["name"].as_str().unwrap().to_owned();
     let cap = millis(&nodes[1]["status"]["resources"]["cpu"]);
@@ -387,7 +309,7 @@ async fn a_pinned_workload_waits_for_its_node() {
 #[tokio::test]
 async fn the_terraform_workloads_data_source_reads_every_field() {
     let s = TestServer::manual().await;
-    let pool = s.running("wl-terraform", 1).await;
+    let pool = s.running_pool("wl-terraform", 1).await;
     for i in 0..3 {
         s.add_workload(&pool, json!({"name": format!("tf-{i}"), "resources": {"cpu": "100m", "memory": "128Mi"}, "jobName": "job-tf"}))
             .await;

@@ -1,10 +1,8 @@
 //! `POST /v1/{project_id}/workspaces/{workspace_id}/auth` and
 //! `GET /v1/{project_id}/workspaces/users/list` over HTTP.
 
-mod common;
-
-use common::{TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{TestServer, PROJECT};
 use serde_json::{json, Value};
 
 fn checks() -> Value {

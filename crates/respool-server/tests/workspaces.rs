@@ -1,10 +1,8 @@
 //! Workspaces over HTTP: the default one, create, show, update, delete,
 //! lists, and the calls that name a workspace.
 
-mod common;
-
-use common::{pool_body, pool_name, TestServer, PROJECT};
 use respool_core::timing::TimingProfile;
+use respool_testkit::{pool_body, pool_name, TestServer, PROJECT};
 use serde_json::json;
 
 #[tokio::test]

@@ -2,8 +2,9 @@
 
 mod cli_support;
 
-use cli_support::{Options, Server, FLAVOR, PROJECT};
+use cli_support::{Options, Server};
 use predicates::prelude::*;
+use respool_testkit::{FLAVOR, PROJECT};
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -23,7 +24,7 @@ fn create(s: &Server, display: &str, extra: &[&str]) -> String {
     ];
     args.extend_from_slice(extra);
     let out = s.ok(&args);
-    let name = Server::pool_name(display);
+    let name = respool_testkit::pool_name(display);
     assert_eq!(out, format!("pool/{name} created\n"));
     name
 }
@@ -193,7 +194,7 @@ fn create_from_yaml_json_and_stdin() {
     let out = s.ok(&["pool", "create", "-f", yaml.to_str().unwrap()]);
     assert_eq!(
         out,
-        format!("pool/{} created\n", Server::pool_name("from-yaml"))
+        format!("pool/{} created\n", respool_testkit::pool_name("from-yaml"))
     );
     let got = json(&s.ok(&["pool", "get", "from-yaml", "-o", "json"]));
     assert_eq!(
@@ -215,7 +216,10 @@ fn create_from_yaml_json_and_stdin() {
         "-o",
         "json",
     ]));
-    assert_eq!(created["metadata"]["name"], Server::pool_name("from-json"));
+    assert_eq!(
+        created["metadata"]["name"],
+        respool_testkit::pool_name("from-json")
+    );
 
     s.cli()
         .args(["pool", "create", "-f", "-"])
@@ -224,7 +228,7 @@ fn create_from_yaml_json_and_stdin() {
         .success()
         .stdout(format!(
             "pool/{} created\n",
-            Server::pool_name("from-stdin")
+            respool_testkit::pool_name("from-stdin")
         ));
 
     let bad = s.write("bad.yaml", "spec: [unclosed");
@@ -290,7 +294,7 @@ fn errors_print_code_and_message_and_exit_with_documented_codes() {
     let err = s.fails(&["pool", "list", "--sk", "not-the-secret"], 5);
     assert!(err.contains("APIGW.0301"), "{err}");
     // Nobody listening.
-    let dead = format!("http://127.0.0.1:{}", cli_support::free_port());
+    let dead = format!("http://127.0.0.1:{}", respool_testkit::free_port());
     let err = s.fails(&["pool", "list", "--endpoint", &dead], 4);
     assert!(err.contains("cannot reach"), "{err}");
     // No credentials anywhere.
@@ -351,7 +355,7 @@ fn credentials_come_from_the_data_dir_that_serve_wrote() {
 #[test]
 fn wait_shows_progress_and_ends_with_the_result() {
     let s = Server::start("fast");
-    let name = Server::pool_name("waiter");
+    let name = respool_testkit::pool_name("waiter");
     let out = s
         .run(&[
             "pool",
@@ -447,7 +451,7 @@ fn wait_fails_on_an_injected_failure_and_on_timeout() {
     assert!(
         err.contains(&format!(
             "error: pool \"{}\" is CreationFailed",
-            Server::pool_name("doomed")
+            respool_testkit::pool_name("doomed")
         )),
         "{err}"
     );

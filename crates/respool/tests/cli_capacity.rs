@@ -3,7 +3,8 @@
 
 mod cli_support;
 
-use cli_support::{Options, Server, ADMIN_TOKEN, FLAVOR};
+use cli_support::{Options, Server};
+use respool_testkit::{ADMIN_TOKEN, FLAVOR};
 use serde_json::Value;
 
 fn json(text: &str) -> Value {

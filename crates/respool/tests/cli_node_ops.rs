@@ -3,7 +3,8 @@
 
 mod cli_support;
 
-use cli_support::{Options, Server, FLAVOR};
+use cli_support::{Options, Server};
+use respool_testkit::FLAVOR;
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -27,7 +28,7 @@ fn running(s: &Server, display: &str, count: &str) -> (String, Vec<String>) {
         "--timeout",
         "60s",
     ]);
-    let name = Server::pool_name(display);
+    let name = respool_testkit::pool_name(display);
     let list = json(&s.ok(&["node", "list", &name, "-o", "json"]));
     let nodes = list["items"]
         .as_array()

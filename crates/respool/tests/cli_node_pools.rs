@@ -3,7 +3,8 @@
 
 mod cli_support;
 
-use cli_support::{Server, FLAVOR};
+use cli_support::Server;
+use respool_testkit::FLAVOR;
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -44,7 +45,7 @@ fn a_node_pool_is_created_scaled_listed_and_deleted() {
         "--timeout",
         "60s",
     ]);
-    let pool = Server::pool_name("npcli");
+    let pool = respool_testkit::pool_name("npcli");
     let default = format!("{FLAVOR}-default");
     assert_eq!(node_pools(&s, "npcli"), vec![(default.clone(), 1)]);
 

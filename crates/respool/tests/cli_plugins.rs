@@ -2,7 +2,8 @@
 
 mod cli_support;
 
-use cli_support::{Server, FLAVOR};
+use cli_support::Server;
+use respool_testkit::FLAVOR;
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -38,7 +39,7 @@ fn install_and_upgrade_wait_until_running() {
         "--timeout",
         "60s",
     ]);
-    let pool = Server::pool_name("plugins");
+    let pool = respool_testkit::pool_name("plugins");
 
     let out = s.ok(&[
         "plugin",

@@ -3,8 +3,9 @@
 
 mod cli_support;
 
-use cli_support::{Server, FLAVOR, PROJECT};
+use cli_support::Server;
 use predicates::prelude::*;
+use respool_testkit::{FLAVOR, PROJECT};
 use serde_json::Value;
 
 fn json(text: &str) -> Value {
@@ -65,7 +66,7 @@ fn create_pool(s: &Server, display: &str, network: &str, extra: &[&str]) -> Stri
     ];
     args.extend_from_slice(extra);
     s.ok(&args);
-    Server::pool_name(display)
+    respool_testkit::pool_name(display)
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_support::{pool_body, start, try_call, Creds};
+use replica_support::{start, try_call};
+use respool_testkit::{pool_body, Creds};
 use serde_json::json;
 use tokio::sync::Mutex;
 
@@ -58,7 +59,7 @@ async fn client(
             "POST",
             name.clone(),
             creds.pools(),
-            Some(pool_body(&display)),
+            Some(pool_body(&display, 1)),
         )];
         if let Some(old) = older {
             let path = format!("{}/{old}", creds.pools());
@@ -199,6 +200,6 @@ async fn kill_9_during_writes_loses_nothing_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_writes_loses_nothing_on_postgres() {
-    let db = replica_support::scratch_database("crash").await;
+    let db = respool_testkit::scratch_schema("crash").await;
     crash_loop(Some(db.url())).await;
 }

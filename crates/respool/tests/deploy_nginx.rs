@@ -6,7 +6,8 @@ mod replica_support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use replica_support::{call, free_port, names, pool_body, start, Creds};
+use replica_support::{call, start};
+use respool_testkit::{free_port, names, pool_body, Creds};
 
 struct Nginx(Child);
 
@@ -27,7 +28,7 @@ fn nginx_binary() -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_behind_the_documented_nginx_config() {
-    let db = replica_support::scratch_database("deploy").await;
+    let db = respool_testkit::scratch_schema("deploy").await;
     let url = db.url();
     let creds = Creds::test();
 
@@ -70,7 +71,7 @@ async fn three_replicas_behind_the_documented_nginx_config() {
         .expect("nginx is installed (see .ci/run)");
     let _nginx = Nginx(nginx);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while replica_support::healthz_status(front) != Some(200) {
+    while respool_testkit::healthz_status(front) != Some(200) {
         assert!(Instant::now() < deadline, "nginx did not come up");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -85,7 +86,7 @@ async fn three_replicas_behind_the_documented_nginx_config() {
             &creds,
             "POST",
             &creds.pools(),
-            Some(&pool_body(&format!("pool-lb-{i}"))),
+            Some(&pool_body(&format!("pool-lb-{i}"), 1)),
         )
         .await;
         assert_eq!(status, 200, "signatures survive the proxy: {body}");
@@ -104,7 +105,7 @@ async fn three_replicas_behind_the_documented_nginx_config() {
             &creds,
             "POST",
             &creds.pools(),
-            Some(&pool_body(&format!("pool-lb-{i}"))),
+            Some(&pool_body(&format!("pool-lb-{i}"), 1)),
         )
         .await;
         assert_eq!(status, 200, "{body}");

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_support::{call, names, pool_body, scratch_database, start, try_call, Creds, Server};
+use replica_support::{call, start, try_call};
+use respool_testkit::{names, pool_body, scratch_schema, Creds, Process};
 use tokio::net::{TcpListener, TcpStream};
 
 fn replicas(
@@ -14,7 +15,7 @@ fn replicas(
     url: &str,
     creds: &Creds,
     timing: &str,
-) -> (Vec<Server>, Vec<tempfile::TempDir>) {
+) -> (Vec<Process>, Vec<tempfile::TempDir>) {
     let mut servers = Vec::new();
     let mut dirs = Vec::new();
     for _ in 0..n {
@@ -31,7 +32,7 @@ fn replicas(
 
 #[tokio::test]
 async fn a_write_on_one_replica_is_read_on_the_others() {
-    let db = scratch_database("replicas").await;
+    let db = scratch_schema("replicas").await;
     let url = db.url();
     let creds = Creds::test();
     let (servers, _dirs) = replicas(3, &url, &creds, "immediate");
@@ -42,7 +43,7 @@ async fn a_write_on_one_replica_is_read_on_the_others() {
         &creds,
         "POST",
         &creds.pools(),
-        Some(&pool_body("pool-shared")),
+        Some(&pool_body("pool-shared", 1)),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -71,7 +72,7 @@ async fn a_write_on_one_replica_is_read_on_the_others() {
 
 #[tokio::test]
 async fn concurrent_creates_of_one_name_on_several_replicas_give_one_200() {
-    let db = scratch_database("replicas").await;
+    let db = scratch_schema("replicas").await;
     let url = db.url();
     let creds = Arc::new(Creds::test());
     let (servers, _dirs) = replicas(3, &url, &creds, "fast");
@@ -93,7 +94,7 @@ async fn concurrent_creates_of_one_name_on_several_replicas_give_one_200() {
                     &creds,
                     "POST",
                     &creds.pools(),
-                    Some(&pool_body(&display)),
+                    Some(&pool_body(&display, 1)),
                 )
                 .await
             }));
@@ -113,7 +114,7 @@ async fn concurrent_creates_of_one_name_on_several_replicas_give_one_200() {
 
 #[tokio::test]
 async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
-    let db = scratch_database("replicas").await;
+    let db = scratch_schema("replicas").await;
     let url = db.url();
     let creds = Creds::test();
     let (mut servers, _dirs) = replicas(3, &url, &creds, "fast");
@@ -127,7 +128,7 @@ async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
             &creds,
             "POST",
             &creds.pools(),
-            Some(&pool_body(&format!("pool-kill-{i:02}"))),
+            Some(&pool_body(&format!("pool-kill-{i:02}"), 1)),
         )
         .await;
         assert_eq!(status, 200, "{body}");
@@ -204,7 +205,7 @@ async fn pools_finish_creating_when_the_replica_that_took_them_dies() {
 /// and each of its stages is recorded once.
 #[tokio::test]
 async fn a_reboot_finishes_when_the_replica_that_accepted_it_dies() {
-    let db = scratch_database("replicas").await;
+    let db = scratch_schema("replicas").await;
     let url = db.url();
     let creds = Creds::test();
     let (mut servers, _dirs) = replicas(2, &url, &creds, "fast");
@@ -215,7 +216,7 @@ async fn a_reboot_finishes_when_the_replica_that_accepted_it_dies() {
         &creds,
         "POST",
         &creds.pools(),
-        Some(&pool_body("pool-reboot")),
+        Some(&pool_body("pool-reboot", 1)),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -339,7 +340,7 @@ impl Outage {
 // The proxy runs on this runtime while `start` blocks a thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_then_recovers_without_a_restart() {
-    let db = scratch_database("replicas").await;
+    let db = scratch_schema("replicas").await;
     let url = db.url();
     let proxy = Arc::new(Outage::start("127.0.0.1:5432".into()).await);
     let proxied = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
@@ -371,7 +372,7 @@ async fn a_database_outage_is_503_then_recovers_without_a_restart() {
             let mut i = 0;
             while !stop.load(Ordering::SeqCst) {
                 let started = Instant::now();
-                let body = pool_body(&format!("pool-w{w}-{i:04}"));
+                let body = pool_body(&format!("pool-w{w}-{i:04}"), 1);
                 let (status, answer) =
                     call(&http, &base, &creds, "POST", &creds.pools(), Some(&body)).await;
                 slowest = slowest.max(started.elapsed());

@@ -3,11 +3,12 @@
 //! a second start with the same file changes nothing.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use respool_testkit::{free_port, respool_bin, Process};
 use serde_json::Value;
 
 const AK: &str = "SEEDTESTACCESSKEY001";
@@ -16,7 +17,7 @@ const PROJECT: &str = "5eed5eed5eed5eed5eed5eed5eed0001";
 const OTHER_AK: &str = "SEEDTESTACCESSKEY002";
 const OTHER_SK: &str = "SeedTestSecretKey0000000000000000000002";
 const OTHER_PROJECT: &str = "5eed5eed5eed5eed5eed5eed5eed0002";
-const ADMIN: &str = "seed-test-admin";
+const ADMIN: &str = respool_testkit::ADMIN_TOKEN;
 
 fn scenario() -> String {
     format!(
@@ -58,28 +59,8 @@ faults:
     )
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_respool"));
+    let mut cmd = Command::new(respool_bin!());
     cmd.args(["serve", "--timing", "manual", "--auth", "enforce"])
         .arg("--data-dir")
         .arg(data)
@@ -105,24 +86,22 @@ fn serve(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut args = vec!["--listen", &listen];
+/// The real binary on the manual clock with the admin API on, once its store is ready.
+fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Process {
+    let mut args = vec!["--timing", "manual", "--auth", "enforce"];
     args.extend_from_slice(extra);
-    let child = serve(data, &args, env)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server { child, port };
+    let mut env = env.to_vec();
+    env.extend([
+        ("RESPOOL_ADMIN_TOKEN", ADMIN),
+        ("RESPOOL_LOG", "info,respool_server=warn"),
+    ]);
+    let server = Process::start(respool_bin!(), data, &args, &env);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while get(port, "/readyz", &[]).0 != 200 {
+    while get(server.port, "/readyz", &[]).0 != 200 {
         assert!(
-            server.child.try_wait().unwrap().is_none(),
-            "respool serve exited"
+            Instant::now() < deadline,
+            "respool serve did not become ready"
         );
-        assert!(Instant::now() < deadline, "respool serve did not come up");
         std::thread::sleep(Duration::from_millis(50));
     }
     server
@@ -147,7 +126,7 @@ fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
-fn admin(server: &Server, path: &str) -> Value {
+fn admin(server: &Process, path: &str) -> Value {
     let (status, body) = get(
         server.port,
         path,
@@ -158,8 +137,8 @@ fn admin(server: &Server, path: &str) -> Value {
 }
 
 /// `respool ARGS -o json`, signed with a seeded credential.
-fn cli(server: &Server, ak: &str, sk: &str, project: &str, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_respool"))
+fn cli(server: &Process, ak: &str, sk: &str, project: &str, args: &[&str]) -> Value {
+    let out = Command::new(respool_bin!())
         .args(args)
         .args(["-o", "json"])
         .env(
@@ -193,7 +172,7 @@ fn items(v: &Value) -> Vec<Value> {
 
 /// What a second start must leave as it was: every pool (with its uid and
 /// creation time), network, workspace and fault rule.
-fn snapshot(server: &Server, ws_research: &str) -> Value {
+fn snapshot(server: &Process, ws_research: &str) -> Value {
     let pools_of = |ws: &str| {
         let mut v: Vec<_> = items(&cli(
             server,

@@ -3,7 +3,8 @@
 
 mod replica_support;
 
-use replica_support::{call, names, pool_body, start, Creds};
+use replica_support::{call, start};
+use respool_testkit::{names, pool_body, Creds};
 use serde_json::Value;
 
 #[tokio::test]
@@ -68,7 +69,7 @@ async fn acknowledged_creates_survive_kill_9() {
                 &creds,
                 "POST",
                 &path,
-                Some(&pool_body(&display)),
+                Some(&pool_body(&display, 1)),
             )
             .await;
             assert_eq!(status, 200, "{body}");

@@ -1,7 +1,5 @@
-//! Boots the real router on a real SQLite file, on a loopback port, and
-//! speaks signed HTTP to it.
-
-#![allow(dead_code)] // each test binary uses part of the harness
+//! The real router on a real SQLite file, on a loopback port, in the
+//! test's own process (so a test can also reach its store and state).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,15 +9,14 @@ use respool_core::identity::{hash_password, Credential, User};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::{AppState, AuthMode, Settings};
-use respool_sign::{encode_query, format_sdk_date, sign, ClientRequest};
+use respool_sign::{encode_query, format_sdk_date};
 use respool_store::{SqliteStore, Store};
 use serde_json::{json, Value};
 
-pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-pub const OTHER_PROJECT: &str = "fedcba9876543210fedcba9876543210";
-pub const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
-pub const AK: &str = "TESTACCESSKEY0000001";
-pub const SK: &str = "TestSecretKey000000000000000000000000000";
+use crate::{
+    names, pool_body, signed_request, Response, ADMIN_TOKEN, AK, DOMAIN, FLAVOR, NODE_CREATE,
+    PROJECT, SK,
+};
 
 pub struct TestServer {
     pub base: String,
@@ -173,46 +170,17 @@ impl TestServer {
         body: Option<&Value>,
         extra_headers: &[(&str, &str)],
     ) -> Response {
-        let host = self.base.trim_start_matches("http://").to_owned();
-        let date = format_sdk_date(wall_ms() / 1000);
-        let body_bytes = body
-            .map(|b| serde_json::to_vec(b).unwrap())
-            .unwrap_or_default();
-        let mut headers: Vec<(&str, &str)> = vec![
-            ("Content-Type", "application/json"),
-            ("Host", &host),
-            ("User-Agent", "respool-tests"),
-            ("X-Sdk-Date", &date),
-        ];
-        headers.extend_from_slice(extra_headers);
-        let authorization = sign(
-            &ClientRequest {
-                method,
-                path,
-                query,
-                headers: &headers,
-                body: &body_bytes,
-            },
+        let req = signed_request(
+            &self.http,
+            &self.base,
             ak,
-            sk.as_bytes(),
-        )
-        .expect("sign");
-        let q = encode_query(query);
-        let url = if q.is_empty() {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}{path}?{q}", self.base)
-        };
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), url)
-            .header("Authorization", authorization)
-            .body(body_bytes);
-        for (k, v) in &headers {
-            if !k.eq_ignore_ascii_case("host") {
-                req = req.header(*k, *v);
-            }
-        }
+            sk,
+            method,
+            path,
+            query,
+            body,
+            extra_headers,
+        );
         Response::from(req.send().await.expect("request sent")).await
     }
 
@@ -223,14 +191,14 @@ impl TestServer {
         let mut headers: Vec<(&str, &str)> = vec![("Host", &host), ("X-Sdk-Date", date)];
         headers.extend_from_slice(extra);
         let path = self.pools_path();
-        let request = ClientRequest {
+        let request = respool_sign::ClientRequest {
             method: "GET",
             path: &path,
             query: &[],
             headers: &headers,
             body: b"",
         };
-        let auth = sign(&request, AK, SK.as_bytes()).expect("sign");
+        let auth = respool_sign::sign(&request, AK, SK.as_bytes()).expect("sign");
         // The HTTP client sets Host itself.
         let send = headers
             .iter()
@@ -331,25 +299,6 @@ impl TestServer {
     }
 }
 
-pub fn names(list: &Value) -> Vec<String> {
-    list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|p| p["metadata"]["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// A network create body.
-pub fn network_body(display: &str, cidr: &str) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Network",
-        "metadata": {"labels": {"os.modelarts/name": display}},
-        "spec": {"cidr": cidr}
-    })
-}
-
 /// Every item of a paged list, following `metadata.continue`.
 pub async fn walk(s: &TestServer, path: &str, limit: &str, extra: &[(&str, &str)]) -> Vec<String> {
     let mut names_seen = Vec::new();
@@ -377,60 +326,6 @@ pub async fn walk(s: &TestServer, path: &str, limit: &str, extra: &[(&str, &str)
     }
     panic!("paging did not end");
 }
-
-pub fn pool_name(display: &str) -> String {
-    format!("{display}-{PROJECT}")
-}
-
-pub fn pool_body(display: &str, count: i64) -> Value {
-    json!({
-        "apiVersion": "v2",
-        "kind": "Pool",
-        "metadata": {"labels": {"os.modelarts/name": display, "os.modelarts/workspace.id": "0"}},
-        "spec": {
-            "type": "Dedicate",
-            "scope": ["Train", "Infer"],
-            "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": count}],
-            "network": {"name": "network-test"}
-        }
-    })
-}
-
-/// A response read whole.
-pub struct Response {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-    pub text: String,
-}
-
-impl Response {
-    pub async fn from(r: reqwest::Response) -> Response {
-        let status = r.status().as_u16();
-        let headers = r.headers().clone();
-        let text = r.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    /// Asserts a ModelArts-shaped error with this status and code, and a request id.
-    pub fn assert_error(&self, status: u16, code: &str) -> &str {
-        assert_eq!(self.status, status, "body: {}", self.text);
-        assert_eq!(self.body["error_code"], code, "body: {}", self.text);
-        assert!(self.headers.contains_key("x-request-id"), "no X-Request-Id");
-        self.body["error_msg"]
-            .as_str()
-            .expect("error_msg is a string")
-    }
-}
-
-/// The admin token of [`TestServer::manual`] servers.
-pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
 /// Lifecycle helpers: the manual clock, the admin API, nodes.
 impl TestServer {
@@ -494,6 +389,23 @@ impl TestServer {
         assert_eq!(r.status, 200, "remove fault: {}", r.text);
     }
 
+    /// A pool of `count` nodes of [`FLAVOR`], created and advanced to `Running`.
+    pub async fn running_pool(&self, display: &str, count: i64) -> String {
+        self.running_pool_of(display, FLAVOR, count).await
+    }
+
+    /// A pool of `count` nodes of `flavor`, created and advanced to `Running`.
+    pub async fn running_pool_of(&self, display: &str, flavor: &str, count: i64) -> String {
+        let mut body = pool_body(display, count);
+        body["spec"]["resources"][0]["flavor"] = json!(flavor);
+        let r = self.create_with(&body).await;
+        assert_eq!(r.status, 200, "create {display}: {}", r.text);
+        self.advance(NODE_CREATE).await;
+        let name = crate::pool_name(display);
+        assert_eq!(self.phase(&name).await, "Running");
+        name
+    }
+
     /// The pool as shown, asserting it exists.
     pub async fn pool(&self, name: &str) -> Value {
         let r = self.show(name).await;
@@ -534,8 +446,7 @@ impl TestServer {
 
     /// Sets the count of the pool's (single) flavor.
     pub async fn scale(&self, name: &str, count: i64) -> Response {
-        let patch =
-            json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": count}]}});
+        let patch = json!({"spec": {"resources": [{"flavor": FLAVOR, "count": count}]}});
         self.patch_pool(name, &patch).await
     }
 
@@ -606,27 +517,6 @@ impl TestServer {
             .expect("network name")
             .to_owned()
     }
-}
-
-/// The total count of one `status.resources` bucket.
-pub fn bucket(pool: &Value, name: &str) -> i64 {
-    pool["status"]["resources"][name]
-        .as_array()
-        .map(|items| items.iter().map(|f| f["count"].as_i64().unwrap()).sum())
-        .unwrap_or(0)
-}
-
-/// Node names with their phases.
-pub fn node_phases(nodes: &[Value]) -> Vec<(String, String)> {
-    nodes
-        .iter()
-        .map(|n| {
-            (
-                n["metadata"]["name"].as_str().unwrap().to_owned(),
-                n["status"]["phase"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 /// The `User-Agent` of the huaweicloud Terraform provider's golangsdk client.
