@@ -51,10 +51,8 @@ async fn a_node_looks_like_the_live_service_s() {
         .unwrap();
     let parts: Vec<usize> = instance.split('-').map(str::len).collect();
     assert_eq!(parts, vec![8, 4, 4, 4, 12], "a uuid: {instance}");
-    assert_eq!(n["spec"]["flavor"], "modelarts.vm.cpu.4ud");
-    assert_eq!(n["spec"]["rootVolume"]["size"], "100Gi");
+    // The rest of its shape: snapshots/wire_shapes__node.snap.
     assert_eq!(n["status"]["phase"], "Creating");
-    assert_eq!(n["status"]["az"], "local-1a");
     assert!(n["status"]["privateIp"]
         .as_str()
         .unwrap()

@@ -3,54 +3,7 @@
 //! generated ids and names) redacted. A change of shape shows as a diff; to
 //! accept one, run with `INSTA_UPDATE=always` and review the `.snap` files.
 
-use respool_testkit::{pool_name, TestServer, NODE_CREATE, PROJECT};
-use serde_json::Value;
-
-/// Keys whose values differ on every run.
-const VOLATILE: [&str; 10] = [
-    "creationTimestamp",
-    "deletionTimestamp",
-    "os.modelarts/resource.id",
-    "os.modelarts/order.name",
-    "os.modelarts/order.id",
-    "os.modelarts/flavor.resource.ids",
-    "os.modelarts/tenant.domain.name",
-    "os.modelarts.node/underlying.instance.id",
-    "os.modelarts.node/batch.uid",
-    "operation_time",
-];
-
-fn redact(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map.iter_mut() {
-                if VOLATILE.contains(&k.as_str()) && !child.is_null() {
-                    *child = Value::String(format!("[{k}]"));
-                } else {
-                    redact(child);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        Value::String(s) => {
-            // Generated names end in five random characters: node names, cluster names.
-            for marker in ["-created-", "cluster-snap-"] {
-                if let Some(i) = s.find(marker) {
-                    let end = i + marker.len();
-                    if s.len() == end + 5 {
-                        *s = format!("{}[random]", &s[..end]);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn shape(mut v: Value) -> Value {
-    redact(&mut v);
-    v
-}
+use respool_testkit::{pool_name, shape, shape_naming, TestServer, NODE_CREATE, PROJECT};
 
 #[tokio::test]
 async fn a_running_pool_its_nodes_node_pools_and_plugins() {
@@ -91,4 +44,57 @@ async fn a_running_pool_its_nodes_node_pools_and_plugins() {
         .call("GET", &format!("/v1/{PROJECT}/quotas"), &[], None)
         .await;
     insta::assert_json_snapshot!("os_quotas", shape(quotas.body));
+}
+
+#[tokio::test]
+async fn networks_workspaces_flavors_orders_events_and_errors() {
+    let s = TestServer::manual().await;
+    let ws = s.create_workspace("snap-ws").await;
+    let net = s.create_network("snap-net", "192.168.0.0/16").await;
+    let named = [(ws.as_str(), "workspace-id")];
+
+    let network = s
+        .call("GET", &format!("{}/{net}", s.networks_path()), &[], None)
+        .await;
+    insta::assert_json_snapshot!("network", shape(network.body));
+    let workspace = s
+        .call("GET", &format!("{}/{ws}", s.workspaces_path()), &[], None)
+        .await;
+    insta::assert_json_snapshot!("workspace", shape_naming(workspace.body, &named));
+    let flavors = s
+        .call("GET", &format!("/v1/{PROJECT}/resourceflavors"), &[], None)
+        .await;
+    let cpu = flavors.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["metadata"]["name"] == "modelarts.vm.cpu.4ud")
+        .cloned();
+    insta::assert_json_snapshot!("flavor", shape(cpu.expect("the usual flavor")));
+
+    s.create_pool("snap-orders", 1).await;
+    s.advance(NODE_CREATE).await;
+    let pool = pool_name("snap-orders");
+    insta::assert_json_snapshot!("orders", shape(s.orders_of(&pool).await.into()));
+    let events = s
+        .call(
+            "GET",
+            &format!("/v1/{PROJECT}/events"),
+            &[("resource", "pools"), ("name", &pool)],
+            None,
+        )
+        .await;
+    insta::assert_json_snapshot!("events", shape(events.body));
+    let ws_quotas = s
+        .call(
+            "GET",
+            &format!("/v1/{PROJECT}/workspaces/{ws}/quotas"),
+            &[],
+            None,
+        )
+        .await;
+    insta::assert_json_snapshot!("workspace_quotas", shape_naming(ws_quotas.body, &named));
+
+    let missing = s.show("nope").await;
+    insta::assert_json_snapshot!("error_not_found", shape(missing.body), {".error_msg" => "[message]"});
 }

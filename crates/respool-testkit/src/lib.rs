@@ -10,6 +10,7 @@ mod postgres;
 mod process;
 mod response;
 mod router;
+mod shape;
 mod signing;
 
 pub use bodies::{bucket, names, network_body, node_phases, pool_body, pool_name};
@@ -17,6 +18,7 @@ pub use postgres::{postgres_url, scratch_schema};
 pub use process::{free_port, healthz_status, Process};
 pub use response::Response;
 pub use router::{walk, Options, TestServer, GO_USER_AGENT};
+pub use shape::{shape, shape_naming};
 pub use signing::{signed_request, Creds};
 
 /// The project the test credential may use.
