@@ -130,14 +130,7 @@ async fn reboot_passes_checking_and_its_job_succeeds() {
     assert!(job["endTimestamp"].as_i64().unwrap() > job["startTimestamp"].as_i64().unwrap());
 
     // The node counts went through the not-ready stage and back.
-    let events = s
-        .call(
-            "GET",
-            &format!("/v1/{PROJECT}/events"),
-            &[("resource", "pools"), ("name", &pool)],
-            None,
-        )
-        .await;
+    let events = s.events_of(&pool).await;
     let text = events.text;
     assert!(text.contains("from 3/0/0/0 to 1/2/0/0"), "{text}");
     assert!(text.contains("from 1/2/0/0 to 3/0/0/0"), "{text}");

@@ -76,23 +76,9 @@ async fn networks_workspaces_flavors_orders_events_and_errors() {
     s.advance(NODE_CREATE).await;
     let pool = pool_name("snap-orders");
     insta::assert_json_snapshot!("orders", shape(s.orders_of(&pool).await.into()));
-    let events = s
-        .call(
-            "GET",
-            &format!("/v1/{PROJECT}/events"),
-            &[("resource", "pools"), ("name", &pool)],
-            None,
-        )
-        .await;
+    let events = s.events_of(&pool).await;
     insta::assert_json_snapshot!("events", shape(events.body));
-    let ws_quotas = s
-        .call(
-            "GET",
-            &format!("/v1/{PROJECT}/workspaces/{ws}/quotas"),
-            &[],
-            None,
-        )
-        .await;
+    let ws_quotas = s.ws_quotas(&ws).await;
     insta::assert_json_snapshot!("workspace_quotas", shape_naming(ws_quotas.body, &named));
 
     let missing = s.show("nope").await;

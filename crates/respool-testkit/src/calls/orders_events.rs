@@ -1,4 +1,4 @@
-//! Calls for tests of orders of yearly/monthly pools.
+//! Orders and events of a pool, and paying for yearly/monthly ones.
 
 use crate::{Response, TestServer, PROJECT};
 
@@ -28,5 +28,16 @@ impl TestServer {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.body["items"].as_array().unwrap().clone()
+    }
+
+    /// The events of a pool (`GET /v1/{project_id}/events?resource=pools&name=`).
+    pub async fn events_of(&self, pool: &str) -> Response {
+        self.call(
+            "GET",
+            &format!("/v1/{PROJECT}/events"),
+            &[("resource", "pools"), ("name", pool)],
+            None,
+        )
+        .await
     }
 }
