@@ -24,6 +24,91 @@ pub enum StepOutcome {
     Gone,
 }
 
+/// Whether the stages after this one run at the same instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Next,
+    /// The pool is gone or failed: nothing later applies.
+    Stop,
+}
+
+/// One lifecycle stage: what is due at an instant and what it becomes.
+pub struct Stage {
+    pub name: &'static str,
+    pub what: &'static str,
+    apply: fn(&mut PoolState, i64) -> Flow,
+}
+
+/// The stages, in the order they end when several are due at once
+/// (each has a golden fixture under `tests/stages/`).
+pub const STAGES: &[Stage] = &[
+    Stage {
+        name: "pool-gone",
+        what: "a deletion whose time is over, or a failed creation kept three days: the pool and its nodes are gone",
+        apply: PoolState::stage_gone,
+    },
+    Stage {
+        name: "node-deleted",
+        what: "Deleting nodes due now are removed (not while a delete-stuck fault holds them)",
+        apply: PoolState::stage_node_deleted,
+    },
+    Stage {
+        name: "node-created",
+        what: "Creating nodes due now arrive, unless creation-fails, scaling-fails or nodes-fail keeps them away",
+        apply: PoolState::stage_node_created,
+    },
+    Stage {
+        name: "node-available",
+        what: "Creating, Abnormal and Checking nodes due now become Available; a reset's OS takes effect",
+        apply: PoolState::stage_node_available,
+    },
+    Stage {
+        name: "driver-upgraded",
+        what: "a node's driver upgrade due now ends: the node carries the new version",
+        apply: PoolState::stage_driver_upgraded,
+    },
+    Stage {
+        name: "jobs",
+        what: "node jobs (reboot, reset, migrate, resize) move to their next batch or finish",
+        apply: PoolState::stage_jobs,
+    },
+    Stage {
+        name: "maintenances",
+        what: "scheduled events due now start or end",
+        apply: PoolState::stage_maintenances,
+    },
+    Stage {
+        name: "plugins",
+        what: "Pending and Updating plugins due now become Running",
+        apply: PoolState::stage_plugins,
+    },
+    Stage {
+        name: "workloads",
+        what: "workloads due now start, finish, or leave the queue when they fit",
+        apply: PoolState::stage_workloads,
+    },
+    Stage {
+        name: "scopes",
+        what: "job types Enabling become Enabled, Disabling become Disabled",
+        apply: PoolState::stage_scopes,
+    },
+    Stage {
+        name: "pool-running",
+        what: "a pool whose nodes have all left Creating is running; its job types start enabling",
+        apply: PoolState::stage_pool_running,
+    },
+    Stage {
+        name: "faults-settled",
+        what: "faults take effect on the nodes as they are now (nodes-abnormal, recovery)",
+        apply: PoolState::stage_faults_settled,
+    },
+    Stage {
+        name: "empty-pool-deleted",
+        what: "a running pool left without nodes is deleted",
+        apply: PoolState::stage_empty_pool_deleted,
+    },
+];
+
 impl PoolState {
     /// Brings nodes and scopes in line with the spec as of `now_ms`: adds
     /// `Creating` nodes, sends surplus nodes to `Deleting`, starts enabling or
@@ -203,49 +288,76 @@ impl PoolState {
         }
     }
 
-    /// Ends every stage due exactly at `t`.
+    /// Ends every stage due exactly at `t`, in the order of [`STAGES`].
     fn apply_due(&mut self, t: i64) {
-        let d = self.timing.durations();
+        for stage in STAGES {
+            if (stage.apply)(self, t) == Flow::Stop {
+                return;
+            }
+        }
+    }
+
+    /// Runs one stage by name, alone (for its golden fixture).
+    pub fn apply_stage(&mut self, name: &str, t: i64) -> Option<Flow> {
+        STAGES
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| (s.apply)(self, t))
+    }
+
+    fn stage_gone(&mut self, t: i64) -> Flow {
         if self.gone_at().is_some_and(|g| g <= t) {
             // Deletion is over, whatever any node was still doing.
             self.nodes.clear();
-            return;
+            return Flow::Stop;
         }
+        Flow::Next
+    }
+
+    fn stage_node_deleted(&mut self, t: i64) -> Flow {
         if !self.deletion_stuck() {
             self.nodes
                 .retain(|n| !(n.phase == NodePhase::Deleting && n.due_ms == Some(t)));
         }
+        Flow::Next
+    }
+
+    fn stage_node_created(&mut self, t: i64) -> Flow {
         let created = |n: &Node| n.phase == NodePhase::Creating && n.due_ms == Some(t);
-        if self.nodes.iter().any(created) {
-            if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
-                self.fail_creation(t);
-                return;
-            }
-            if self.became_running && self.has_fault(FaultEffect::ScalingFails) {
-                // The new nodes never arrive, and the spec follows the nodes that exist.
-                let failed: Vec<(String, String)> = self
-                    .nodes
-                    .iter()
-                    .filter(|n| created(n))
-                    .map(|n| (n.node_pool.clone(), n.az.clone()))
-                    .collect();
-                self.nodes.retain(|n| !created(n));
-                for (pool, az) in failed {
-                    self.spec_drop_node(&pool, &az);
-                }
-                self.failure = Some(Failure {
-                    kind: FailureKind::Scaling,
-                    at_ms: t,
-                });
-            }
-            self.lose_created_nodes(t);
-            if !self.became_running && self.nodes.is_empty() {
-                self.fail_creation(t);
-                return;
-            }
+        if !self.nodes.iter().any(created) {
+            return Flow::Next;
         }
+        if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
+            self.fail_creation(t);
+            return Flow::Stop;
+        }
+        if self.became_running && self.has_fault(FaultEffect::ScalingFails) {
+            // The new nodes never arrive, and the spec follows the nodes that exist.
+            let failed: Vec<(String, String)> = self
+                .nodes
+                .iter()
+                .filter(|n| created(n))
+                .map(|n| (n.node_pool.clone(), n.az.clone()))
+                .collect();
+            self.nodes.retain(|n| !created(n));
+            for (pool, az) in failed {
+                self.spec_drop_node(&pool, &az);
+            }
+            self.failure = Some(Failure {
+                kind: FailureKind::Scaling,
+                at_ms: t,
+            });
+        }
+        self.lose_created_nodes(t);
+        if !self.became_running && self.nodes.is_empty() {
+            self.fail_creation(t);
+            return Flow::Stop;
+        }
+        Flow::Next
+    }
+
+    fn stage_node_available(&mut self, t: i64) -> Flow {
         for n in &mut self.nodes {
-            // Creation, recovery from a fault, a reboot and a reset all end in Available.
             if matches!(
                 n.phase,
                 NodePhase::Creating | NodePhase::Abnormal | NodePhase::Checking
@@ -257,14 +369,40 @@ impl PoolState {
                     n.extra.os = Some(os);
                 }
             }
+        }
+        Flow::Next
+    }
+
+    fn stage_driver_upgraded(&mut self, t: i64) -> Flow {
+        for n in &mut self.nodes {
             if let Some((version, _)) = n.extra.driver_upgrade.take_if(|(_, due)| *due <= t) {
                 n.extra.driver_version = Some(version);
             }
         }
+        Flow::Next
+    }
+
+    fn stage_jobs(&mut self, t: i64) -> Flow {
         self.advance_jobs(t);
+        Flow::Next
+    }
+
+    fn stage_maintenances(&mut self, t: i64) -> Flow {
         self.advance_maintenances(t);
+        Flow::Next
+    }
+
+    fn stage_plugins(&mut self, t: i64) -> Flow {
         self.advance_plugins(t);
+        Flow::Next
+    }
+
+    fn stage_workloads(&mut self, t: i64) -> Flow {
         self.advance_workloads(t);
+        Flow::Next
+    }
+
+    fn stage_scopes(&mut self, t: i64) -> Flow {
         for s in &mut self.scopes {
             if s.due_ms == Some(t) {
                 s.due_ms = None;
@@ -275,23 +413,36 @@ impl PoolState {
                 };
             }
         }
+        Flow::Next
+    }
+
+    fn stage_pool_running(&mut self, t: i64) -> Flow {
         if !self.became_running
             && self.deletion_ms.is_none()
             && !self.nodes.is_empty()
             && self.nodes.iter().all(|n| n.phase != NodePhase::Creating)
         {
             self.became_running = true;
+            let enable = self.timing.durations().scope_enable;
             for s in &mut self.scopes {
                 if s.state == ScopePhase::Enabling {
-                    s.due_ms = Some(t + d.scope_enable);
+                    s.due_ms = Some(t + enable);
                 }
             }
         }
+        Flow::Next
+    }
+
+    fn stage_faults_settled(&mut self, t: i64) -> Flow {
         self.settle_faults(t);
+        Flow::Next
+    }
+
+    fn stage_empty_pool_deleted(&mut self, t: i64) -> Flow {
         if self.became_running && self.deletion_ms.is_none() && self.nodes.is_empty() {
-            // A pool left without nodes is deleted.
             self.start_deletion(t);
         }
+        Flow::Next
     }
 
     /// A `nodes-fail` fault: some of the nodes finishing creation at `t`

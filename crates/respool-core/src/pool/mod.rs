@@ -28,8 +28,8 @@ use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
-pub use lifecycle::StepOutcome;
 pub use lifecycle::FAILED_RETENTION_MS;
+pub use lifecycle::{Flow, Stage, StepOutcome, STAGES};
 pub use maintenance::{EventState, Maintenance, MaintenanceNotice, MAINTENANCE_TYPES};
 pub use node_ops::{
     BindNode, DriverUpgrade, NodeUpdate, ResetPlan, ResizeBatch, Rolling, UpdateAction,
