@@ -116,7 +116,8 @@ fn scenario(stage: &str) -> (PoolState, i64) {
         }
         "plugins" => {
             let (mut p, now) = running(&catalog, 2);
-            let template = serde_json::from_value(json!({"name": "kube-prometheus-stack"})).unwrap();
+            let template =
+                serde_json::from_value(json!({"name": "kube-prometheus-stack"})).unwrap();
             p.install_plugin(&template, &env(&catalog), now).unwrap();
             let t = due(&p);
             (p, t)

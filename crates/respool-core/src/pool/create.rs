@@ -125,6 +125,7 @@ impl PoolState {
             flavor_capacity: Default::default(),
             pending: Default::default(),
             version: 0,
+            node_index: Default::default(),
         };
         // Events start from a pool with no nodes yet.
         state.last_recorded = Some(LastRecorded {

@@ -64,6 +64,10 @@ impl PoolState {
     /// recover after a while.
     pub(crate) fn settle_faults(&mut self, now_ms: i64) {
         let target = self.abnormal_target();
+        if target == 0 && !self.nodes.iter().any(|n| n.phase == NodePhase::Abnormal) {
+            // Nothing is broken and nothing should be: the common case, without a sort.
+            return;
+        }
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&self.nodes[a], &self.nodes[b]);

@@ -2,6 +2,8 @@
 //! `spec.scope`, and timers move each stage on. The pool's phase is derived
 //! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
 
+use std::collections::HashMap;
+
 use super::create::random_suffix;
 use super::node_pools::pool_of;
 use super::records::Operation;
@@ -127,15 +129,20 @@ impl PoolState {
     fn converge_nodes(&mut self, env: &Env, now_ms: i64) {
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
+        // Live nodes by node pool, in one pass (big pools have dozens of node pools).
+        let mut by_pool: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.phase != NodePhase::Deleting {
+                by_pool.entry(&n.node_pool).or_default().push(i);
+            }
+        }
+        let mut by_pool: HashMap<String, Vec<usize>> = by_pool
+            .into_iter()
+            .map(|(p, v)| (p.to_owned(), v))
+            .collect();
         for r in &resources {
             let pool = pool_of(r);
-            let live: Vec<usize> = self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.node_pool == pool && n.phase != NodePhase::Deleting)
-                .map(|(i, _)| i)
-                .collect();
+            let live = by_pool.remove(pool).unwrap_or_default();
             let want = r.count.max(0) as usize;
             if live.len() < want {
                 let azs = self.placement(env, r, want - live.len());
@@ -156,13 +163,8 @@ impl PoolState {
             }
         }
         // Node pools dropped from the spec lose all their nodes.
-        for i in 0..self.nodes.len() {
-            let n = &self.nodes[i];
-            if n.phase != NodePhase::Deleting
-                && !resources.iter().any(|r| pool_of(r) == n.node_pool)
-            {
-                self.start_node_deletion(i, now_ms + d.node_delete);
-            }
+        for i in by_pool.into_values().flatten() {
+            self.start_node_deletion(i, now_ms + d.node_delete);
         }
     }
 
@@ -560,13 +562,13 @@ impl PoolState {
             NodePhase::Abnormal => 1,
             _ => 2,
         };
-        idx.sort_by_key(|&i| {
-            let n = &self.nodes[i];
-            (
-                rank(n.phase),
-                std::cmp::Reverse(n.created_ms),
-                n.name.clone(),
-            )
+        idx.sort_by(|&a, &b| {
+            let (a, b) = (&self.nodes[a], &self.nodes[b]);
+            (rank(a.phase), std::cmp::Reverse(a.created_ms), &a.name).cmp(&(
+                rank(b.phase),
+                std::cmp::Reverse(b.created_ms),
+                &b.name,
+            ))
         });
         idx
     }

@@ -118,6 +118,8 @@ pub struct PoolState {
     /// Optimistic-concurrency version; the store checks and bumps it on every write.
     #[serde(skip)]
     pub version: i64,
+    #[serde(skip)]
+    pub node_index: nodes::NodeIndex,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,6 +2,8 @@
 //! resize and migrate. Each checks every named node first, then changes the
 //! pool in one step, so a refused call changes nothing.
 
+use std::collections::BTreeMap;
+
 use respool_api_types as api;
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +161,16 @@ impl ResizeBatch {
     }
 }
 
+/// The names, once each, in the order given.
+pub(crate) fn unique(names: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .iter()
+        .filter(|n| seen.insert(n.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// A batch names from 1 to `max` nodes.
 fn check_batch_size(names: &[String], max: usize) -> Result<(), DomainError> {
     if names.is_empty() {
@@ -187,10 +199,11 @@ impl PoolState {
                 "node {n:?} is locked against deletion: unlock it first (batch-unlock)"
             )));
         }
+        let leaving: std::collections::HashSet<&str> = wanted.iter().map(String::as_str).collect();
         let left = self
             .nodes
             .iter()
-            .filter(|n| n.phase != NodePhase::Deleting && !wanted.contains(&n.name))
+            .filter(|n| n.phase != NodePhase::Deleting && !leaving.contains(n.name.as_str()))
             .count();
         if left == 0 {
             return Err(DomainError::invalid(format!(
@@ -227,13 +240,13 @@ impl PoolState {
         phases: &[NodePhase],
         what: &str,
     ) -> Result<Vec<String>, DomainError> {
-        let mut wanted: Vec<String> = Vec::new();
-        for n in names {
-            if !wanted.contains(n) {
-                wanted.push(n.clone());
-            }
-        }
+        let wanted = unique(names);
         check_batch_size(&wanted, max)?;
+        let queued: std::collections::HashMap<&str, &str> = self
+            .jobs
+            .iter()
+            .flat_map(|j| j.queued.iter().map(|n| (n.as_str(), j.id.as_str())))
+            .collect();
         for name in &wanted {
             let Some(n) = self.node(name) else {
                 return Err(DomainError::invalid(format!(
@@ -248,18 +261,13 @@ impl PoolState {
                 )));
             }
             // A node waiting its turn in a rolling reset belongs to that job.
-            if let Some(job) = self.jobs.iter().find(|j| j.queued.contains(name)) {
+            if let Some(job) = queued.get(name.as_str()) {
                 return Err(DomainError::invalid(format!(
-                    "node {name:?} waits in job {}: it cannot be {what} until that job reaches it",
-                    job.id
+                    "node {name:?} waits in job {job}: it cannot be {what} until that job reaches it"
                 )));
             }
         }
         Ok(wanted)
-    }
-
-    fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
-        self.nodes.iter_mut().find(|n| n.name == name)
     }
 
     /// `batch-lock` / `batch-unlock`: per node `success`, or `failed` for a
@@ -793,28 +801,22 @@ impl PoolState {
         &self,
         resources: &[api::PoolResource],
     ) -> Result<(), DomainError> {
-        let mut pools: Vec<&str> = self.nodes.iter().map(|n| n.node_pool.as_str()).collect();
-        pools.sort_unstable();
-        pools.dedup();
-        for pool in pools {
-            let live: Vec<&Node> = self
-                .nodes
-                .iter()
-                .filter(|n| n.node_pool == pool && n.phase != NodePhase::Deleting)
-                .collect();
-            let locked = live.iter().filter(|n| n.extra.delete_locked).count();
+        // Locked live nodes by node pool, in one pass.
+        let mut locked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for n in &self.nodes {
+            if n.extra.delete_locked && n.phase != NodePhase::Deleting {
+                locked.entry(&n.node_pool).or_default().push(&n.name);
+            }
+        }
+        for (pool, names) in locked {
             let want = resources
                 .iter()
                 .find(|r| pool_of(r) == pool)
                 .map_or(0, |r| r.count.max(0) as usize);
-            if want < locked {
-                let names: Vec<&str> = live
-                    .iter()
-                    .filter(|n| n.extra.delete_locked)
-                    .map(|n| n.name.as_str())
-                    .collect();
+            if want < names.len() {
                 return Err(DomainError::invalid(format!(
-                    "cannot scale node pool {pool:?} down to {want}: {locked} of its nodes are locked against deletion ({}); unlock them first",
+                    "cannot scale node pool {pool:?} down to {want}: {} of its nodes are locked against deletion ({}); unlock them first",
+                    names.len(),
                     names.join(", ")
                 )));
             }

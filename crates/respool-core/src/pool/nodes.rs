@@ -1,7 +1,8 @@
 //! Nodes as the API shows them, paging through them, deleting some of them,
 //! and paying a pool's order so its nodes get built.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use respool_api_types as api;
 use respool_api_types::keys;
@@ -61,9 +62,92 @@ pub struct NodePage {
     pub remaining: usize,
 }
 
+/// Where each node sits in [`PoolState::nodes`], by name: batch operations
+/// look up hundreds of names in pools of thousands of nodes. Nodes are only
+/// ever appended or removed, so the index is current while the count and the
+/// last node's name are what they were when it was built; it is rebuilt
+/// otherwise, and every hit is checked against the node itself.
+#[derive(Default)]
+pub struct NodeIndex(Mutex<Option<BuiltIndex>>);
+
+struct BuiltIndex {
+    len: usize,
+    last: String,
+    at: HashMap<String, usize>,
+}
+
+/// Below this many nodes a scan is as fast as the index.
+const INDEX_FROM: usize = 32;
+
+impl Clone for NodeIndex {
+    fn clone(&self) -> Self {
+        NodeIndex::default()
+    }
+}
+
+/// A derived cache: two pools are equal whatever their indexes hold.
+impl PartialEq for NodeIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for NodeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NodeIndex")
+    }
+}
+
+fn build_index(nodes: &[Node]) -> BuiltIndex {
+    BuiltIndex {
+        len: nodes.len(),
+        last: nodes.last().map(|n| n.name.clone()).unwrap_or_default(),
+        at: nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect(),
+    }
+}
+
 impl PoolState {
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.name == name)
+        self.node_position(name).map(|i| &self.nodes[i])
+    }
+
+    pub(crate) fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
+        self.node_position(name).map(|i| &mut self.nodes[i])
+    }
+
+    /// The index of the node named `name` in `nodes`.
+    pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
+        let nodes = &self.nodes;
+        if nodes.len() < INDEX_FROM {
+            return nodes.iter().position(|n| n.name == name);
+        }
+        let mut built = self.node_index.0.lock().unwrap_or_else(|e| e.into_inner());
+        let current = built.as_ref().is_some_and(|b| {
+            b.len == nodes.len() && nodes.last().is_some_and(|n| n.name == b.last)
+        });
+        if !current {
+            *built = Some(build_index(nodes));
+        }
+        let hit = |b: &BuiltIndex| {
+            b.at.get(name)
+                .copied()
+                .filter(|&i| nodes.get(i).is_some_and(|n| n.name == name))
+        };
+        match built.as_ref().and_then(|b| b.at.get(name).map(|_| hit(b))) {
+            Some(Some(i)) => Some(i),
+            // Listed but elsewhere: the index is stale after all.
+            Some(None) => {
+                let fresh = build_index(nodes);
+                let i = hit(&fresh);
+                *built = Some(fresh);
+                i
+            }
+            None => None,
+        }
     }
 
     /// Up to `limit` nodes after `after`, in listing order; only those of
@@ -293,12 +377,7 @@ impl PoolState {
                 phase.as_str()
             )));
         }
-        let mut wanted: Vec<String> = Vec::new();
-        for n in names {
-            if !wanted.contains(n) {
-                wanted.push(n.clone());
-            }
-        }
+        let wanted = super::node_ops::unique(names);
         let unknown: Vec<String> = wanted
             .iter()
             .filter(|n| self.node(n).is_none())
@@ -314,11 +393,7 @@ impl PoolState {
         let (before, init) = (self.node_marks(), self.spec_counts());
         let due = now_ms + self.timing.durations().node_delete;
         for name in &wanted {
-            let i = self
-                .nodes
-                .iter()
-                .position(|n| &n.name == name)
-                .expect("checked above");
+            let i = self.node_position(name).expect("checked above");
             // Already on its way out: nothing more to do.
             if self.nodes[i].phase == NodePhase::Deleting {
                 continue;

@@ -142,7 +142,9 @@ impl Operation {
 
 /// The nodes as they were before a change, so that afterwards the change's
 /// order can name the nodes it created and the ones it started deleting.
-pub(crate) type NodeMarks = Vec<(String, NodePhase)>;
+/// Each node's phase before a change, by name (a map: big pools compare
+/// thousands of nodes).
+pub(crate) type NodeMarks = std::collections::HashMap<String, NodePhase>;
 
 impl PoolState {
     pub(crate) fn node_marks(&self) -> NodeMarks {
@@ -282,9 +284,9 @@ impl PoolState {
     fn node_items(&self, before: &NodeMarks, now_ms: i64) -> Vec<api::OrderItem> {
         let mut items = Vec::new();
         for n in &self.nodes {
-            match before.iter().find(|(name, _)| name == &n.name) {
+            match before.get(&n.name) {
                 None => items.push(item(&n.name, "createNode", now_ms)),
-                Some((_, was)) if *was != NodePhase::Deleting && n.phase == NodePhase::Deleting => {
+                Some(was) if *was != NodePhase::Deleting && n.phase == NodePhase::Deleting => {
                     items.push(item(&n.name, "deleteNode", now_ms))
                 }
                 _ => {}

@@ -1,6 +1,6 @@
 //! `status` as the API shows it, derived from nodes and job types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use respool_api_types::{
     AzCount, DriverState, FlavorCount, PoolDriverStatus, ScopeStatus, StatusResources,
@@ -57,6 +57,7 @@ impl PoolState {
     }
 
     /// Node counts per state and node pool, in spec order, with per-AZ counts.
+    /// One pass over the nodes: a big pool has thousands in dozens of node pools.
     fn buckets(&self) -> StatusResources {
         let mut pools: Vec<(&str, &str)> = self
             .pool
@@ -65,23 +66,39 @@ impl PoolState {
             .iter()
             .map(|r| (pool_of(r), r.flavor.as_str()))
             .collect();
-        for n in &self.nodes {
-            if !pools.iter().any(|(p, _)| *p == n.node_pool) {
-                pools.push((&n.node_pool, &n.flavor));
-            }
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (i, (p, _)) in pools.iter().enumerate() {
+            index.entry(*p).or_insert(i);
         }
-        let bucket = |phases: &[NodePhase]| -> Vec<FlavorCount> {
+        // Per node pool, per bucket (creating, available, abnormal, deleting): nodes per AZ.
+        let mut counts: Vec<[BTreeMap<&str, i64>; 4]> = vec![Default::default(); pools.len()];
+        for n in &self.nodes {
+            let i = *index.entry(&n.node_pool).or_insert_with(|| {
+                pools.push((&n.node_pool, &n.flavor));
+                counts.push(Default::default());
+                pools.len() - 1
+            });
+            let b = match n.phase {
+                NodePhase::Creating => 0,
+                NodePhase::Available => 1,
+                // There is no bucket for nodes that reboot or are re-imaged: they are not ready.
+                NodePhase::Abnormal | NodePhase::Checking => 2,
+                NodePhase::Deleting => 3,
+            };
+            *counts[i][b].entry(&n.az).or_default() += 1;
+        }
+        let bucket = |b: usize| -> Vec<FlavorCount> {
             pools
                 .iter()
-                .filter_map(|(p, f)| self.bucket(p, f, phases))
+                .zip(&counts)
+                .filter_map(|((p, f), c)| flavor_count(p, f, &c[b]))
                 .collect()
         };
         StatusResources {
-            creating: bucket(&[NodePhase::Creating]),
-            available: bucket(&[NodePhase::Available]),
-            // There is no bucket for nodes that reboot or are re-imaged: they are not ready.
-            abnormal: bucket(&[NodePhase::Abnormal, NodePhase::Checking]),
-            deleting: bucket(&[NodePhase::Deleting]),
+            creating: bucket(0),
+            available: bucket(1),
+            abnormal: bucket(2),
+            deleting: bucket(3),
         }
     }
 
@@ -100,20 +117,7 @@ impl PoolState {
         {
             *azs.entry(&n.az).or_default() += 1;
         }
-        let count: i64 = azs.values().sum();
-        (count > 0).then(|| FlavorCount {
-            flavor: flavor.into(),
-            count,
-            max_count: Some(count),
-            azs: azs
-                .into_iter()
-                .map(|(az, count)| AzCount {
-                    az: az.into(),
-                    count,
-                })
-                .collect(),
-            node_pool: Some(node_pool.into()),
-        })
+        flavor_count(node_pool, flavor, &azs)
     }
 
     /// GPU and NPU pools report their driver; it runs once the pool does.
@@ -147,4 +151,22 @@ impl PoolState {
             "Creating"
         }
     }
+}
+
+/// A status bucket entry; `None` when no node is in it.
+fn flavor_count(node_pool: &str, flavor: &str, azs: &BTreeMap<&str, i64>) -> Option<FlavorCount> {
+    let count: i64 = azs.values().sum();
+    (count > 0).then(|| FlavorCount {
+        flavor: flavor.into(),
+        count,
+        max_count: Some(count),
+        azs: azs
+            .iter()
+            .map(|(az, count)| AzCount {
+                az: (*az).into(),
+                count: *count,
+            })
+            .collect(),
+        node_pool: Some(node_pool.into()),
+    })
 }

@@ -1,0 +1,85 @@
+//! A scale step on big pools: one node less in a 10,000-node pool (and a
+//! 1,000-node one beside it), as a PATCH does it in the domain (patch, then
+//! the lifecycle catches up), and the stored state's encoding, which every
+//! write pays.
+//!
+//! `cargo bench -p respool-core --bench big_pool`
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use respool_api_types::Pool;
+use respool_core::flavors::Catalog;
+use respool_core::pool::{Env, PoolState};
+use respool_core::timing::TimingProfile;
+use serde_json::{json, Value};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const NOW: i64 = 1_700_000_000_000;
+const FLAVOR: &str = "modelarts.vm.cpu.8ud";
+
+fn env(catalog: &Catalog) -> Env<'_> {
+    Env {
+        catalog,
+        region: "local-1",
+        domain_id: "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0",
+        timing: TimingProfile::Immediate,
+    }
+}
+
+/// `nodes` in node pools of 500 (the API's limit per entry), the last `extra` off.
+fn resources(nodes: i64, extra: i64) -> Value {
+    let groups = (nodes + 499) / 500;
+    (0..groups)
+        .map(|i| {
+            let count = (nodes - i * 500).min(500) + if i == groups - 1 { extra } else { 0 };
+            json!({"flavor": FLAVOR, "count": count, "nodePool": format!("np-{i}")})
+        })
+        .collect()
+}
+
+fn running(catalog: &Catalog, nodes: i64) -> PoolState {
+    let request: Pool = serde_json::from_value(json!({
+        "apiVersion": "v2", "kind": "Pool",
+        "metadata": {"labels": {"os.modelarts/name": format!("big-{nodes}")}},
+        "spec": {"type": "Dedicate", "scope": ["Train"],
+                 "resources": resources(nodes, 0), "network": {"name": "n"}}
+    }))
+    .expect("request decodes");
+    let mut pool = PoolState::create(PROJECT, request, &env(catalog), NOW).expect("valid pool");
+    pool.step(NOW);
+    pool
+}
+
+fn scale(c: &mut Criterion) {
+    let catalog = Catalog::builtin();
+    let mut g = c.benchmark_group("big_pool");
+    g.sample_size(30);
+    for nodes in [1_000, 10_000] {
+        let pool = running(&catalog, nodes);
+        assert_eq!(pool.nodes.len() as i64, nodes);
+        let down = json!({"spec": {"resources": resources(nodes, -1)}});
+        g.bench_function(format!("scale_down_one_of_{nodes}"), |b| {
+            b.iter_batched(
+                || pool.clone(),
+                |mut p| {
+                    p.patch(black_box(&down), &env(&catalog), NOW + 1)
+                        .expect("patch");
+                    p.step(NOW + 1);
+                    p
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("clone_{nodes}"), |b| {
+            b.iter(|| black_box(&pool).clone())
+        });
+        g.bench_function(format!("encode_state_{nodes}"), |b| {
+            b.iter(|| serde_json::to_string(black_box(&pool)).expect("encode"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);

@@ -1,0 +1,74 @@
+//! `PoolState::node` answers from an index in big pools; whatever happens to
+//! the nodes (deletions, scaling, removal from the middle), it answers what
+//! a scan of the nodes answers.
+
+use respool_api_types::Pool;
+use respool_core::flavors::Catalog;
+use respool_core::pool::{Env, PoolState};
+use respool_core::timing::TimingProfile;
+use serde_json::json;
+
+const NOW: i64 = 1_700_000_000_000;
+
+fn agrees(p: &PoolState, gone: &[String]) {
+    for (i, n) in p.nodes.iter().enumerate() {
+        let found = p.node(&n.name).expect("a node of the pool is found");
+        assert!(
+            std::ptr::eq(found, &p.nodes[i]),
+            "{} found elsewhere",
+            n.name
+        );
+    }
+    for name in gone {
+        assert!(p.node(name).is_none(), "{name} is gone but found");
+    }
+}
+
+#[test]
+fn the_index_answers_as_a_scan_does() {
+    let catalog = Catalog::builtin();
+    let env = Env {
+        catalog: &catalog,
+        region: "local-1",
+        domain_id: "d",
+        timing: TimingProfile::Immediate,
+    };
+    let body: Pool = serde_json::from_value(json!({
+        "apiVersion": "v2", "kind": "Pool",
+        "metadata": {"labels": {"os.modelarts/name": "index"}},
+        "spec": {"type": "Dedicate", "scope": ["Train"],
+                 "resources": [{"flavor": "modelarts.vm.cpu.8ud", "count": 200}],
+                 "network": {"name": "n"}}
+    }))
+    .unwrap();
+    let mut p = PoolState::create("0123456789abcdef0123456789abcdef", body, &env, NOW).unwrap();
+    p.step(NOW);
+    agrees(&p, &[]);
+    let mut gone = Vec::new();
+
+    // Deleted through the API: from the middle and the end.
+    let picked: Vec<String> = [3, 50, 199]
+        .iter()
+        .map(|&i| p.nodes[i].name.clone())
+        .collect();
+    p.delete_nodes(&picked, NOW + 1).unwrap();
+    agrees(&p, &gone);
+    p.step(NOW + 1);
+    gone.extend(picked);
+    agrees(&p, &gone);
+
+    // Scaled up: new nodes at the end.
+    let patch = json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.8ud", "count": 205}]}});
+    p.patch(&patch, &env, NOW + 2).unwrap();
+    p.step(NOW + 2);
+    assert_eq!(p.nodes.len(), 205);
+    agrees(&p, &gone);
+
+    // One removed from the middle and one added, the count unchanged.
+    let removed = p.nodes.remove(10);
+    gone.push(removed.name.clone());
+    let mut moved = p.nodes[0].clone();
+    moved.name = "os-node-created-moved".into();
+    p.nodes.push(moved);
+    agrees(&p, &gone);
+}
