@@ -5,7 +5,7 @@
 #                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
-#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism
+#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes
 #   scripts/bench-load.sh --strict   exit 1 when a target is missed
 #
 # Every figure is a ratio or a median/percentile taken in this one run: the
@@ -29,7 +29,7 @@ ROOT=$PWD
 
 SMOKE=0
 STRICT=0
-ONLY="list,logging,signed,big,scale,writes,memory,prism"
+ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -48,11 +48,13 @@ if [ "$SMOKE" = 1 ]; then
     DUR=1; WARM=0.3; ROUNDS=1; CONNS=64
     TEN=10; BIG=300; SMALL_PROJECTS=4; SCALE_PROJECTS=40; PER_PROJECT=5
     ENCODE_SAMPLES=3; WRITE_CLIENTS=32
+    NODE_SIZES=100,200; NODE_BATCH=20; NODE_LIST_POOLS=5; NODE_SAMPLES=5
 else
     PROFILE=release; CARGO_PROFILE=(--release)
     DUR=${BENCH_DURATION:-6}; WARM=1; ROUNDS=3; CONNS=64
     TEN=10; BIG=10000; SMALL_PROJECTS=100; SCALE_PROJECTS=10000; PER_PROJECT=100
     ENCODE_SAMPLES=15; WRITE_CLIENTS=32
+    NODE_SIZES=1000,10000; NODE_BATCH=500; NODE_LIST_POOLS=100; NODE_SAMPLES=200
 fi
 
 WORK=${BENCH_DIR:-$ROOT/target/bench-load}
@@ -371,6 +373,19 @@ if wants writes; then
     fi
 fi
 
+# ------------------------------------------------------ 9: big pools
+
+if wants nodes; then
+    say "9. big pools: nodes $NODE_SIZES, batches of $NODE_BATCH, lists of $NODE_LIST_POOLS pools (server times)"
+    N=$WORK/nodes
+    rm -rf "$N"; mkdir -p "$N"
+    start nodes "$PORT" "$N" off
+    no_pool_quota "$PORT"
+    "$LOADGEN" big-pools --endpoint "http://127.0.0.1:$PORT" --sizes "$NODE_SIZES" \
+        --batch "$NODE_BATCH" --list-pools "$NODE_LIST_POOLS" --samples "$NODE_SAMPLES" >>"$RESULTS"
+    stop nodes
+fi
+
 # ------------------------------------------------------------- 7: Prism
 
 if wants prism; then
@@ -487,6 +502,22 @@ if li and lo:
 p, rl = med("wrk_prism_list", "rps"), med("wrk_respool_list", "rps")
 if p and rl:
     row("7. respool vs Prism mock, same list (wrk, req/s)", f"{fmt(rl)} vs {fmt(p)} = {rl/p:.1f}x", ">= 10x", rl / p >= 10)
+
+bp = by.get("big_pools", [None])[0]
+if bp:
+    sizes = sorted(bp["sizes"], key=int)
+    small, large = bp["sizes"][sizes[0]], bp["sizes"][sizes[-1]]
+    for s in sizes:
+        pg = bp["sizes"][s]["nodes_page_500"]
+        row(f"9a. nodes?limit=500 of a {n(int(s))}-node pool (p99 ms)", f"{pg['p99_ms']:.2f} ms", "<= 5 ms", pg["p99_ms"] <= 5)
+    a, b = small["scale_one"]["p50_ms"], large["scale_one"]["p50_ms"]
+    row(f"9b. scale one node, {n(int(sizes[0]))}-node pool (p50 ms)", f"{a:.2f} ms", "<= 5 ms", a <= 5)
+    row(f"9c. scale one node, {n(int(sizes[-1]))} vs {n(int(sizes[0]))} nodes (p50 ms)", f"{b:.2f} vs {a:.2f} ms = {b/a:.1f}x", "<= 2x", b / a <= 2)
+    for op, x in large["batch"].items():
+        row(f"9d. {op} of {bp['batch_nodes']} in a {n(int(sizes[-1]))}-node pool (ms)", f"{x['p50_ms']:.2f} ms", "<= 50 ms", x["p50_ms"] <= 50)
+    many, few = sorted(bp["lists"], key=int, reverse=True)
+    lm, lf = bp["lists"][many]["p50_ms"], bp["lists"][few]["p50_ms"]
+    row(f"9e. list {bp['list_pools']} pools of {many} vs of {few} nodes (p50 ms)", f"{lm:.2f} vs {lf:.2f} ms = {lm/lf:.1f}x", "<= 1.5x", lm / lf <= 1.5)
 
 w = [max(len(str(r[i])) for r in out + [("figure", "measured", "target", "")]) for i in range(4)]
 line = lambda r: "| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(4)) + " |"

@@ -3,6 +3,7 @@
 //! wrk cannot sign requests, so signed load comes from here: every request is
 //! signed by `respool-client` exactly as the official SDK signs it.
 
+mod big_pools;
 mod fixtures;
 mod load;
 mod probe;
@@ -115,6 +116,28 @@ enum Command {
         #[arg(long)]
         pid: Option<u32>,
     },
+    /// Big pools: a page of nodes, a scale step, batch operations, lists of
+    /// pools with many nodes against few (the server's own times; auth off).
+    BigPools {
+        #[command(flatten)]
+        target: Target,
+        /// Node counts of the pools measured one after the other.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+        sizes: Vec<i64>,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Nodes in each batch operation.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Pools in each of the two listed projects.
+        #[arg(long, default_value_t = 100)]
+        list_pools: usize,
+        /// Nodes per pool in the two listed projects.
+        #[arg(long, value_delimiter = ',', default_value = "100,2")]
+        list_nodes: Vec<i64>,
+        #[arg(long, env = "RESPOOL_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: String,
+    },
     /// Print how many pools the project lists.
     Count {
         #[command(flatten)]
@@ -197,6 +220,30 @@ async fn main() -> anyhow::Result<()> {
             timeout_secs,
             pid,
         } => probe::wait_healthy(&endpoint, since_ns, Duration::from_secs(timeout_secs), pid).await,
+        Command::BigPools {
+            target,
+            sizes,
+            samples,
+            batch,
+            list_pools,
+            list_nodes,
+            admin_token,
+        } => {
+            let client = probe::client(&target.endpoint, &target.ak, &target.sk, &target.project)?;
+            let for_project = |p: &str| probe::client(&target.endpoint, &target.ak, &target.sk, p);
+            let [many, few] = list_nodes[..] else {
+                anyhow::bail!("--list-nodes takes two counts, e.g. 100,2");
+            };
+            let args = big_pools::BigArgs {
+                sizes,
+                samples: samples.clamp(1, 400),
+                batch,
+                list_pools,
+                list_nodes: [many, few],
+                admin_token,
+            };
+            big_pools::run(&client, &for_project, args).await
+        }
         Command::Count { target } => {
             let client = probe::client(&target.endpoint, &target.ak, &target.sk, &target.project)?;
             probe::count(&client).await
