@@ -1,10 +1,11 @@
-//! `PoolState::node` answers from an index in big pools; whatever happens to
-//! the nodes (deletions, scaling, removal from the middle), it answers what
-//! a scan of the nodes answers.
+//! Big pools: `PoolState::node` answers from an index, and whatever happens
+//! to the nodes (deletions, scaling, removal from the middle) it answers
+//! what a scan answers; pages of nodes, picked without sorting them all,
+//! follow one another in listing order.
 
 use respool_api_types::Pool;
 use respool_core::flavors::Catalog;
-use respool_core::pool::{Env, PoolState};
+use respool_core::pool::{Env, NodeCursor, PoolState};
 use respool_core::timing::TimingProfile;
 use serde_json::json;
 
@@ -24,15 +25,16 @@ fn agrees(p: &PoolState, gone: &[String]) {
     }
 }
 
-#[test]
-fn the_index_answers_as_a_scan_does() {
-    let catalog = Catalog::builtin();
-    let env = Env {
-        catalog: &catalog,
+fn env(catalog: &Catalog) -> Env<'_> {
+    Env {
+        catalog,
         region: "local-1",
         domain_id: "d",
         timing: TimingProfile::Immediate,
-    };
+    }
+}
+
+fn pool(catalog: &Catalog) -> PoolState {
     let body: Pool = serde_json::from_value(json!({
         "apiVersion": "v2", "kind": "Pool",
         "metadata": {"labels": {"os.modelarts/name": "index"}},
@@ -41,8 +43,17 @@ fn the_index_answers_as_a_scan_does() {
                  "network": {"name": "n"}}
     }))
     .unwrap();
-    let mut p = PoolState::create("0123456789abcdef0123456789abcdef", body, &env, NOW).unwrap();
+    let mut p =
+        PoolState::create("0123456789abcdef0123456789abcdef", body, &env(catalog), NOW).unwrap();
     p.step(NOW);
+    p
+}
+
+#[test]
+fn the_index_answers_as_a_scan_does() {
+    let catalog = Catalog::builtin();
+    let env = env(&catalog);
+    let mut p = pool(&catalog);
     agrees(&p, &[]);
     let mut gone = Vec::new();
 
@@ -71,4 +82,33 @@ fn the_index_answers_as_a_scan_does() {
     moved.name = "os-node-created-moved".into();
     p.nodes.push(moved);
     agrees(&p, &gone);
+}
+
+#[test]
+fn pages_follow_each_other_in_listing_order() {
+    let catalog = Catalog::builtin();
+    let mut p = pool(&catalog);
+    // Some nodes later than the others: the order is by creation, then name.
+    for n in p.nodes.iter_mut().step_by(7) {
+        n.created_ms += 5;
+    }
+    let mut want: Vec<(i64, String)> = p
+        .nodes
+        .iter()
+        .map(|n| (n.created_ms, n.name.clone()))
+        .collect();
+    want.sort();
+    let mut got = Vec::new();
+    let mut after: Option<NodeCursor> = None;
+    loop {
+        let page = p.node_page(&catalog, None, after.as_ref(), 7);
+        got.extend(page.items.iter().map(|n| n.metadata.name.clone()));
+        assert_eq!(page.remaining, want.len() - got.len());
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    let want: Vec<String> = want.into_iter().map(|(_, n)| n).collect();
+    assert_eq!(got, want);
 }

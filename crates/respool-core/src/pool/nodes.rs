@@ -159,17 +159,23 @@ impl PoolState {
         after: Option<&NodeCursor>,
         limit: usize,
     ) -> NodePage {
-        let mut sorted: Vec<&Node> = self
+        fn key(n: &Node) -> (i64, &str) {
+            (n.created_ms, n.name.as_str())
+        }
+        let mut rest: Vec<&Node> = self
             .nodes
             .iter()
             .filter(|n| node_pool.is_none_or(|p| n.node_pool == p))
+            .filter(|n| after.is_none_or(|c| key(n) > (c.created_ms, c.name.as_str())))
             .collect();
-        sorted.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
-        let rest: Vec<&Node> = sorted
-            .into_iter()
-            .filter(|n| after.is_none_or(|c| (n.created_ms, &n.name) > (c.created_ms, &c.name)))
-            .collect();
-        let page = &rest[..limit.min(rest.len())];
+        // The first `limit` in listing order without sorting them all: big
+        // pools are paged through 500 nodes at a time.
+        let take = limit.min(rest.len());
+        if take > 0 && take < rest.len() {
+            rest.select_nth_unstable_by(take - 1, |a, b| key(a).cmp(&key(b)));
+        }
+        rest[..take].sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        let page = &rest[..take];
         let remaining = rest.len() - page.len();
         NodePage {
             items: page.iter().map(|n| self.node_view(n, catalog)).collect(),
