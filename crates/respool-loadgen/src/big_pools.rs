@@ -10,6 +10,7 @@ use respool_client::{Client, Method, NewPool, PageOptions};
 use serde_json::{json, Value};
 
 use crate::load::round;
+use crate::probe::request_log;
 
 const FLAVOR: &str = "modelarts.vm.cpu.8ud";
 
@@ -22,32 +23,17 @@ pub struct BigArgs {
     pub admin_token: String,
 }
 
-/// Server-side durations of the admin request log's records for `method path`
-/// since the log held `skip` such records; p50 and p99 in milliseconds.
+/// Server-side durations from the admin request log.
 struct Log<'a> {
     client: &'a Client,
     token: &'a str,
-    http: reqwest::Client,
 }
 
 impl Log<'_> {
+    /// Of the successful `method path` requests the log still holds.
     async fn durations(&self, method: &str, path: &str) -> anyhow::Result<Vec<f64>> {
-        let log: Value = self
-            .http
-            .get(format!(
-                "{}/_respool/requests?limit=1000",
-                self.client.endpoint()
-            ))
-            .bearer_auth(self.token)
-            .send()
+        Ok(request_log(self.client.endpoint(), self.token)
             .await?
-            .error_for_status()
-            .context("the admin request log (is RESPOOL_ADMIN_TOKEN the server's?)")?
-            .json()
-            .await?;
-        Ok(log["items"]
-            .as_array()
-            .context("items")?
             .iter()
             .filter(|r| r["method"] == method && r["path"] == path)
             .filter(|r| r["status"].as_u64().is_some_and(|s| s < 300))
@@ -147,7 +133,6 @@ pub async fn run(
     let log = Log {
         client,
         token: &args.admin_token,
-        http: reqwest::Client::builder().no_proxy().build()?,
     };
     let mut sizes = serde_json::Map::new();
     for &size in &args.sizes {

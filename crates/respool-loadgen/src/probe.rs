@@ -83,10 +83,10 @@ pub async fn encode(
     Ok(())
 }
 
-/// Median server-side duration of the last `n` requests to `path`, from `GET /_respool/requests`.
-async fn recorded_ms(endpoint: &str, token: &str, path: &str, n: usize) -> anyhow::Result<f64> {
+/// The server's last requests, newest last, from `GET /_respool/requests`.
+pub async fn request_log(endpoint: &str, token: &str) -> anyhow::Result<Vec<serde_json::Value>> {
     let http = reqwest::Client::builder().no_proxy().build()?;
-    let log: serde_json::Value = http
+    let mut log: serde_json::Value = http
         .get(format!("{endpoint}/_respool/requests?limit=1000"))
         .bearer_auth(token)
         .send()
@@ -95,9 +95,16 @@ async fn recorded_ms(endpoint: &str, token: &str, path: &str, n: usize) -> anyho
         .context("the admin request log (is RESPOOL_ADMIN_TOKEN the server's?)")?
         .json()
         .await?;
-    let mut ms: Vec<f64> = log["items"]
-        .as_array()
-        .context("items")?
+    match log["items"].take() {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => bail!("the request log has no items"),
+    }
+}
+
+/// Median server-side duration of the last `n` requests to `path`.
+async fn recorded_ms(endpoint: &str, token: &str, path: &str, n: usize) -> anyhow::Result<f64> {
+    let mut ms: Vec<f64> = request_log(endpoint, token)
+        .await?
         .iter()
         .filter(|r| r["path"] == path && r["status"] == 200)
         .filter_map(|r| r["durationMs"].as_f64())
