@@ -1,7 +1,7 @@
 //! A scale step on big pools: one node less in a 10,000-node pool (and a
 //! 1,000-node one beside it), as a PATCH does it in the domain (patch, then
 //! the lifecycle catches up), and the stored state's encoding, which every
-//! write pays.
+//! write pays and the decoding every read pays.
 //!
 //! `cargo bench -p respool-core --bench big_pool`
 
@@ -76,6 +76,10 @@ fn scale(c: &mut Criterion) {
         });
         g.bench_function(format!("encode_state_{nodes}"), |b| {
             b.iter(|| serde_json::to_string(black_box(&pool)).expect("encode"))
+        });
+        let stored = serde_json::to_string(&pool).expect("encode");
+        g.bench_function(format!("decode_state_{nodes}"), |b| {
+            b.iter(|| serde_json::from_str::<PoolState>(black_box(&stored)).expect("decode"))
         });
     }
     g.finish();
