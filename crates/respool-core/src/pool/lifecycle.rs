@@ -129,20 +129,26 @@ impl PoolState {
     fn converge_nodes(&mut self, env: &Env, now_ms: i64) {
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
-        // Live nodes by node pool, in one pass (big pools have dozens of node pools).
-        let mut by_pool: HashMap<&str, Vec<usize>> = HashMap::new();
+        // Live nodes by spec entry, in one pass (big pools have dozens of
+        // node pools); those of node pools dropped from the spec apart.
+        let entry: HashMap<&str, usize> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (pool_of(r), i))
+            .collect();
+        let mut live_of: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
+        let mut dropped = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.phase != NodePhase::Deleting {
-                by_pool.entry(&n.node_pool).or_default().push(i);
+            if n.phase == NodePhase::Deleting {
+                continue;
+            }
+            match entry.get(n.node_pool.as_str()) {
+                Some(&e) => live_of[e].push(i),
+                None => dropped.push(i),
             }
         }
-        let mut by_pool: HashMap<String, Vec<usize>> = by_pool
-            .into_iter()
-            .map(|(p, v)| (p.to_owned(), v))
-            .collect();
-        for r in &resources {
+        for (r, live) in resources.iter().zip(live_of) {
             let pool = pool_of(r);
-            let live = by_pool.remove(pool).unwrap_or_default();
             let want = r.count.max(0) as usize;
             if live.len() < want {
                 let azs = self.placement(env, r, want - live.len());
@@ -163,7 +169,7 @@ impl PoolState {
             }
         }
         // Node pools dropped from the spec lose all their nodes.
-        for i in by_pool.into_values().flatten() {
+        for i in dropped {
             self.start_node_deletion(i, now_ms + d.node_delete);
         }
     }

@@ -132,22 +132,15 @@ impl PoolState {
         if !current {
             *built = Some(build_index(nodes));
         }
-        let hit = |b: &BuiltIndex| {
-            b.at.get(name)
-                .copied()
-                .filter(|&i| nodes.get(i).is_some_and(|n| n.name == name))
-        };
-        match built.as_ref().and_then(|b| b.at.get(name).map(|_| hit(b))) {
-            Some(Some(i)) => Some(i),
-            // Listed but elsewhere: the index is stale after all.
-            Some(None) => {
-                let fresh = build_index(nodes);
-                let i = hit(&fresh);
-                *built = Some(fresh);
-                i
-            }
-            None => None,
+        let i = *built.as_ref()?.at.get(name)?;
+        if nodes.get(i).is_some_and(|n| n.name == name) {
+            return Some(i);
         }
+        // Listed but elsewhere: the index is stale after all.
+        let fresh = build_index(nodes);
+        let i = fresh.at.get(name).copied();
+        *built = Some(fresh);
+        i
     }
 
     /// Up to `limit` nodes after `after`, in listing order; only those of

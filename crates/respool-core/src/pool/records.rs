@@ -140,10 +140,9 @@ impl Operation {
     }
 }
 
-/// The nodes as they were before a change, so that afterwards the change's
-/// order can name the nodes it created and the ones it started deleting.
-/// Each node's phase before a change, by name (a map: big pools compare
-/// thousands of nodes).
+/// Each node's phase before a change, by name, so that afterwards the
+/// change's order can name the nodes it created and the ones it started
+/// deleting (a map: big pools compare thousands of nodes).
 pub(crate) type NodeMarks = std::collections::HashMap<String, NodePhase>;
 
 impl PoolState {
