@@ -5,12 +5,14 @@
 //! no node that could take it. Quota checks never go negative and address
 //! counts follow the CIDR.
 
+mod common;
+
 use proptest::prelude::*;
 use respool_api_types::Pool;
 use respool_core::capacity::{allows, remaining, usable_ips, UNLIMITED};
 use respool_core::flavors::Catalog;
 use respool_core::pool::{
-    amounts_of, consumes, fits, Amounts, Env, NodePhase, PoolState, StepOutcome, WorkloadSpec,
+    amounts_of, consumes, fits, Amounts, NodePhase, PoolState, StepOutcome, WorkloadSpec,
 };
 use respool_core::timing::TimingProfile;
 use serde_json::json;
@@ -43,15 +45,6 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u32..1500).prop_map(Op::Advance),
         1 => Just(Op::Restart),
     ]
-}
-
-fn env(catalog: &Catalog) -> Env<'_> {
-    Env {
-        catalog,
-        region: "local-1",
-        domain_id: "d",
-        timing: TimingProfile::Manual,
-    }
 }
 
 fn check(pool: &PoolState, catalog: &Catalog, now: i64) {
@@ -124,7 +117,7 @@ proptest! {
                      "network": {"name": "n"}}
         })).unwrap();
         let mut now = START;
-        let mut pool = PoolState::create(PROJECT, body, &env(&catalog), now).unwrap();
+        let mut pool = PoolState::create(PROJECT, body, &common::env(&catalog, TimingProfile::Manual), now).unwrap();
         pool.step(now + 3_600_000);
         now += 3_600_000;
         let mut seq = 0;
@@ -150,7 +143,7 @@ proptest! {
                     }
                 }
                 Op::Scale(n) => {
-                    let _ = pool.patch(&json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": n}]}}), &env(&catalog), now);
+                    let _ = pool.patch(&json!({"spec": {"resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": n}]}}), &common::env(&catalog, TimingProfile::Manual), now);
                 }
                 Op::Advance(s) => {
                     now += i64::from(s) * 1000;

@@ -6,6 +6,8 @@
 //! locked node is never deleted and a reset never has more nodes
 //! unavailable than its `maxUnavailable`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proptest::prelude::*;
@@ -191,12 +193,7 @@ impl World {
     }
 
     fn env(&self) -> Env<'_> {
-        Env {
-            catalog: &self.catalog,
-            region: "local-1",
-            domain_id: "d",
-            timing: TimingProfile::Manual,
-        }
+        common::env(&self.catalog, TimingProfile::Manual)
     }
 
     /// What the server's `modify_pool` does: catch up, change, take on the
@@ -216,12 +213,7 @@ impl World {
         }
         let before = pool.clone();
         let catalog = Catalog::builtin();
-        let env = Env {
-            catalog: &catalog,
-            region: "local-1",
-            domain_id: "d",
-            timing: TimingProfile::Manual,
-        };
+        let env = common::env(&catalog, TimingProfile::Manual);
         if change(&mut pool, &env, now).is_err() {
             assert_eq!(pool, before, "a refused change leaves the pool alone");
         }

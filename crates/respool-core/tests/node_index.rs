@@ -3,9 +3,11 @@
 //! what a scan answers; pages of nodes, picked without sorting them all,
 //! follow one another in listing order.
 
+mod common;
+
 use respool_api_types::Pool;
 use respool_core::flavors::Catalog;
-use respool_core::pool::{Env, NodeCursor, PoolState};
+use respool_core::pool::{NodeCursor, PoolState};
 use respool_core::timing::TimingProfile;
 use serde_json::json;
 
@@ -25,15 +27,6 @@ fn agrees(p: &PoolState, gone: &[String]) {
     }
 }
 
-fn env(catalog: &Catalog) -> Env<'_> {
-    Env {
-        catalog,
-        region: "local-1",
-        domain_id: "d",
-        timing: TimingProfile::Immediate,
-    }
-}
-
 fn pool(catalog: &Catalog) -> PoolState {
     let body: Pool = serde_json::from_value(json!({
         "apiVersion": "v2", "kind": "Pool",
@@ -43,8 +36,13 @@ fn pool(catalog: &Catalog) -> PoolState {
                  "network": {"name": "n"}}
     }))
     .unwrap();
-    let mut p =
-        PoolState::create("0123456789abcdef0123456789abcdef", body, &env(catalog), NOW).unwrap();
+    let mut p = PoolState::create(
+        "0123456789abcdef0123456789abcdef",
+        body,
+        &common::env(catalog, TimingProfile::Immediate),
+        NOW,
+    )
+    .unwrap();
     p.step(NOW);
     p
 }
@@ -52,7 +50,7 @@ fn pool(catalog: &Catalog) -> PoolState {
 #[test]
 fn the_index_answers_as_a_scan_does() {
     let catalog = Catalog::builtin();
-    let env = env(&catalog);
+    let env = common::env(&catalog, TimingProfile::Immediate);
     let mut p = pool(&catalog);
     agrees(&p, &[]);
     let mut gone = Vec::new();

@@ -5,6 +5,8 @@
 //! stored output. `RESPOOL_BLESS=1` rebuilds the fixtures from the
 //! scenarios below (new inputs, new outputs); review the diff.
 
+mod common;
+
 use std::path::PathBuf;
 
 use respool_api_types::Pool;
@@ -12,7 +14,7 @@ use respool_core::fault_rules::{Fault, FaultEffect};
 use respool_core::flavors::Catalog;
 use respool_core::pool::ActiveFault;
 use respool_core::pool::{
-    Env, Flow, MaintenanceNotice, NodePhase, PoolState, StepOutcome, WorkloadSpec, STAGES,
+    Flow, MaintenanceNotice, NodePhase, PoolState, StepOutcome, WorkloadSpec, STAGES,
 };
 use respool_core::timing::TimingProfile;
 use serde_json::{json, Value};
@@ -20,15 +22,6 @@ use serde_json::{json, Value};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const START: i64 = 1_700_000_000_000;
 const CREATE: i64 = 12 * 60 * 1000;
-
-fn env(catalog: &Catalog) -> Env<'_> {
-    Env {
-        catalog,
-        region: "local-1",
-        domain_id: "d",
-        timing: TimingProfile::Manual,
-    }
-}
 
 /// A pool of `count` nodes, created at [`START`], not stepped.
 fn created(catalog: &Catalog, flavor: &str, count: i64) -> PoolState {
@@ -40,7 +33,13 @@ fn created(catalog: &Catalog, flavor: &str, count: i64) -> PoolState {
                  "network": {"name": "n"}}
     }))
     .unwrap();
-    PoolState::create(PROJECT, body, &env(catalog), START).unwrap()
+    PoolState::create(
+        PROJECT,
+        body,
+        &common::env(catalog, TimingProfile::Manual),
+        START,
+    )
+    .unwrap()
 }
 
 /// A pool of `count` CPU nodes, every stage of its creation over.
@@ -118,7 +117,12 @@ fn scenario(stage: &str) -> (PoolState, i64) {
             let (mut p, now) = running(&catalog, 2);
             let template =
                 serde_json::from_value(json!({"name": "kube-prometheus-stack"})).unwrap();
-            p.install_plugin(&template, &env(&catalog), now).unwrap();
+            p.install_plugin(
+                &template,
+                &common::env(&catalog, TimingProfile::Manual),
+                now,
+            )
+            .unwrap();
             let t = due(&p);
             (p, t)
         }
