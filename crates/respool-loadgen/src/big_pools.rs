@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::load::round;
 use crate::probe::request_log;
+use crate::stats::Latencies;
 
 const FLAVOR: &str = "modelarts.vm.cpu.8ud";
 
@@ -23,39 +24,38 @@ pub struct BigArgs {
     pub admin_token: String,
 }
 
-/// Server-side durations from the admin request log.
-struct Log<'a> {
-    client: &'a Client,
-    token: &'a str,
-}
-
-impl Log<'_> {
-    /// Of the successful `method path` requests the log still holds.
-    async fn durations(&self, method: &str, path: &str) -> anyhow::Result<Vec<f64>> {
-        Ok(request_log(self.client.endpoint(), self.token)
-            .await?
-            .iter()
-            .filter(|r| r["method"] == method && r["path"] == path)
-            .filter(|r| r["status"].as_u64().is_some_and(|s| s < 300))
-            .filter_map(|r| r["durationMs"].as_f64())
-            .collect())
-    }
-}
-
-fn percentile(mut ms: Vec<f64>, p: f64) -> f64 {
+/// Server-side durations, in milliseconds, of the successful `method path`
+/// requests the admin request log still holds.
+async fn durations(
+    client: &Client,
+    token: &str,
+    method: &str,
+    path: &str,
+) -> anyhow::Result<Vec<f64>> {
+    let ms: Vec<f64> = request_log(client.endpoint(), token)
+        .await?
+        .iter()
+        .filter(|r| r["method"] == method && r["path"] == path)
+        .filter(|r| r["status"].as_u64().is_some_and(|s| s < 300))
+        .filter_map(|r| r["durationMs"].as_f64())
+        .collect();
     if ms.is_empty() {
-        return f64::NAN;
+        bail!("the request log holds no successful {method} {path}");
     }
-    ms.sort_by(f64::total_cmp);
-    let i = ((ms.len() as f64 - 1.0) * p).round() as usize;
-    ms[i]
+    Ok(ms)
 }
 
 fn summary(ms: Vec<f64>) -> Value {
+    let n = ms.len();
+    let l = Latencies::new(
+        ms.into_iter()
+            .map(|m| (m * 1000.0).round() as u32)
+            .collect(),
+    );
     json!({
-        "n": ms.len(),
-        "p50_ms": round(percentile(ms.clone(), 0.5), 3),
-        "p99_ms": round(percentile(ms, 0.99), 3),
+        "n": n,
+        "p50_ms": round(l.quantile_ms(0.5), 3),
+        "p99_ms": round(l.quantile_ms(0.99), 3),
     })
 }
 
@@ -130,10 +130,7 @@ pub async fn run(
     for_project: ForProject<'_>,
     args: BigArgs,
 ) -> anyhow::Result<()> {
-    let log = Log {
-        client,
-        token: &args.admin_token,
-    };
+    let token = args.admin_token.as_str();
     let mut sizes = serde_json::Map::new();
     for &size in &args.sizes {
         let name = create(client, &format!("big-{size}"), size).await?;
@@ -141,7 +138,7 @@ pub async fn run(
         for _ in 0..args.samples {
             expect_ok(client, Method::GET, &nodes_path, &[("limit", "500")], None).await?;
         }
-        let page = summary(log.durations("GET", &nodes_path).await?);
+        let page = summary(durations(client, token, "GET", &nodes_path).await?);
 
         let pool_path = client.path("v2", &["pools", &name]);
         // The last node pool loses one node, then gets it back.
@@ -150,7 +147,7 @@ pub async fn run(
             let patch = json!({"spec": {"resources": resources(size, extra)}});
             client.patch_pool(&name, &patch).await?;
         }
-        let scale = summary(log.durations("PATCH", &pool_path).await?);
+        let scale = summary(durations(client, token, "PATCH", &pool_path).await?);
 
         let mut batches = serde_json::Map::new();
         let victims = node_names(client, &name, args.batch).await?;
@@ -167,7 +164,10 @@ pub async fn run(
             for _ in 0..times {
                 expect_ok(client, Method::POST, &path, &[], Some(body.clone())).await?;
             }
-            batches.insert(op.into(), summary(log.durations("POST", &path).await?));
+            batches.insert(
+                op.into(),
+                summary(durations(client, token, "POST", &path).await?),
+            );
         }
         sizes.insert(
             size.to_string(),
@@ -195,7 +195,7 @@ pub async fn run(
         }
         lists.insert(
             per_pool.to_string(),
-            summary(log.durations("GET", &path).await?),
+            summary(durations(client, token, "GET", &path).await?),
         );
     }
     println!(
