@@ -5,9 +5,11 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use respool_api_types::Pool;
 use respool_core::flavors::Catalog;
-use respool_core::pool::{NodeCursor, PoolState};
+use respool_core::pool::{Node, NodeCursor, PoolState};
 use respool_core::timing::TimingProfile;
 use serde_json::json;
 
@@ -17,7 +19,7 @@ fn agrees(p: &PoolState, gone: &[String]) {
     for (i, n) in p.nodes.iter().enumerate() {
         let found = p.node(&n.name).expect("a node of the pool is found");
         assert!(
-            std::ptr::eq(found, &p.nodes[i]),
+            std::ptr::eq(found, &*p.nodes[i]),
             "{} found elsewhere",
             n.name
         );
@@ -76,9 +78,9 @@ fn the_index_answers_as_a_scan_does() {
     // One removed from the middle and one added, the count unchanged.
     let removed = p.nodes.remove(10);
     gone.push(removed.name.clone());
-    let mut moved = p.nodes[0].clone();
+    let mut moved = Node::clone(&p.nodes[0]);
     moved.name = "os-node-created-moved".into();
-    p.nodes.push(moved);
+    p.nodes.push(Arc::new(moved));
     agrees(&p, &gone);
 }
 
@@ -88,7 +90,7 @@ fn pages_follow_each_other_in_listing_order() {
     let mut p = pool(&catalog);
     // Some nodes later than the others: the order is by creation, then name.
     for n in p.nodes.iter_mut().step_by(7) {
-        n.created_ms += 5;
+        Arc::make_mut(n).created_ms += 5;
     }
     let mut want: Vec<(i64, String)> = p
         .nodes

@@ -91,7 +91,9 @@ fn scenario(stage: &str) -> (PoolState, i64) {
         }
         "driver-upgraded" => {
             let (mut p, now) = running(&catalog, 2);
-            p.nodes[1].extra.driver_upgrade = Some(("2.1.0".into(), now + 60_000));
+            std::sync::Arc::make_mut(&mut p.nodes[1])
+                .extra
+                .driver_upgrade = Some(("2.1.0".into(), now + 60_000));
             (p, now + 60_000)
         }
         "jobs" => {

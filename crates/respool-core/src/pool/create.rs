@@ -126,6 +126,7 @@ impl PoolState {
             pending: Default::default(),
             version: 0,
             node_index: Default::default(),
+            stored: Default::default(),
         };
         // Events start from a pool with no nodes yet.
         state.last_recorded = Some(LastRecorded {

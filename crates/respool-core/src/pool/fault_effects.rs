@@ -4,6 +4,8 @@
 
 use crate::fault_rules::{Fault, FaultEffect};
 
+use std::sync::Arc;
+
 use super::{ActiveFault, NodePhase, PoolState};
 
 impl PoolState {
@@ -83,7 +85,7 @@ impl PoolState {
         if held.len() > target {
             let recover = now_ms + self.timing.durations().scope_enable;
             for &i in held.iter().skip(target) {
-                self.nodes[i].due_ms = Some(recover);
+                Arc::make_mut(&mut self.nodes[i]).due_ms = Some(recover);
             }
             return;
         }
@@ -95,7 +97,7 @@ impl PoolState {
             }
             let n = &mut self.nodes[i];
             if n.phase == NodePhase::Abnormal && n.due_ms.is_some() {
-                n.due_ms = None;
+                Arc::make_mut(n).due_ms = None;
                 need -= 1;
             }
         }
@@ -105,6 +107,7 @@ impl PoolState {
             }
             let n = &mut self.nodes[i];
             if n.phase == NodePhase::Available {
+                let n = Arc::make_mut(n);
                 n.phase = NodePhase::Abnormal;
                 n.due_ms = None;
                 need -= 1;

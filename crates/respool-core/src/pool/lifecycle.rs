@@ -3,6 +3,7 @@
 //! from its nodes (see [`PoolState::phase`]), so it cannot disagree with them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::create::random_suffix;
 use super::node_pools::pool_of;
@@ -138,12 +139,19 @@ impl PoolState {
             .collect();
         let mut live_of: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
         let mut dropped = Vec::new();
+        // Neighbouring nodes mostly share a node pool: the last one is tried first.
+        let mut last: Option<(&str, Option<usize>)> = None;
         for (i, n) in self.nodes.iter().enumerate() {
             if n.phase == NodePhase::Deleting {
                 continue;
             }
-            match entry.get(n.node_pool.as_str()) {
-                Some(&e) => live_of[e].push(i),
+            let e = match last {
+                Some((p, e)) if p == n.node_pool => e,
+                _ => entry.get(n.node_pool.as_str()).copied(),
+            };
+            last = Some((&n.node_pool, e));
+            match e {
+                Some(e) => live_of[e].push(i),
                 None => dropped.push(i),
             }
         }
@@ -156,14 +164,14 @@ impl PoolState {
                     self.add_node(&r.flavor, pool, az, now_ms, now_ms + d.node_create);
                 }
                 self.assign_batches(env, &r.flavor, pool);
-            } else {
+            } else if live.len() > want {
                 let surplus = live.len() - want;
                 // Locked nodes stay; the patch refused a spec that needs them gone.
                 let unlocked: Vec<usize> = live
                     .into_iter()
                     .filter(|&i| !self.nodes[i].extra.delete_locked)
                     .collect();
-                for i in self.removal_order(unlocked).into_iter().take(surplus) {
+                for i in self.first_to_remove(unlocked, surplus) {
                     self.start_node_deletion(i, now_ms + d.node_delete);
                 }
             }
@@ -237,19 +245,20 @@ impl PoolState {
     /// The earliest instant at which something will change by itself.
     pub fn next_due(&self) -> Option<i64> {
         let stuck = self.deletion_stuck();
-        let nodes = self
-            .nodes
-            .iter()
-            .filter(|n| !(stuck && n.phase == NodePhase::Deleting))
-            .filter_map(|n| n.due_ms);
+        // One pass over the nodes: a node's own stage, and its driver upgrade.
+        let nodes = self.nodes.iter().filter_map(|n| {
+            let own = n
+                .due_ms
+                .filter(|_| !(stuck && n.phase == NodePhase::Deleting));
+            let driver = n.extra.driver_upgrade.as_ref().map(|(_, due)| *due);
+            match (own, driver) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        });
         let scopes = self.scopes.iter().filter_map(|s| s.due_ms);
-        let drivers = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.extra.driver_upgrade.as_ref().map(|(_, due)| *due));
         nodes
             .chain(scopes)
-            .chain(drivers)
             .chain(self.next_plugin_due())
             .chain(self.next_maintenance_due())
             .chain(self.next_workload_due())
@@ -332,7 +341,7 @@ impl PoolState {
 
     fn stage_node_created(&mut self, t: i64) -> Flow {
         let created = |n: &Node| n.phase == NodePhase::Creating && n.due_ms == Some(t);
-        if !self.nodes.iter().any(created) {
+        if !self.nodes.iter().any(|n| created(n)) {
             return Flow::Next;
         }
         if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
@@ -371,6 +380,7 @@ impl PoolState {
                 NodePhase::Creating | NodePhase::Abnormal | NodePhase::Checking
             ) && n.due_ms == Some(t)
             {
+                let n = Arc::make_mut(n);
                 n.phase = NodePhase::Available;
                 n.due_ms = None;
                 if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
@@ -383,8 +393,13 @@ impl PoolState {
 
     fn stage_driver_upgraded(&mut self, t: i64) -> Flow {
         for n in &mut self.nodes {
-            if let Some((version, _)) = n.extra.driver_upgrade.take_if(|(_, due)| *due <= t) {
-                n.extra.driver_version = Some(version);
+            if n.extra
+                .driver_upgrade
+                .as_ref()
+                .is_some_and(|(_, due)| *due <= t)
+            {
+                let n = Arc::make_mut(n);
+                n.extra.driver_version = n.extra.driver_upgrade.take().map(|(version, _)| version);
             }
         }
         Flow::Next
@@ -471,7 +486,7 @@ impl PoolState {
         created.sort_unstable_by(|a, b| b.cmp(a));
         for i in created {
             let n = self.nodes.remove(i);
-            self.unprovisioned.push(n.name);
+            self.unprovisioned.push(n.name.clone());
             self.spec_drop_node(&n.node_pool, &n.az);
         }
     }
@@ -541,7 +556,7 @@ impl PoolState {
                 break name;
             }
         };
-        self.nodes.push(Node {
+        self.nodes.push(Arc::new(Node {
             name: name.clone(),
             flavor: flavor.into(),
             node_pool: node_pool.into(),
@@ -551,31 +566,39 @@ impl PoolState {
             due_ms: Some(due_ms),
             private_ip: format!("192.168.{}.{}", seq / 250, seq % 250 + 2),
             extra: Default::default(),
-        });
+        }));
         name
     }
 
     fn start_node_deletion(&mut self, i: usize, due_ms: i64) {
-        let n = &mut self.nodes[i];
+        let n = Arc::make_mut(&mut self.nodes[i]);
         n.phase = NodePhase::Deleting;
         n.due_ms = Some(due_ms);
     }
 
-    /// Which nodes go first on scale-down: unfinished, then broken, then the newest.
-    fn removal_order(&self, mut idx: Vec<usize>) -> Vec<usize> {
+    /// The `n` nodes among `idx` that go first on scale-down: unfinished,
+    /// then broken, then the newest. Picked without sorting them all: a
+    /// scale-down by one in a node pool of 500 sorts nothing.
+    fn first_to_remove(&self, mut idx: Vec<usize>, n: usize) -> Vec<usize> {
         let rank = |p: NodePhase| match p {
             NodePhase::Creating => 0,
             NodePhase::Abnormal => 1,
             _ => 2,
         };
-        idx.sort_by(|&a, &b| {
+        let order = |&a: &usize, &b: &usize| {
             let (a, b) = (&self.nodes[a], &self.nodes[b]);
             (rank(a.phase), std::cmp::Reverse(a.created_ms), &a.name).cmp(&(
                 rank(b.phase),
                 std::cmp::Reverse(b.created_ms),
                 &b.name,
             ))
-        });
+        };
+        let n = n.min(idx.len());
+        if n > 0 && n < idx.len() {
+            idx.select_nth_unstable_by(n - 1, order);
+        }
+        idx.truncate(n);
+        idx.sort_unstable_by(order);
         idx
     }
 

@@ -2,6 +2,7 @@
 //! lifecycle step reads and writes as one unit.
 
 mod billing;
+mod changes;
 mod control;
 mod create;
 mod fault_effects;
@@ -19,6 +20,7 @@ mod workload_views;
 mod workloads;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use respool_api_types::Pool;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,7 @@ use crate::fault_rules::FaultEffect;
 use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
+pub use changes::{node_changes, NodeChanges, StoredNodes};
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::FAILED_RETENTION_MS;
 pub use lifecycle::{Flow, Stage, StepOutcome, STAGES};
@@ -67,7 +70,7 @@ pub struct PoolState {
     /// The object as the API serves it; `status` is kept current by every change.
     #[serde(skip)]
     pub pool: Pool,
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<Arc<Node>>,
     pub scopes: Vec<ScopeState>,
     pub created_ms: i64,
     /// Creation finished once; from then on new nodes do not make the pool `Creating`.
@@ -120,6 +123,9 @@ pub struct PoolState {
     pub version: i64,
     #[serde(skip)]
     pub node_index: nodes::NodeIndex,
+    /// Set by the store.
+    #[serde(skip)]
+    pub stored: StoredNodes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! pool in one step, so a refused call changes nothing.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use respool_api_types as api;
 use serde::{Deserialize, Serialize};
@@ -514,10 +515,11 @@ impl PoolState {
             let Some(i) = self.nodes.iter().position(|n| &n.name == name) else {
                 continue;
             };
-            moved.push(self.nodes[i].clone());
-            let (pool, az) = (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone());
-            self.nodes[i].phase = NodePhase::Deleting;
-            self.nodes[i].due_ms = Some(due);
+            moved.push(Node::clone(&self.nodes[i]));
+            let n = Arc::make_mut(&mut self.nodes[i]);
+            let (pool, az) = (n.node_pool.clone(), n.az.clone());
+            n.phase = NodePhase::Deleting;
+            n.due_ms = Some(due);
             self.spec_drop_node(&pool, &az);
         }
         let job = self.start_job(JobKind::Migrate, wanted, 0, Some(target.into()), now_ms);
@@ -567,7 +569,7 @@ impl PoolState {
                 .unwrap_or_else(|| default_node_pool(&flavor));
             self.spec_add_node(&pool, &flavor, &n.az);
             self.ip_seq += 1;
-            self.nodes.push(Node {
+            self.nodes.push(Arc::new(Node {
                 name: n.name.clone(),
                 flavor,
                 node_pool: pool,
@@ -581,7 +583,7 @@ impl PoolState {
                     tags: n.extra.tags.clone(),
                     ..Default::default()
                 },
-            });
+            }));
         }
         self.refresh_driver(env.catalog);
         self.refresh_status();
@@ -673,6 +675,7 @@ impl PoolState {
             let members: Vec<&Node> = self
                 .nodes
                 .iter()
+                .map(|n| &**n)
                 .filter(|n| {
                     n.phase != NodePhase::Deleting
                         && n.extra.labels.get(LABEL_BATCH_UID) == Some(&b.batch_uid)
@@ -730,10 +733,10 @@ impl PoolState {
                 .map(|n| (n.az.clone(), n.node_pool.clone()))
                 .expect("checked above: the batch has nodes");
             for name in b.deleted() {
-                if let Some(i) = self.nodes.iter().position(|n| n.name == name) {
-                    let az = self.nodes[i].az.clone();
-                    self.nodes[i].phase = NodePhase::Deleting;
-                    self.nodes[i].due_ms = Some(now_ms + d.node_delete);
+                if let Some(n) = self.node_mut(name) {
+                    n.phase = NodePhase::Deleting;
+                    n.due_ms = Some(now_ms + d.node_delete);
+                    let az = n.az.clone();
                     self.spec_drop_node(&pool, &az);
                 }
             }
@@ -745,7 +748,7 @@ impl PoolState {
                 })
                 .collect();
             for &i in &keep {
-                self.nodes[i]
+                Arc::make_mut(&mut self.nodes[i])
                     .extra
                     .labels
                     .insert(LABEL_BATCH_COUNT.into(), to.to_string());
@@ -788,7 +791,7 @@ impl PoolState {
         for chunk in loose.chunks(step as usize) {
             let uid = uuid::Uuid::new_v4().to_string();
             for &i in chunk {
-                let labels = &mut self.nodes[i].extra.labels;
+                let labels = &mut Arc::make_mut(&mut self.nodes[i]).extra.labels;
                 labels.insert(LABEL_BATCH_UID.into(), uid.clone());
                 labels.insert(LABEL_BATCH_COUNT.into(), step.to_string());
             }

@@ -4,6 +4,8 @@
 //! is a pool patch of its entry: it scales exactly as a pool PATCH does,
 //! with the same checks, orders, events and phases.
 
+use std::sync::Arc;
+
 use respool_api_types as api;
 use respool_api_types::{keys, PoolResource, PoolSpec};
 use serde_json::{json, Value};
@@ -136,6 +138,7 @@ impl PoolState {
         name_node_pools(&mut self.pool.spec);
         for n in &mut self.nodes {
             if n.node_pool.is_empty() {
+                let n = Arc::make_mut(n);
                 n.node_pool = default_node_pool(&n.flavor);
             }
         }

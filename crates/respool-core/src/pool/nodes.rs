@@ -2,7 +2,7 @@
 //! and paying a pool's order so its nodes get built.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use respool_api_types as api;
 use respool_api_types::keys;
@@ -67,8 +67,19 @@ pub struct NodePage {
 /// ever appended or removed, so the index is current while the count and the
 /// last node's name are what they were when it was built; it is rebuilt
 /// otherwise, and every hit is checked against the node itself.
+/// A pool read for one change looks up a name or two: those are scanned
+/// for, and the index is built only once lookups keep coming.
 #[derive(Default)]
-pub struct NodeIndex(Mutex<Option<BuiltIndex>>);
+pub struct NodeIndex(Mutex<IndexState>);
+
+#[derive(Default)]
+struct IndexState {
+    built: Option<BuiltIndex>,
+    scans: u32,
+}
+
+/// Lookups scanned for before an index is built.
+const SCANS_BEFORE_INDEX: u32 = 8;
 
 struct BuiltIndex {
     len: usize,
@@ -98,7 +109,7 @@ impl std::fmt::Debug for NodeIndex {
     }
 }
 
-fn build_index(nodes: &[Node]) -> BuiltIndex {
+fn build_index(nodes: &[Arc<Node>]) -> BuiltIndex {
     BuiltIndex {
         len: nodes.len(),
         last: nodes.last().map(|n| n.name.clone()).unwrap_or_default(),
@@ -112,23 +123,32 @@ fn build_index(nodes: &[Node]) -> BuiltIndex {
 
 impl PoolState {
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.node_position(name).map(|i| &self.nodes[i])
+        self.node_position(name).map(|i| &*self.nodes[i])
     }
 
+    /// The node to change: a copy of its own once shared with the stored
+    /// nodes, so the store writes just the nodes that changed.
     pub(crate) fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
-        self.node_position(name).map(|i| &mut self.nodes[i])
+        self.node_position(name)
+            .map(|i| Arc::make_mut(&mut self.nodes[i]))
     }
 
     /// The index of the node named `name` in `nodes`.
     pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
         let nodes = &self.nodes;
+        let scan = || nodes.iter().position(|n| n.name == name);
         if nodes.len() < INDEX_FROM {
-            return nodes.iter().position(|n| n.name == name);
+            return scan();
         }
-        let mut built = self.node_index.0.lock().unwrap_or_else(|e| e.into_inner());
-        let current = built.as_ref().is_some_and(|b| {
+        let mut state = self.node_index.0.lock().unwrap_or_else(|e| e.into_inner());
+        let current = state.built.as_ref().is_some_and(|b| {
             b.len == nodes.len() && nodes.last().is_some_and(|n| n.name == b.last)
         });
+        if !current && state.scans < SCANS_BEFORE_INDEX {
+            state.scans += 1;
+            return scan();
+        }
+        let built = &mut state.built;
         if !current {
             *built = Some(build_index(nodes));
         }
@@ -158,6 +178,7 @@ impl PoolState {
         let mut rest: Vec<&Node> = self
             .nodes
             .iter()
+            .map(|n| &**n)
             .filter(|n| node_pool.is_none_or(|p| n.node_pool == p))
             .filter(|n| after.is_none_or(|c| key(n) > (c.created_ms, c.name.as_str())))
             .collect();
@@ -397,9 +418,10 @@ impl PoolState {
             if self.nodes[i].phase == NodePhase::Deleting {
                 continue;
             }
-            let (pool, az) = (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone());
-            self.nodes[i].phase = NodePhase::Deleting;
-            self.nodes[i].due_ms = Some(due);
+            let n = Arc::make_mut(&mut self.nodes[i]);
+            let (pool, az) = (n.node_pool.clone(), n.az.clone());
+            n.phase = NodePhase::Deleting;
+            n.due_ms = Some(due);
             self.spec_drop_node(&pool, &az);
         }
         self.settle_faults(now_ms);

@@ -3,6 +3,7 @@
 //! the nodes' drivers through `batch-update`'s per-node upgrade.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use respool_api_types as api;
 use serde::{Deserialize, Serialize};
@@ -207,7 +208,7 @@ impl PoolState {
         // The nodes keep the version they run until their upgrade ends.
         for n in &mut self.nodes {
             if names.contains(&n.name) && n.extra.driver_version.is_none() {
-                n.extra.driver_version = Some(old.to_owned());
+                Arc::make_mut(n).extra.driver_version = Some(old.to_owned());
             }
         }
         self.update_nodes(&names, &action, now_ms)?;

@@ -13,6 +13,7 @@
 //! applies (at the stage's own time) and after every request.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::create::random_suffix;
 use super::status::{CREATION_FAILED, SCALING_FAILED};
-use super::{Failure, FailureKind, NodePhase, PoolPhase, PoolState};
+use super::{node_changes, Failure, FailureKind, Node, NodePhase, PoolPhase, PoolState};
 use crate::time::rfc3339;
 
 pub const EVENT_API_VERSION: &str = "v1";
@@ -143,14 +144,12 @@ impl Operation {
 /// Each node's phase before a change, by name, so that afterwards the
 /// change's order can name the nodes it created and the ones it started
 /// deleting (a map: big pools compare thousands of nodes).
-pub(crate) type NodeMarks = std::collections::HashMap<String, NodePhase>;
+/// The nodes before a change, to tell what it did to them: shared, not copied.
+pub(crate) type NodeMarks = Vec<Arc<Node>>;
 
 impl PoolState {
     pub(crate) fn node_marks(&self) -> NodeMarks {
-        self.nodes
-            .iter()
-            .map(|n| (n.name.clone(), n.phase))
-            .collect()
+        self.nodes.clone()
     }
 
     /// Node counts per flavor as `spec.resources` asks for them.
@@ -282,10 +281,10 @@ impl PoolState {
 
     fn node_items(&self, before: &NodeMarks, now_ms: i64) -> Vec<api::OrderItem> {
         let mut items = Vec::new();
-        for n in &self.nodes {
-            match before.get(&n.name) {
+        for (was, n) in node_changes(before, &self.nodes).changed {
+            match was {
                 None => items.push(item(&n.name, "createNode", now_ms)),
-                Some(was) if *was != NodePhase::Deleting && n.phase == NodePhase::Deleting => {
+                Some(was) if was.phase != NodePhase::Deleting && n.phase == NodePhase::Deleting => {
                     items.push(item(&n.name, "deleteNode", now_ms))
                 }
                 _ => {}

@@ -35,11 +35,14 @@ impl PoolState {
             FailureKind::Creation => CREATION_FAILED.to_owned(),
             FailureKind::Scaling => SCALING_FAILED.to_owned(),
         });
-        let upgrading = self.nodes.iter().any(|n| n.extra.driver_upgrade.is_some());
-        let upgraded = self
-            .nodes
-            .iter()
-            .find_map(|n| n.extra.driver_version.clone());
+        let (mut upgrading, mut upgraded) = (false, None);
+        for n in &self.nodes {
+            upgrading |= n.extra.driver_upgrade.is_some();
+            if upgraded.is_none() {
+                upgraded = n.extra.driver_version.as_ref();
+            }
+        }
+        let upgraded = upgraded.cloned();
         let status = &mut self.pool.status;
         status.phase = phase.as_str().into();
         status.message = message;
@@ -72,12 +75,18 @@ impl PoolState {
         }
         // Per node pool, per bucket (creating, available, abnormal, deleting): nodes per AZ.
         let mut counts: Vec<[BTreeMap<&str, i64>; 4]> = vec![Default::default(); pools.len()];
+        // Neighbouring nodes mostly share a node pool: the last one is tried first.
+        let mut last: Option<(&str, usize)> = None;
         for n in &self.nodes {
-            let i = *index.entry(&n.node_pool).or_insert_with(|| {
-                pools.push((&n.node_pool, &n.flavor));
-                counts.push(Default::default());
-                pools.len() - 1
-            });
+            let i = match last {
+                Some((p, i)) if p == n.node_pool => i,
+                _ => *index.entry(&n.node_pool).or_insert_with(|| {
+                    pools.push((&n.node_pool, &n.flavor));
+                    counts.push(Default::default());
+                    pools.len() - 1
+                }),
+            };
+            last = Some((&n.node_pool, i));
             let b = match n.phase {
                 NodePhase::Creating => 0,
                 NodePhase::Available => 1,

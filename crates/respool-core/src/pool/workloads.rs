@@ -439,7 +439,12 @@ impl PoolState {
         if order.is_empty() {
             return;
         }
-        let mut nodes: Vec<&Node> = self.nodes.iter().filter(|n| schedulable(n)).collect();
+        let mut nodes: Vec<&Node> = self
+            .nodes
+            .iter()
+            .map(|n| &**n)
+            .filter(|n| schedulable(n))
+            .collect();
         nodes.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
         let mut free: Vec<(String, Amounts)> = nodes
             .iter()
