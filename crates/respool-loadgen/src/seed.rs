@@ -69,7 +69,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
                     PoolState::create(&project, pool_request(&display_name(i), i), &env, now)
                         .map_err(|e| anyhow::anyhow!("fixture refused: {e}"))?;
                 pool.step(now);
-                match store.insert_pool(&pool).await {
+                match store.insert_pool(&mut pool).await {
                     // A re-run over a partly seeded store keeps what is there.
                     Ok(()) | Err(StoreError::AlreadyExists) => {}
                     Err(e) => return Err(e).context("insert_pool"),

@@ -101,7 +101,7 @@ async fn fixture() -> Fixture {
         for i in 0..count {
             let mut pool = PoolState::create(project, request_body(i), &env, now).expect("valid");
             pool.step(now);
-            store.insert_pool(&pool).await.expect("insert");
+            store.insert_pool(&mut pool).await.expect("insert");
             if project == BIG {
                 big.push(pool.pool);
             }

@@ -4,6 +4,7 @@
 //! the same statements, written once in `queries.rs`.
 
 mod error;
+mod nodes;
 mod orders_events;
 mod postgres;
 mod queries;
@@ -57,10 +58,10 @@ pub type EachPool<'f> = dyn FnMut(PoolRowRef<'_>) -> Result<(), StoreError> + Se
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores a new pool with its pending records (orders, events), in one
-    /// transaction; [`StoreError::AlreadyExists`] if its name is taken, and
-    /// then none of its records are written.
-    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError>;
+    /// Stores a new pool with its nodes and pending records (orders,
+    /// events), in one transaction; [`StoreError::AlreadyExists`] if its
+    /// name is taken, and then none of its records are written.
+    async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError>;
 
     async fn get_pool(&self, project_id: &str, name: &str)
         -> Result<Option<PoolState>, StoreError>;
@@ -273,7 +274,11 @@ pub(crate) struct PoolColumns {
 }
 
 impl PoolColumns {
-    pub fn of(pool: &PoolState) -> Result<Self, StoreError> {
+    /// The columns of `pool`; a new pool is given its incarnation here.
+    pub fn of(pool: &mut PoolState) -> Result<Self, StoreError> {
+        if pool.stored.incarnation == 0 {
+            pool.stored.incarnation = rand::random::<i64>() | 1;
+        }
         Ok(PoolColumns {
             workspace_id: pool.workspace_id().to_owned(),
             phase: pool.phase().as_str(),
@@ -281,7 +286,7 @@ impl PoolColumns {
             next_due_ms: pool.next_due(),
             labels: serde_json::to_string(&pool.pool.metadata.labels)?,
             doc: serde_json::to_string(&pool.pool)?,
-            state: serde_json::to_string(pool)?,
+            state: nodes::state_without_nodes(pool)?,
         })
     }
 }

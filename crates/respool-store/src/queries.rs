@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use respool_core::pool::EVENT_RESOURCE;
 
+use crate::nodes::NodeRow;
 use crate::orders_events::RecordRow;
 use crate::{EventQuery, OrderQuery, PoolQuery};
 
@@ -133,15 +134,16 @@ impl<'q> Query<'q> {
 // Pools.
 
 pub(crate) static INSERT_POOL: Statement = Statement::new(
-    "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO pools (project_id, name, workspace_id, phase, parent, created_ms, version, next_due_ms, labels, doc, state, incarnation)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 );
 
-pub(crate) static GET_POOL: Statement =
-    Statement::new("SELECT version, doc, state FROM pools WHERE project_id = ? AND name = ?");
+pub(crate) static GET_POOL: Statement = Statement::new(
+    "SELECT version, doc, state, incarnation FROM pools WHERE project_id = ? AND name = ?",
+);
 
 pub(crate) static UPDATE_POOL: Statement = Statement::new(
-    "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?
+    "UPDATE pools SET workspace_id = ?, phase = ?, parent = ?, version = version + 1, next_due_ms = ?, labels = ?, doc = ?, state = ?, incarnation = ?
      WHERE project_id = ? AND name = ? AND version = ?",
 );
 
@@ -158,9 +160,63 @@ pub(crate) static ALL_POOLS: Statement =
 /// What [`crate::Store::remove_all`] runs, in order: the records first.
 pub(crate) static DELETE_EVENTS: Statement = Statement::new("DELETE FROM events");
 pub(crate) static DELETE_ORDERS: Statement = Statement::new("DELETE FROM orders");
+pub(crate) static DELETE_ALL_NODES: Statement = Statement::new("DELETE FROM pool_nodes");
 pub(crate) static DELETE_POOLS: Statement = Statement::new("DELETE FROM pools");
 pub(crate) static DELETE_NETWORKS: Statement = Statement::new("DELETE FROM networks");
 pub(crate) static DELETE_WORKSPACES: Statement = Statement::new("DELETE FROM workspaces");
+
+// A pool's nodes (see `crate::nodes`).
+
+pub(crate) static POOL_NODES: Statement =
+    Statement::new("SELECT seq, body FROM pool_nodes WHERE project_id = ? AND pool_name = ?");
+
+pub(crate) static RETIRE_NODES: Statement =
+    Statement::new("DELETE FROM pool_nodes WHERE project_id = ? AND pool_name = ?");
+
+/// Nodes per statement: well under either backend's limit on bound values.
+pub(crate) const NODES_PER_STATEMENT: usize = 200;
+
+/// Writes nodes of one pool, new or changed; a changed node keeps its `seq`.
+pub(crate) fn upsert_nodes<'q>(
+    project_id: &'q str,
+    pool: &'q str,
+    nodes: &'q [NodeRow],
+) -> Query<'q> {
+    let mut sql =
+        Query::new("INSERT INTO pool_nodes (project_id, pool_name, name, seq, body) VALUES ");
+    for (i, n) in nodes.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.text(project_id)
+            .push(", ")
+            .text(pool)
+            .push(", ")
+            .text(&n.name);
+        sql.push(", ").int(n.seq).push(", ").text(&n.body).push(")");
+    }
+    sql.push(" ON CONFLICT (project_id, pool_name, name) DO UPDATE SET body = excluded.body");
+    sql
+}
+
+/// Removes nodes of one pool by name.
+pub(crate) fn delete_nodes<'q>(
+    project_id: &'q str,
+    pool: &'q str,
+    names: &'q [String],
+) -> Query<'q> {
+    let mut sql = Query::new("DELETE FROM pool_nodes WHERE project_id = ");
+    sql.text(project_id)
+        .push(" AND pool_name = ")
+        .text(pool)
+        .push(" AND name IN (");
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.text(name);
+    }
+    sql.push(")");
+    sql
+}
 
 /// The list query. On SQLite every filter narrows a scan of the project's
 /// range of the primary key, which is already in list order (see migration
@@ -586,7 +642,7 @@ mod tests {
         let first = GET_POOL.postgres();
         assert_eq!(
             first,
-            "SELECT version, doc, state FROM pools WHERE project_id = $1 AND name = $2"
+            "SELECT version, doc, state, incarnation FROM pools WHERE project_id = $1 AND name = $2"
         );
         assert!(std::ptr::eq(first, GET_POOL.postgres()));
     }

@@ -9,8 +9,9 @@ use respool_core::flavors::Catalog;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
 use respool_core::pool::{Env, PoolState};
+use respool_core::pool::{Node, NodePhase};
 use respool_core::timing::TimingProfile;
-use respool_store::{PoolQuery, ScratchSchema, SqliteStore, Store, StoreError};
+use respool_store::{PoolQuery, PostgresStore, ScratchSchema, SqliteStore, Store, StoreError};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
@@ -31,6 +32,26 @@ async fn sqlite() -> Fixture {
         store: Arc::new(store),
         _dir: Some(dir),
         _schema: None,
+    }
+}
+
+impl Fixture {
+    /// Another replica on the same database: a store of its own, with
+    /// nothing of this one's in memory.
+    async fn replica(&self) -> Arc<dyn Store> {
+        match (&self._dir, &self._schema) {
+            (Some(dir), _) => Arc::new(
+                SqliteStore::open_path(&dir.path().join("t.db"))
+                    .await
+                    .unwrap(),
+            ),
+            (_, Some(schema)) => Arc::new(
+                PostgresStore::open_in_schema(&postgres_url(), schema.name())
+                    .await
+                    .unwrap(),
+            ),
+            _ => unreachable!("a fixture lives in a directory or a schema"),
+        }
     }
 }
 
@@ -83,6 +104,31 @@ macro_rules! conformance {
     };
 }
 
+/// Tests of two replicas on one database.
+macro_rules! replicated {
+    ($($test:ident),* $(,)?) => {
+        mod replicas_on_sqlite {
+            $(#[tokio::test] async fn $test() {
+                let fixture = super::sqlite().await;
+                let other = fixture.replica().await;
+                super::$test(fixture.store.as_ref(), other.as_ref()).await
+            })*
+        }
+        mod replicas_on_postgres {
+            $(#[tokio::test] async fn $test() {
+                let fixture = super::postgres().await;
+                let other = fixture.replica().await;
+                super::$test(fixture.store.as_ref(), other.as_ref()).await
+            })*
+        }
+    };
+}
+
+replicated!(
+    nodes_written_on_one_replica_are_read_on_the_other,
+    a_pool_of_an_earlier_ones_name_has_its_own_nodes,
+);
+
 conformance!(
     pools_round_trip,
     names_are_unique_per_project,
@@ -131,8 +177,8 @@ async fn a_postgres_test_leaves_no_schema_behind() {
 }
 
 async fn pools_round_trip(s: &dyn Store) {
-    let p = pool("p1", "pool-one", "0", 1_000);
-    s.insert_pool(&p).await.unwrap();
+    let mut p = pool("p1", "pool-one", "0", 1_000);
+    s.insert_pool(&mut p).await.unwrap();
     let got = s.get_pool("p1", p.name()).await.unwrap().expect("stored");
     assert_eq!(got, p);
     assert!(s.get_pool("p2", p.name()).await.unwrap().is_none());
@@ -140,13 +186,13 @@ async fn pools_round_trip(s: &dyn Store) {
 }
 
 async fn names_are_unique_per_project(s: &dyn Store) {
-    s.insert_pool(&pool("p1", "pool-one", "0", 1))
+    s.insert_pool(&mut pool("p1", "pool-one", "0", 1))
         .await
         .unwrap();
-    let again = s.insert_pool(&pool("p1", "pool-one", "0", 2)).await;
+    let again = s.insert_pool(&mut pool("p1", "pool-one", "0", 2)).await;
     assert!(matches!(again, Err(StoreError::AlreadyExists)), "{again:?}");
     // The same display name in another project is another pool.
-    s.insert_pool(&pool("p2", "pool-one", "0", 3))
+    s.insert_pool(&mut pool("p2", "pool-one", "0", 3))
         .await
         .unwrap();
 }
@@ -158,9 +204,11 @@ async fn lists_filter_and_order(s: &dyn Store) {
         ("pool-b", "ws", 20),
         ("pool-d", "0", 10),
     ] {
-        s.insert_pool(&pool("p1", name, ws, t)).await.unwrap();
+        s.insert_pool(&mut pool("p1", name, ws, t)).await.unwrap();
     }
-    s.insert_pool(&pool("p2", "pool-x", "0", 5)).await.unwrap();
+    s.insert_pool(&mut pool("p2", "pool-x", "0", 5))
+        .await
+        .unwrap();
     let names =
         |rows: Vec<respool_store::PoolRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
     let all = s
@@ -220,7 +268,7 @@ async fn lists_filter_and_order(s: &dyn Store) {
 
 async fn updates_check_the_version(s: &dyn Store) {
     let mut p = pool("p1", "pool-one", "0", 0);
-    s.insert_pool(&p).await.unwrap();
+    s.insert_pool(&mut p).await.unwrap();
     let mut stale = p.clone();
     assert_eq!(p.step(10_000), respool_core::pool::StepOutcome::Changed);
     s.update_pool(&mut p).await.unwrap();
@@ -252,7 +300,7 @@ async fn updates_check_the_version(s: &dyn Store) {
 
 async fn removal_checks_the_version(s: &dyn Store) {
     let mut p = pool("p1", "pool-one", "0", 0);
-    s.insert_pool(&p).await.unwrap();
+    s.insert_pool(&mut p).await.unwrap();
     let stale = p.clone();
     p.step(10_000);
     s.update_pool(&mut p).await.unwrap();
@@ -266,10 +314,10 @@ async fn removal_checks_the_version(s: &dyn Store) {
 }
 
 async fn due_pools_come_soonest_first(s: &dyn Store) {
-    let late = pool("p1", "pool-late", "0", 5_000);
-    let early = pool("p2", "pool-early", "0", 1_000);
-    s.insert_pool(&late).await.unwrap();
-    s.insert_pool(&early).await.unwrap();
+    let mut late = pool("p1", "pool-late", "0", 5_000);
+    let mut early = pool("p2", "pool-early", "0", 1_000);
+    s.insert_pool(&mut late).await.unwrap();
+    s.insert_pool(&mut early).await.unwrap();
     let (le, ee) = (late.next_due().unwrap(), early.next_due().unwrap());
     assert!(ee < le);
     assert!(s.due_pools(None, ee - 1, 10).await.unwrap().is_empty());
@@ -367,10 +415,10 @@ async fn faults_round_trip_in_creation_order(s: &dyn Store) {
 }
 
 async fn every_pool_of_every_project_can_be_listed_and_removed(s: &dyn Store) {
-    s.insert_pool(&pool("p1", "pool-one", "0", 1))
+    s.insert_pool(&mut pool("p1", "pool-one", "0", 1))
         .await
         .unwrap();
-    s.insert_pool(&pool("p2", "pool-two", "0", 2))
+    s.insert_pool(&mut pool("p2", "pool-two", "0", 2))
         .await
         .unwrap();
     let all = s.all_pools().await.unwrap();
@@ -406,7 +454,7 @@ async fn a_pool_keeps_its_faults_and_failure_through_the_store(s: &dyn Store) {
     assert!(p.apply_faults(&[f], 1_000));
     p.step(1_000 + 2_000);
     assert_eq!(p.phase().as_str(), "CreationFailed");
-    s.insert_pool(&p).await.unwrap();
+    s.insert_pool(&mut p).await.unwrap();
     let back = s.get_pool("p1", p.name()).await.unwrap().unwrap();
     assert_eq!(back, p);
 }
@@ -414,8 +462,8 @@ async fn a_pool_keeps_its_faults_and_failure_through_the_store(s: &dyn Store) {
 async fn claims_share_due_pools_between_owners(s: &dyn Store) {
     let mut pools = Vec::new();
     for i in 0..4 {
-        let p = pool("p1", &format!("pool-claim-{i}"), "0", 1_000 + i);
-        s.insert_pool(&p).await.unwrap();
+        let mut p = pool("p1", &format!("pool-claim-{i}"), "0", 1_000 + i);
+        s.insert_pool(&mut p).await.unwrap();
         pools.push(p);
     }
     let due = pools.iter().map(|p| p.next_due().unwrap()).max().unwrap();
@@ -469,14 +517,14 @@ async fn claims_share_due_pools_between_owners(s: &dyn Store) {
 async fn counts_by_phase_and_backlog(s: &dyn Store) {
     let mut running = pool("p1", "pool-run", "0", 0);
     running.step(1_000_000);
-    s.insert_pool(&running).await.unwrap();
-    s.insert_pool(&pool("p1", "pool-new", "0", 500_000))
+    s.insert_pool(&mut running).await.unwrap();
+    s.insert_pool(&mut pool("p1", "pool-new", "0", 500_000))
         .await
         .unwrap();
-    s.insert_pool(&pool("p1", "pool-ws", "ws", 500_000))
+    s.insert_pool(&mut pool("p1", "pool-ws", "ws", 500_000))
         .await
         .unwrap();
-    s.insert_pool(&pool("p2", "pool-other", "0", 600_000))
+    s.insert_pool(&mut pool("p2", "pool-other", "0", 600_000))
         .await
         .unwrap();
     let owned = |v: Vec<(&str, i64)>| {
@@ -678,9 +726,9 @@ async fn event_messages(s: &dyn Store, project_id: &str, name: &str) -> Vec<Stri
 }
 
 async fn records_are_written_with_the_pool_and_outlive_it(s: &dyn Store) {
-    let p = pool("p1", "pool-rec", "0", 1_000);
+    let mut p = pool("p1", "pool-rec", "0", 1_000);
     let order = p.pool.metadata.labels["os.modelarts/order.name"].clone();
-    s.insert_pool(&p).await.unwrap();
+    s.insert_pool(&mut p).await.unwrap();
     let (total, items) = orders(s, order_query("p1")).await;
     assert_eq!(total, 1);
     assert_eq!(items[0]["orderName"], order.as_str());
@@ -736,12 +784,12 @@ async fn records_are_written_with_the_pool_and_outlive_it(s: &dyn Store) {
 }
 
 async fn a_write_that_loses_records_nothing(s: &dyn Store) {
-    let p = pool("p1", "pool-race", "0", 1_000);
-    s.insert_pool(&p).await.unwrap();
+    let mut p = pool("p1", "pool-race", "0", 1_000);
+    s.insert_pool(&mut p).await.unwrap();
     // A second create of the same name fails, and so does its order.
-    let twin = pool("p1", "pool-race", "0", 1_500);
+    let mut twin = pool("p1", "pool-race", "0", 1_500);
     assert!(matches!(
-        s.insert_pool(&twin).await,
+        s.insert_pool(&mut twin).await,
         Err(StoreError::AlreadyExists)
     ));
     assert_eq!(orders(s, order_query("p1")).await.0, 1);
@@ -770,7 +818,7 @@ async fn a_write_that_loses_records_nothing(s: &dyn Store) {
 
     // Writing the same records twice (insert, then update of that state) adds nothing.
     let mut again = pool("p1", "pool-twice", "0", 1_000);
-    s.insert_pool(&again).await.unwrap();
+    s.insert_pool(&mut again).await.unwrap();
     s.update_pool(&mut again).await.unwrap();
     assert_eq!(event_messages(s, "p1", again.name()).await.len(), 1);
 
@@ -793,10 +841,10 @@ async fn a_write_that_loses_records_nothing(s: &dyn Store) {
 /// Writes sent together (on SQLite: committed together by the one writer)
 /// each succeed or fail on their own, and a failed one leaves nothing.
 async fn concurrent_writes_succeed_or_fail_each_alone(s: &dyn Store) {
-    let creates: Vec<PoolState> = (0..48)
+    let mut creates: Vec<PoolState> = (0..48)
         .map(|i| pool("p1", &format!("pool-{}", i % 16), "0", 1_000 + i))
         .collect();
-    let created = futures::future::join_all(creates.iter().map(|p| s.insert_pool(p))).await;
+    let created = futures::future::join_all(creates.iter_mut().map(|p| s.insert_pool(p))).await;
     let ok = created.iter().filter(|r| r.is_ok()).count();
     let taken = created
         .iter()
@@ -849,11 +897,11 @@ async fn orders_and_events_list_newest_first_with_filters(s: &dyn Store) {
         ("pool-b2", "ws", 2_000),
         ("pool-c3", "0", 3_000),
     ] {
-        let p = pool("p1", display, ws, t);
-        s.insert_pool(&p).await.unwrap();
+        let mut p = pool("p1", display, ws, t);
+        s.insert_pool(&mut p).await.unwrap();
         names.push(p.name().to_owned());
     }
-    s.insert_pool(&pool("p2", "pool-x9", "0", 500))
+    s.insert_pool(&mut pool("p2", "pool-x9", "0", 500))
         .await
         .unwrap();
     // The first pool runs (its order succeeds) and is scaled at 5 s.
@@ -1050,4 +1098,131 @@ async fn quota_settings_are_kept_per_scope(s: &dyn Store) {
     assert!(s.get_quotas("p2", "os").await.unwrap().is_empty());
     s.remove_all().await.unwrap();
     assert!(s.get_quotas("p1", "os").await.unwrap().is_empty());
+}
+
+fn node_names(p: &PoolState) -> Vec<(String, NodePhase)> {
+    p.nodes.iter().map(|n| (n.name.clone(), n.phase)).collect()
+}
+
+/// A node joining under `name`, copied from the pool's first.
+fn extra_node(p: &PoolState, name: &str) -> Arc<Node> {
+    let mut n = Node::clone(&p.nodes[0]);
+    n.name = name.into();
+    Arc::new(n)
+}
+
+async fn nodes_written_on_one_replica_are_read_on_the_other(a: &dyn Store, b: &dyn Store) {
+    let mut p = pool("p1", "pool-nodes", "0", 1_000);
+    a.insert_pool(&mut p).await.unwrap();
+    let read = b.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(node_names(&read), node_names(&p));
+    assert_eq!(read.nodes, p.nodes);
+
+    // On a: one node changes, one leaves, two join (in that order).
+    let mut p = a.get_pool("p1", p.name()).await.unwrap().unwrap();
+    Arc::make_mut(&mut p.nodes[1]).phase = NodePhase::Available;
+    p.nodes.remove(0);
+    let (x, y) = (extra_node(&p, "node-x"), extra_node(&p, "node-a"));
+    p.nodes.extend([x, y]);
+    a.update_pool(&mut p).await.unwrap();
+    let on_b = b.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(
+        node_names(&on_b),
+        node_names(&p),
+        "b reads a's write, in order"
+    );
+    assert_eq!(on_b.nodes, p.nodes);
+
+    // On b: after b's read of an older version, a writes again; b's next read
+    // is a's latest, and a write from b's stale copy loses the race.
+    let mut stale = on_b;
+    let mut p = a.get_pool("p1", p.name()).await.unwrap().unwrap();
+    p.nodes.truncate(1);
+    a.update_pool(&mut p).await.unwrap();
+    Arc::make_mut(&mut stale.nodes[0]).phase = NodePhase::Abnormal;
+    assert!(matches!(
+        b.update_pool(&mut stale).await,
+        Err(StoreError::Conflict)
+    ));
+    let on_b = b.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(node_names(&on_b), node_names(&p));
+    assert_eq!(
+        node_names(&a.get_pool("p1", p.name()).await.unwrap().unwrap()),
+        node_names(&p)
+    );
+
+    // A change to the pool alone writes no node, and the nodes stay.
+    let mut p = b.get_pool("p1", p.name()).await.unwrap().unwrap();
+    p.pool.metadata.labels.insert("extra".into(), "1".into());
+    b.update_pool(&mut p).await.unwrap();
+    assert_eq!(
+        a.get_pool("p1", p.name()).await.unwrap().unwrap().nodes,
+        p.nodes
+    );
+}
+
+async fn a_pool_of_an_earlier_ones_name_has_its_own_nodes(a: &dyn Store, b: &dyn Store) {
+    let mut first = pool("p1", "pool-again", "0", 1_000);
+    a.insert_pool(&mut first).await.unwrap();
+    let kept = a.get_pool("p1", first.name()).await.unwrap().unwrap();
+    // b retires it and stores a pool of the same name and version with
+    // other nodes, as a frozen clock lets a test do.
+    let old = b.get_pool("p1", first.name()).await.unwrap().unwrap();
+    b.retire_pool(&old).await.unwrap();
+    let mut second = first.clone();
+    second.stored = Default::default();
+    second.pending = Default::default();
+    second.nodes = vec![extra_node(&first, "node-new")];
+    b.insert_pool(&mut second).await.unwrap();
+    assert_eq!(second.version, kept.version);
+    let read = a.get_pool("p1", first.name()).await.unwrap().unwrap();
+    assert_eq!(
+        node_names(&read),
+        node_names(&second),
+        "a does not take the old nodes for the new pool's"
+    );
+}
+
+/// A file written before nodes had rows of their own keeps them in the
+/// pool's state: they are read from there, and moved to rows on the next
+/// write.
+#[tokio::test]
+async fn nodes_kept_in_the_state_move_to_rows_on_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut p = pool("p1", "pool-legacy", "0", 1_000);
+    SqliteStore::open_path(&path)
+        .await
+        .unwrap()
+        .insert_pool(&mut p)
+        .await
+        .unwrap();
+    {
+        // As the earlier layout stored it.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let state = serde_json::to_string(&p).unwrap();
+        db.execute("UPDATE pools SET state = ?1, incarnation = 0", [state])
+            .unwrap();
+        db.execute("DELETE FROM pool_nodes", []).unwrap();
+    }
+    let s = SqliteStore::open_path(&path).await.unwrap();
+    let mut read = s.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(read.nodes, p.nodes);
+    s.update_pool(&mut read).await.unwrap();
+
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let (rows, state): (i64, String) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM pool_nodes), state FROM pools",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(rows, 2);
+    assert!(state.contains("\"nodes\":[]"), "{state}");
+    let again = SqliteStore::open_path(&path).await.unwrap();
+    assert_eq!(
+        again.get_pool("p1", p.name()).await.unwrap().unwrap().nodes,
+        p.nodes
+    );
 }

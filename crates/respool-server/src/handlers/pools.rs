@@ -139,7 +139,7 @@ pub async fn create(
         .check(None, &crate::capacity::Need::of(&pool))?;
     pool.apply_faults(&app.faults(), now);
     pool.step(now);
-    match app.store.insert_pool(&pool).await {
+    match app.store.insert_pool(&mut pool).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => return Err(ApiError::PoolExists),
         Err(e) => return Err(e.into()),

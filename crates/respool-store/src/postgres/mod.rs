@@ -5,6 +5,7 @@
 mod orders_events;
 mod scratch;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,8 +18,9 @@ use respool_core::pool::PoolState;
 pub use scratch::ScratchSchema;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query as Bound;
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::{PgConnection, PgPool, Postgres, Row};
 
+use crate::nodes::{self, NodeCache, NodeWrites};
 use crate::queries::{self as q, Arg};
 use crate::{
     decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
@@ -28,6 +30,7 @@ use crate::{
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    nodes: Arc<NodeCache>,
 }
 
 impl PostgresStore {
@@ -60,7 +63,10 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         migrate(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            nodes: Arc::default(),
+        })
     }
 }
 
@@ -87,8 +93,9 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+    async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let node_rows = nodes::node_writes(pool, pool.version)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(q::INSERT_POOL.postgres())
             .bind(&pool.project_id)
@@ -102,10 +109,13 @@ impl Store for PostgresStore {
             .bind(&c.labels)
             .bind(&c.doc)
             .bind(&c.state)
+            .bind(pool.stored.incarnation)
             .execute(&mut *tx)
             .await?;
+        write_nodes(&mut tx, pool, &node_rows).await?;
         orders_events::write(&mut tx, pool).await?;
         tx.commit().await?;
+        nodes::stored(pool, &self.nodes);
         Ok(())
     }
 
@@ -114,13 +124,32 @@ impl Store for PostgresStore {
         project_id: &str,
         name: &str,
     ) -> Result<Option<PoolState>, StoreError> {
-        let row = sqlx::query(q::GET_POOL.postgres())
+        let Some((mut pool, incarnation)) = pool_row(&self.pool, project_id, name).await? else {
+            return Ok(None);
+        };
+        let cached = self.nodes.get(project_id, name, incarnation, pool.version);
+        if cached.is_some() || !pool.nodes.is_empty() {
+            nodes::attach_nodes(&mut pool, incarnation, cached, || Ok(Vec::new()))?;
+            return Ok(Some(pool));
+        }
+        // Not kept: the row again and its nodes, in one snapshot.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let Some((mut pool, incarnation)) = pool_row(&mut *tx, project_id, name).await? else {
+            return Ok(None);
+        };
+        let rows: Vec<(i64, String)> = sqlx::query_as(q::POOL_NODES.postgres())
             .bind(project_id)
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-        row.map(|r| decode_pool(project_id.to_owned(), r.get(0), r.get(1), r.get(2)))
-            .transpose()
+        tx.commit().await?;
+        if nodes::attach_nodes(&mut pool, incarnation, None, || nodes::decode_nodes(rows))? {
+            self.nodes.put(&pool);
+        }
+        Ok(Some(pool))
     }
 
     async fn for_each_pool(
@@ -144,6 +173,7 @@ impl Store for PostgresStore {
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
+        let node_rows = nodes::node_writes(pool, pool.version + 1)?;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(q::UPDATE_POOL.postgres())
             .bind(&c.workspace_id)
@@ -153,14 +183,19 @@ impl Store for PostgresStore {
             .bind(&c.labels)
             .bind(&c.doc)
             .bind(&c.state)
+            .bind(pool.stored.incarnation)
             .bind(&pool.project_id)
             .bind(pool.name())
             .bind(pool.version)
             .execute(&mut *tx)
             .await?;
+        if done.rows_affected() == 1 {
+            write_nodes(&mut tx, pool, &node_rows).await?;
+        }
         commit_versioned(tx, done.rows_affected(), pool).await?;
         pool.version += 1;
         pool.pending.take();
+        nodes::stored(pool, &self.nodes);
         Ok(())
     }
 
@@ -172,7 +207,14 @@ impl Store for PostgresStore {
             .bind(pool.version)
             .execute(&mut *tx)
             .await?;
-        commit_versioned(tx, done.rows_affected(), pool).await
+        sqlx::query(q::RETIRE_NODES.postgres())
+            .bind(&pool.project_id)
+            .bind(pool.name())
+            .execute(&mut *tx)
+            .await?;
+        commit_versioned(tx, done.rows_affected(), pool).await?;
+        self.nodes.forget(&pool.project_id, pool.name());
+        Ok(())
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
@@ -263,12 +305,14 @@ impl Store for PostgresStore {
         delete(&q::DELETE_EVENTS).await?;
         delete(&q::DELETE_ORDERS).await?;
         delete(&q::DELETE_ALL_QUOTAS).await?;
+        delete(&q::DELETE_ALL_NODES).await?;
         let removed = Removed {
             pools: delete(&q::DELETE_POOLS).await?,
             networks: delete(&q::DELETE_NETWORKS).await?,
             workspaces: delete(&q::DELETE_WORKSPACES).await?,
         };
         tx.commit().await?;
+        self.nodes.clear();
         Ok(removed)
     }
 
@@ -592,6 +636,46 @@ async fn commit_versioned(
     }
     orders_events::write(&mut tx, pool).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The pool's row, with its incarnation.
+async fn pool_row<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    project_id: &str,
+    name: &str,
+) -> Result<Option<(PoolState, i64)>, StoreError> {
+    let row = sqlx::query(q::GET_POOL.postgres())
+        .bind(project_id)
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| {
+        let pool = decode_pool(project_id.to_owned(), r.get(0), r.get(1), r.get(2))?;
+        Ok((pool, r.get(3)))
+    })
+    .transpose()
+}
+
+/// Writes a pool's changed nodes, in the transaction of the pool's write.
+async fn write_nodes(
+    conn: &mut PgConnection,
+    pool: &PoolState,
+    writes: &NodeWrites,
+) -> Result<(), StoreError> {
+    let (project_id, name) = (pool.project_id.as_str(), pool.name());
+    for chunk in writes.upserts.chunks(q::NODES_PER_STATEMENT) {
+        let sql = q::upsert_nodes(project_id, name, chunk);
+        bound(&sql.postgres(), sql.args())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for chunk in writes.deletes.chunks(q::NODES_PER_STATEMENT) {
+        let sql = q::delete_nodes(project_id, name, chunk);
+        bound(&sql.postgres(), sql.args())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

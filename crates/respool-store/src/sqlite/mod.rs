@@ -26,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use self::connection::Readers;
 use self::sql::values;
 use self::writer::Writer;
+use crate::nodes::{self, NodeCache, NodeWrites};
 use crate::queries::{self as q, Query, Statement};
 use crate::{
     decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
@@ -38,6 +39,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     readers: Arc<Readers>,
     writer: Writer,
+    nodes: Arc<NodeCache>,
 }
 
 impl SqliteStore {
@@ -53,6 +55,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             readers: Arc::new(Readers::new(path)),
             writer,
+            nodes: Arc::default(),
         })
     }
 
@@ -144,6 +147,74 @@ fn text<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str, StoreError> {
     Ok(row.get_ref(i)?.as_str()?)
 }
 
+/// Runs an assembled statement; how many rows it changed.
+fn run(conn: &Connection, sql: &Query<'_>) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(sql.sqlite())?
+        .execute(values(sql.args()))?)
+}
+
+/// The pool's row, with its incarnation.
+fn pool_row(
+    conn: &Connection,
+    project_id: &str,
+    name: &str,
+) -> Result<Option<(PoolState, i64)>, StoreError> {
+    one(conn, q::GET_POOL.sqlite(), [project_id, name], |r| {
+        let pool = decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?)?;
+        Ok((pool, r.get(3)?))
+    })
+}
+
+/// Reads a pool with its nodes: from this replica's copy when the row's
+/// version is the copy's, else from their rows, in one snapshot with the
+/// pool's row.
+fn read_pool(
+    conn: &Connection,
+    cache: &NodeCache,
+    project_id: &str,
+    name: &str,
+) -> Result<Option<PoolState>, StoreError> {
+    let Some((mut pool, incarnation)) = pool_row(conn, project_id, name)? else {
+        return Ok(None);
+    };
+    let cached = cache.get(project_id, name, incarnation, pool.version);
+    if cached.is_some() || !pool.nodes.is_empty() {
+        nodes::attach_nodes(&mut pool, incarnation, cached, || Ok(Vec::new()))?;
+        return Ok(Some(pool));
+    }
+    let tx = conn.unchecked_transaction()?;
+    let Some((mut pool, incarnation)) = pool_row(&tx, project_id, name)? else {
+        return Ok(None);
+    };
+    let loaded = nodes::attach_nodes(&mut pool, incarnation, None, || {
+        nodes::decode_nodes(all(&tx, q::POOL_NODES.sqlite(), [project_id, name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+    })?;
+    tx.commit()?;
+    if loaded {
+        cache.put(&pool);
+    }
+    Ok(Some(pool))
+}
+
+/// Writes a pool's changed nodes, in the transaction of the pool's write.
+fn write_nodes(
+    conn: &Connection,
+    project_id: &str,
+    pool: &str,
+    writes: &NodeWrites,
+) -> Result<(), StoreError> {
+    for chunk in writes.upserts.chunks(q::NODES_PER_STATEMENT) {
+        run(conn, &q::upsert_nodes(project_id, pool, chunk))?;
+    }
+    for chunk in writes.deletes.chunks(q::NODES_PER_STATEMENT) {
+        run(conn, &q::delete_nodes(project_id, pool, chunk))?;
+    }
+    Ok(())
+}
+
 /// SQLite's own spelling: one writer, so there is nothing to lock or skip
 /// (no `FOR UPDATE SKIP LOCKED`), and `IS NOT` compares nullable due times.
 const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
@@ -176,11 +247,13 @@ fn changed(rows: usize) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+    async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let records = crate::orders_events::record_rows(pool)?;
+        let node_rows = nodes::node_writes(pool, pool.version)?;
         let (project_id, name) = (pool.project_id.clone(), pool.name().to_owned());
         let (created_ms, version) = (pool.created_ms, pool.version);
+        let incarnation = pool.stored.incarnation;
         self.writer
             .write(move |conn| {
                 conn.prepare_cached(q::INSERT_POOL.sqlite())?
@@ -195,11 +268,15 @@ impl Store for SqliteStore {
                         c.next_due_ms,
                         c.labels,
                         c.doc,
-                        c.state
+                        c.state,
+                        incarnation
                     ])?;
+                write_nodes(conn, &project_id, &name, &node_rows)?;
                 orders_events::write(conn, &project_id, &records)
             })
-            .await
+            .await?;
+        nodes::stored(pool, &self.nodes);
+        Ok(())
     }
 
     async fn get_pool(
@@ -207,11 +284,7 @@ impl Store for SqliteStore {
         project_id: &str,
         name: &str,
     ) -> Result<Option<PoolState>, StoreError> {
-        self.read(|conn| {
-            one(conn, q::GET_POOL.sqlite(), [project_id, name], |r| {
-                decode_pool(project_id.to_owned(), r.get(0)?, text(r, 1)?, text(r, 2)?)
-            })
-        })
+        self.read(|conn| read_pool(conn, &self.nodes, project_id, name))
     }
 
     async fn for_each_pool(
@@ -238,6 +311,8 @@ impl Store for SqliteStore {
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let records = crate::orders_events::record_rows(pool)?;
+        let node_rows = nodes::node_writes(pool, pool.version + 1)?;
+        let incarnation = pool.stored.incarnation;
         let (project_id, name, version) = (
             pool.project_id.clone(),
             pool.name().to_owned(),
@@ -255,6 +330,7 @@ impl Store for SqliteStore {
                             c.labels,
                             c.doc,
                             c.state,
+                            incarnation,
                             project_id,
                             name,
                             version
@@ -262,11 +338,13 @@ impl Store for SqliteStore {
                 )?;
                 // A write that lost the race records nothing: its savepoint
                 // is rolled back with the error above.
+                write_nodes(conn, &project_id, &name, &node_rows)?;
                 orders_events::write(conn, &project_id, &records)
             })
             .await?;
         pool.version += 1;
         pool.pending.take();
+        nodes::stored(pool, &self.nodes);
         Ok(())
     }
 
@@ -283,9 +361,13 @@ impl Store for SqliteStore {
                     conn.prepare_cached(q::RETIRE_POOL.sqlite())?
                         .execute(params![project_id, name, version])?,
                 )?;
+                conn.prepare_cached(q::RETIRE_NODES.sqlite())?
+                    .execute(params![project_id, name])?;
                 orders_events::write(conn, &project_id, &records)
             })
-            .await
+            .await?;
+        self.nodes.forget(&pool.project_id, pool.name());
+        Ok(())
     }
 
     async fn list_orders(&self, query: &OrderQuery<'_>) -> Result<OrderPage, StoreError> {
@@ -373,6 +455,7 @@ impl Store for SqliteStore {
                 delete(&q::DELETE_EVENTS)?;
                 delete(&q::DELETE_ORDERS)?;
                 delete(&q::DELETE_ALL_QUOTAS)?;
+                delete(&q::DELETE_ALL_NODES)?;
                 Ok(Removed {
                     pools: delete(&q::DELETE_POOLS)?,
                     networks: delete(&q::DELETE_NETWORKS)?,
@@ -380,6 +463,7 @@ impl Store for SqliteStore {
                 })
             })
             .await
+            .inspect(|_| self.nodes.clear())
     }
 
     async fn insert_fault(&self, f: &Fault) -> Result<(), StoreError> {

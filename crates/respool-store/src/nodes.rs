@@ -1,0 +1,268 @@
+//! A pool's nodes live in rows of their own (`pool_nodes`), apart from the
+//! pool's row, so a change to a pool of 10,000 nodes writes the few nodes it
+//! changed and a list of pools reads no nodes at all.
+//!
+//! Each replica keeps the nodes it last read or wrote of each pool
+//! ([`NodeCache`]), valid while the pool's row still has the same
+//! incarnation and version: every write bumps the version in the
+//! transaction that writes the nodes, so an equal version means equal nodes,
+//! whichever replica wrote them. A pool's nodes are read whole only when
+//! another replica changed them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use respool_core::pool::{node_changes, Node, PoolState, StoredNodes};
+
+use crate::StoreError;
+
+/// One node as its row holds it.
+pub(crate) struct NodeRow {
+    pub name: String,
+    pub seq: i64,
+    pub body: String,
+}
+
+/// What a write of a pool does to its node rows. Owned, so that a write can
+/// be queued to the SQLite writer thread.
+#[derive(Default)]
+pub(crate) struct NodeWrites {
+    pub upserts: Vec<NodeRow>,
+    pub deletes: Vec<String>,
+}
+
+/// The node rows that make the stored nodes of `pool` its current ones, for
+/// the write that makes its version `new_version`.
+pub(crate) fn node_writes(pool: &PoolState, new_version: i64) -> Result<NodeWrites, StoreError> {
+    let changes = node_changes(&pool.stored.nodes, &pool.nodes);
+    // New nodes join after every stored one: a write's `seq`s are above any
+    // earlier write's (a changed node keeps the one it has).
+    let base = new_version << 24;
+    let upserts = changes
+        .changed
+        .iter()
+        .enumerate()
+        .map(|(k, (_, n))| {
+            Ok(NodeRow {
+                name: n.name.clone(),
+                seq: base + k as i64,
+                body: serde_json::to_string(n)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let deletes = changes.removed.iter().map(|n| n.name.clone()).collect();
+    Ok(NodeWrites { upserts, deletes })
+}
+
+/// Rebuilds a pool's nodes from their rows, in the order they joined.
+pub(crate) fn decode_nodes(mut rows: Vec<(i64, String)>) -> Result<Vec<Arc<Node>>, StoreError> {
+    rows.sort_unstable_by_key(|r| r.0);
+    rows.iter()
+        .map(|(_, body)| Ok(Arc::new(serde_json::from_str(body)?)))
+        .collect()
+}
+
+/// How many nodes a replica keeps at most, over all pools.
+const CACHED_NODES: usize = 100_000;
+
+/// The nodes each pool had at its latest version this replica saw.
+#[derive(Default)]
+pub(crate) struct NodeCache(Mutex<CacheInner>);
+
+#[derive(Default)]
+struct CacheInner {
+    pools: HashMap<(String, String), Cached>,
+    held: usize,
+}
+
+struct Cached {
+    incarnation: i64,
+    version: i64,
+    nodes: Arc<Vec<Arc<Node>>>,
+}
+
+impl NodeCache {
+    fn inner(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The nodes of the pool at `incarnation` and `version`, if kept.
+    pub fn get(
+        &self,
+        project_id: &str,
+        name: &str,
+        incarnation: i64,
+        version: i64,
+    ) -> Option<Arc<Vec<Arc<Node>>>> {
+        let inner = self.inner();
+        let c = inner.pools.get(&(project_id.to_owned(), name.to_owned()))?;
+        (c.incarnation == incarnation && c.version == version).then(|| c.nodes.clone())
+    }
+
+    /// Keeps what `pool` (at its current version) stored.
+    pub fn put(&self, pool: &PoolState) {
+        let nodes = pool.stored.nodes.clone();
+        let mut inner = self.inner();
+        let key = (pool.project_id.clone(), pool.name().to_owned());
+        if let Some(old) = inner.pools.remove(&key) {
+            inner.held -= old.nodes.len();
+        }
+        if nodes.len() > CACHED_NODES {
+            return;
+        }
+        while inner.held + nodes.len() > CACHED_NODES {
+            let Some(evict) = inner.pools.keys().next().cloned() else {
+                break;
+            };
+            let gone = inner.pools.remove(&evict).expect("a key just listed");
+            inner.held -= gone.nodes.len();
+        }
+        inner.held += nodes.len();
+        inner.pools.insert(
+            key,
+            Cached {
+                incarnation: pool.stored.incarnation,
+                version: pool.version,
+                nodes,
+            },
+        );
+    }
+
+    pub fn forget(&self, project_id: &str, name: &str) {
+        let mut inner = self.inner();
+        if let Some(old) = inner
+            .pools
+            .remove(&(project_id.to_owned(), name.to_owned()))
+        {
+            inner.held -= old.nodes.len();
+        }
+    }
+
+    pub fn clear(&self) {
+        *self.inner() = CacheInner::default();
+    }
+}
+
+/// Gives a pool read from its row the nodes it had: those its state still
+/// holds (a pool written before nodes had rows of their own: all are written
+/// out on its next write), else the cached ones, else those `load` reads.
+pub(crate) fn attach_nodes(
+    pool: &mut PoolState,
+    incarnation: i64,
+    cached: Option<Arc<Vec<Arc<Node>>>>,
+    load: impl FnOnce() -> Result<Vec<Arc<Node>>, StoreError>,
+) -> Result<bool, StoreError> {
+    if !pool.nodes.is_empty() {
+        pool.stored = StoredNodes {
+            incarnation,
+            nodes: Arc::default(),
+        };
+        return Ok(false);
+    }
+    let (nodes, loaded) = match cached {
+        Some(nodes) => (nodes, false),
+        None => (Arc::new(load()?), true),
+    };
+    pool.nodes = nodes.as_ref().clone();
+    pool.stored = StoredNodes { incarnation, nodes };
+    Ok(loaded)
+}
+
+/// After a write of `pool` that committed: what it stored is its nodes now.
+pub(crate) fn stored(pool: &mut PoolState, cache: &NodeCache) {
+    pool.stored.nodes = Arc::new(pool.nodes.clone());
+    cache.put(pool);
+}
+
+/// The state column: the pool's state without its nodes, which have rows of
+/// their own.
+pub(crate) fn state_without_nodes(pool: &mut PoolState) -> Result<String, StoreError> {
+    let nodes = std::mem::take(&mut pool.nodes);
+    let state = serde_json::to_string(pool);
+    pool.nodes = nodes;
+    Ok(state?)
+}
+
+#[cfg(test)]
+mod tests {
+    use respool_core::flavors::Catalog;
+    use respool_core::pool::{Env, NodePhase};
+    use respool_core::timing::TimingProfile;
+
+    use super::*;
+
+    fn pool() -> PoolState {
+        let catalog = Catalog::builtin();
+        let env = Env {
+            catalog: &catalog,
+            region: "local-1",
+            domain_id: "d",
+            timing: TimingProfile::Fast,
+        };
+        let body = serde_json::from_value(serde_json::json!({
+            "metadata": {"labels": {"os.modelarts/name": "pool-rows"}},
+            "spec": {"type": "Dedicate", "scope": ["Train"], "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 4}], "network": {"name": "n"}}
+        }))
+        .unwrap();
+        PoolState::create("p1", body, &env, 1_000).unwrap()
+    }
+
+    fn names(rows: &[NodeRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_pool_never_stored_writes_every_node() {
+        let p = pool();
+        let w = node_writes(&p, 1).unwrap();
+        let all: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names(&w.upserts), all);
+        assert!(w.deletes.is_empty());
+        // In the order they joined.
+        assert!(w.upserts.windows(2).all(|r| r[0].seq < r[1].seq));
+    }
+
+    #[test]
+    fn a_write_sends_just_the_nodes_that_changed() {
+        let mut p = pool();
+        p.stored.nodes = Arc::new(p.nodes.clone());
+        assert!(
+            node_writes(&p, 2).unwrap().upserts.is_empty(),
+            "nothing changed"
+        );
+
+        let (changed, gone) = (p.nodes[1].name.clone(), p.nodes[2].name.clone());
+        let i = p.nodes.iter().position(|n| n.name == changed).unwrap();
+        Arc::make_mut(&mut p.nodes[i]).phase = NodePhase::Available;
+        p.nodes.remove(2);
+        let mut new = Node::clone(&p.nodes[0]);
+        new.name = "node-new".into();
+        p.nodes.push(Arc::new(new));
+        let w = node_writes(&p, 2).unwrap();
+        assert_eq!(names(&w.upserts), [changed.as_str(), "node-new"]);
+        assert_eq!(w.deletes, [gone]);
+        assert!(
+            w.upserts.iter().all(|r| r.seq >= 2 << 24),
+            "after every earlier write's"
+        );
+        let body: Node = serde_json::from_str(&w.upserts[0].body).unwrap();
+        assert_eq!(body.phase, NodePhase::Available);
+    }
+
+    #[test]
+    fn the_state_column_holds_no_nodes_and_the_pool_keeps_them() {
+        let mut p = pool();
+        let state: serde_json::Value =
+            serde_json::from_str(&state_without_nodes(&mut p).unwrap()).unwrap();
+        assert_eq!(state["nodes"], serde_json::json!([]));
+        assert_eq!(p.nodes.len(), 4);
+    }
+
+    #[test]
+    fn rows_come_back_in_the_order_nodes_joined() {
+        let p = pool();
+        let rows = node_writes(&p, 1).unwrap().upserts;
+        let shuffled = rows.iter().rev().map(|r| (r.seq, r.body.clone())).collect();
+        assert_eq!(decode_nodes(shuffled).unwrap(), p.nodes);
+    }
+}
