@@ -5,7 +5,7 @@
 #                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
-#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes
+#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes,writers
 #   scripts/bench-load.sh --strict   exit 1 when a target is missed
 #
 # Every figure is a ratio or a median/percentile taken in this one run: the
@@ -29,7 +29,7 @@ ROOT=$PWD
 
 SMOKE=0
 STRICT=0
-ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes"
+ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes,writers"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -180,8 +180,8 @@ CONF
 }
 # no_pool_quota PORT: lifts the project's pool quota, so a bounded create load
 # measures creates, not the quota (1000 pools by default).
-no_pool_quota() {
-    curl -sf -X PUT "http://127.0.0.1:$1/_respool/quotas/$RESPOOL_PROJECT_ID" \
+no_pool_quota() { # PORT [PROJECT]
+    curl -sf -X PUT "http://127.0.0.1:$1/_respool/quotas/${2:-$RESPOOL_PROJECT_ID}" \
         -H "Authorization: Bearer $RESPOOL_ADMIN_TOKEN" -H 'Content-Type: application/json' \
         -d '{"pool": -1}' >/dev/null || { say "could not lift the pool quota"; exit 1; }
 }
@@ -386,6 +386,33 @@ if wants nodes; then
     stop nodes
 fi
 
+# ------------------------------------------------- 10: a list under writers
+
+if wants writers; then
+    say "10. signed list of $TEN pools alone, then beside $WRITE_CLIENTS signed writers in other projects"
+    UW=$WORK/writers
+    rm -rf "$UW"
+    seed "$UW" "$RESPOOL_PROJECT_ID" 1 "$TEN" 2>/dev/null
+    # The writers' credential: worker w writes in the (w + 1)-th project of
+    # crates/respool-loadgen/src/fixtures.rs.
+    projects=()
+    for w in $(seq "$WRITE_CLIENTS"); do projects+=(--project "$(printf '%032x' "$w")"); done
+    creds=$("$RESPOOL" credentials create --data-dir "$UW" --project "$RESPOOL_PROJECT_ID" "${projects[@]}")
+    wak=$(awk '$1 == "access_key" {print $2}' <<<"$creds")
+    wsk=$(awk '$1 == "secret_key" {print $2}' <<<"$creds")
+    start writers "$PORT" "$UW" enforce
+    for w in $(seq "$WRITE_CLIENTS"); do no_pool_quota "$PORT" "$(printf '%032x' "$w")"; done
+    load list_alone "$PORT" --op list --connections 4 >/dev/null
+    "$LOADGEN" load --endpoint "http://127.0.0.1:$PORT" --ak "$wak" --sk "$wsk" --op write \
+        --connections "$WRITE_CLIENTS" --label writers --warmup 0 \
+        --duration "$(python3 -c "print($WARM * 2 + $DUR)")" >"$WORK/writers.json" &
+    writers=$!
+    load list_beside_writers "$PORT" --op list --connections 4 >/dev/null
+    wait "$writers"
+    record "$(cat "$WORK/writers.json")"
+    stop writers
+fi
+
 # ------------------------------------------------------------- 7: Prism
 
 if wants prism; then
@@ -518,6 +545,10 @@ if bp:
     many, few = sorted(bp["lists"], key=int, reverse=True)
     lm, lf = bp["lists"][many]["p50_ms"], bp["lists"][few]["p50_ms"]
     row(f"9e. list {bp['list_pools']} pools of {many} vs of {few} nodes (p50 ms)", f"{lm:.2f} vs {lf:.2f} ms = {lm/lf:.1f}x", "<= 1.5x", lm / lf <= 1.5)
+uw, ua, wr = (by.get(k, [None])[0] for k in ("list_beside_writers", "list_alone", "writers"))
+if uw and ua and wr:
+    row(f"10. signed list of {ten_n} beside {wr['connections']} signed writers ({fmt(wr['rps'])} writes/s; alone: p99 {ua['p99_ms']:.2f} ms)",
+        f"p99 {uw['p99_ms']:.2f} ms", "<= 10 ms", uw["p99_ms"] <= 10 and wr["errors"] == 0)
 
 w = [max(len(str(r[i])) for r in out + [("figure", "measured", "target", "")]) for i in range(4)]
 line = lambda r: "| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(4)) + " |"

@@ -13,6 +13,9 @@ pub fn project_id(first: &str, i: usize) -> String {
     }
 }
 
+/// The flavor of every fixture pool.
+pub const FLAVOR: &str = "modelarts.vm.cpu.4ud";
+
 /// The create request of the `i`-th pool of a project: a dedicated pool of
 /// two CPU nodes with the labels a user would add (`env`, `tier`, `team`).
 /// `env=prod,tier in (gold)` matches one pool in ten.
@@ -32,7 +35,7 @@ pub fn pool_request(display: &str, i: usize) -> Pool {
         "spec": {
             "type": "Dedicate",
             "scope": ["Train", "Infer"],
-            "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 2}],
+            "resources": [{"flavor": FLAVOR, "count": 2}],
             "network": {"name": "network-bench"}
         }
     }))

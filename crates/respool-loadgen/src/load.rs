@@ -22,6 +22,10 @@ pub enum Op {
     Create,
     /// `GET /healthz`.
     Healthz,
+    /// Writers in projects of their own (worker `w` in the `w + 1`-th of
+    /// `fixtures::project_id`): each creates a pool, then scales it by a
+    /// node and back, and so on.
+    Write,
 }
 
 pub struct LoadArgs {
@@ -52,14 +56,18 @@ struct Shared {
 }
 
 pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
-    let mut config = Config::new(
-        &args.endpoint,
-        &args.access_key,
-        &args.secret_key,
-        &args.project,
-    );
-    config.timeout = Duration::from_secs(30);
-    let client = Client::new(config).context("client")?;
+    let client_for = |project: &str| {
+        let mut config = Config::new(&args.endpoint, &args.access_key, &args.secret_key, project);
+        config.timeout = Duration::from_secs(30);
+        Client::new(config).context("client")
+    };
+    let client = client_for(&args.project)?;
+    let clients = (0..args.connections.max(1))
+        .map(|w| match args.op {
+            Op::Write => client_for(&project_id(&args.project, w + 1)),
+            _ => Ok(client.clone()),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let args = Arc::new(args);
     let shared = Arc::new(Shared::default());
     let run_id: String = {
@@ -70,12 +78,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     let measure_from = start + args.warmup;
     let end = measure_from + args.duration;
     let mut workers = Vec::new();
-    for w in 0..args.connections.max(1) {
-        let (client, args, shared, run_id) =
-            (client.clone(), args.clone(), shared.clone(), run_id.clone());
+    for (w, client) in clients.into_iter().enumerate() {
+        let (args, shared, run_id) = (args.clone(), shared.clone(), run_id.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut seq = 0u64;
+            let mut last_created = None;
             let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
             let query: Vec<(&str, &str)> = args
                 .query
@@ -95,6 +103,31 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                         };
                         (Method::GET, format!("/v2/{p}/pools"), None)
                     }
+                    Op::Write => {
+                        seq += 1;
+                        let project = project_id(&args.project, w + 1);
+                        match (&last_created, seq % 3) {
+                            (Some(name), 1 | 2) => {
+                                let count = 2 + seq % 3;
+                                let body = json!({"spec": {"resources": [
+                                    {"flavor": crate::fixtures::FLAVOR, "count": count}
+                                ]}});
+                                (
+                                    Method::PATCH,
+                                    format!("/v2/{project}/pools/{name}"),
+                                    Some(serde_json::to_vec(&body).expect("encode")),
+                                )
+                            }
+                            _ => {
+                                let display = format!("w{run_id}-{w}-{seq}");
+                                let body =
+                                    serde_json::to_vec(&pool_request(&display, seq as usize))
+                                        .expect("encode");
+                                last_created = None;
+                                (Method::POST, format!("/v2/{project}/pools"), Some(body))
+                            }
+                        }
+                    }
                     Op::Create => {
                         seq += 1;
                         let name = format!("c{run_id}-{w}-{seq}");
@@ -107,11 +140,15 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                         )
                     }
                 };
+                let creating = args.op == Op::Write && method == Method::POST;
                 let sent = Instant::now();
                 let outcome = client.send_raw(method, &path, &query, body).await;
                 let done = Instant::now();
                 let failure = match outcome {
                     Ok(r) if (200..300).contains(&r.status) => {
+                        if creating {
+                            last_created = created_name(&r.body);
+                        }
                         shared.ok.fetch_add(1, Ordering::Relaxed);
                         shared
                             .bytes
@@ -183,4 +220,10 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 pub fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
+}
+
+/// `metadata.name` of a created pool.
+fn created_name(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v["metadata"]["name"].as_str().map(str::to_owned)
 }
