@@ -48,6 +48,8 @@ fn running(catalog: &Catalog, nodes: i64) -> PoolState {
     .expect("request decodes");
     let mut pool = PoolState::create(PROJECT, request, &env(catalog), NOW).expect("valid pool");
     pool.step(NOW);
+    // As stored: the records of its creation written.
+    pool.pending.take();
     pool
 }
 

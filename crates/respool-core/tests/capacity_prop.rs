@@ -48,7 +48,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn check(pool: &PoolState, catalog: &Catalog, now: i64) {
-    for n in &pool.nodes {
+    for n in pool.nodes.iter() {
         let cap = pool.node_capacity(n, Some(catalog));
         let used = pool.node_allocated(n);
         for (k, v) in &used {
@@ -78,7 +78,7 @@ fn check(pool: &PoolState, catalog: &Catalog, now: i64) {
         }
         let queued = w.placed.is_none() && w.finished.is_none();
         if queued {
-            for n in &pool.nodes {
+            for n in pool.nodes.iter() {
                 let open = n.phase == NodePhase::Available && !n.extra.unschedulable;
                 let allowed = w.node_name.as_ref().is_none_or(|p| *p == n.name);
                 if open && allowed {

@@ -76,11 +76,11 @@ fn the_index_answers_as_a_scan_does() {
     agrees(&p, &gone);
 
     // One removed from the middle and one added, the count unchanged.
-    let removed = p.nodes.remove(10);
+    let removed = p.nodes_mut().remove(10);
     gone.push(removed.name.clone());
     let mut moved = Node::clone(&p.nodes[0]);
     moved.name = "os-node-created-moved".into();
-    p.nodes.push(Arc::new(moved));
+    p.nodes_mut().push(Arc::new(moved));
     agrees(&p, &gone);
 }
 
@@ -89,7 +89,7 @@ fn pages_follow_each_other_in_listing_order() {
     let catalog = Catalog::builtin();
     let mut p = pool(&catalog);
     // Some nodes later than the others: the order is by creation, then name.
-    for n in p.nodes.iter_mut().step_by(7) {
+    for n in p.nodes_mut().iter_mut().step_by(7) {
         Arc::make_mut(n).created_ms += 5;
     }
     let mut want: Vec<(i64, String)> = p

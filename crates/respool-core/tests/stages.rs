@@ -91,7 +91,7 @@ fn scenario(stage: &str) -> (PoolState, i64) {
         }
         "driver-upgraded" => {
             let (mut p, now) = running(&catalog, 2);
-            std::sync::Arc::make_mut(&mut p.nodes[1])
+            std::sync::Arc::make_mut(&mut p.nodes_mut()[1])
                 .extra
                 .driver_upgrade = Some(("2.1.0".into(), now + 60_000));
             (p, now + 60_000)
@@ -161,7 +161,7 @@ fn scenario(stage: &str) -> (PoolState, i64) {
         }
         "empty-pool-deleted" => {
             let (mut p, now) = running(&catalog, 1);
-            p.nodes.retain(|n| n.phase == NodePhase::Creating);
+            p.nodes_mut().retain(|n| n.phase == NodePhase::Creating);
             (p, now + 1)
         }
         other => panic!("stage {other:?} has no scenario: add one"),

@@ -163,14 +163,14 @@ pub(crate) fn attach_nodes(
         Some(nodes) => (nodes, false),
         None => (Arc::new(load()?), true),
     };
-    pool.nodes = nodes.as_ref().clone();
+    pool.nodes = nodes.clone();
     pool.stored = StoredNodes { incarnation, nodes };
     Ok(loaded)
 }
 
 /// After a write of `pool` that committed: what it stored is its nodes now.
 pub(crate) fn stored(pool: &mut PoolState, cache: &NodeCache) {
-    pool.stored.nodes = Arc::new(pool.nodes.clone());
+    pool.stored.nodes = pool.nodes.clone();
     cache.put(pool);
 }
 
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn a_write_sends_just_the_nodes_that_changed() {
         let mut p = pool();
-        p.stored.nodes = Arc::new(p.nodes.clone());
+        p.stored.nodes = p.nodes.clone();
         assert!(
             node_writes(&p, 2).unwrap().upserts.is_empty(),
             "nothing changed"
@@ -233,11 +233,11 @@ mod tests {
 
         let (changed, gone) = (p.nodes[1].name.clone(), p.nodes[2].name.clone());
         let i = p.nodes.iter().position(|n| n.name == changed).unwrap();
-        Arc::make_mut(&mut p.nodes[i]).phase = NodePhase::Available;
-        p.nodes.remove(2);
+        Arc::make_mut(&mut p.nodes_mut()[i]).phase = NodePhase::Available;
+        p.nodes_mut().remove(2);
         let mut new = Node::clone(&p.nodes[0]);
         new.name = "node-new".into();
-        p.nodes.push(Arc::new(new));
+        p.nodes_mut().push(Arc::new(new));
         let w = node_writes(&p, 2).unwrap();
         assert_eq!(names(&w.upserts), [changed.as_str(), "node-new"]);
         assert_eq!(w.deletes, [gone]);
@@ -263,6 +263,6 @@ mod tests {
         let p = pool();
         let rows = node_writes(&p, 1).unwrap().upserts;
         let shuffled = rows.iter().rev().map(|r| (r.seq, r.body.clone())).collect();
-        assert_eq!(decode_nodes(shuffled).unwrap(), p.nodes);
+        assert_eq!(decode_nodes(shuffled).unwrap(), *p.nodes);
     }
 }

@@ -1120,10 +1120,10 @@ async fn nodes_written_on_one_replica_are_read_on_the_other(a: &dyn Store, b: &d
 
     // On a: one node changes, one leaves, two join (in that order).
     let mut p = a.get_pool("p1", p.name()).await.unwrap().unwrap();
-    Arc::make_mut(&mut p.nodes[1]).phase = NodePhase::Available;
-    p.nodes.remove(0);
+    Arc::make_mut(&mut p.nodes_mut()[1]).phase = NodePhase::Available;
+    p.nodes_mut().remove(0);
     let (x, y) = (extra_node(&p, "node-x"), extra_node(&p, "node-a"));
-    p.nodes.extend([x, y]);
+    p.nodes_mut().extend([x, y]);
     a.update_pool(&mut p).await.unwrap();
     let on_b = b.get_pool("p1", p.name()).await.unwrap().unwrap();
     assert_eq!(
@@ -1137,9 +1137,9 @@ async fn nodes_written_on_one_replica_are_read_on_the_other(a: &dyn Store, b: &d
     // is a's latest, and a write from b's stale copy loses the race.
     let mut stale = on_b;
     let mut p = a.get_pool("p1", p.name()).await.unwrap().unwrap();
-    p.nodes.truncate(1);
+    p.nodes_mut().truncate(1);
     a.update_pool(&mut p).await.unwrap();
-    Arc::make_mut(&mut stale.nodes[0]).phase = NodePhase::Abnormal;
+    Arc::make_mut(&mut stale.nodes_mut()[0]).phase = NodePhase::Abnormal;
     assert!(matches!(
         b.update_pool(&mut stale).await,
         Err(StoreError::Conflict)
@@ -1172,7 +1172,7 @@ async fn a_pool_of_an_earlier_ones_name_has_its_own_nodes(a: &dyn Store, b: &dyn
     let mut second = first.clone();
     second.stored = Default::default();
     second.pending = Default::default();
-    second.nodes = vec![extra_node(&first, "node-new")];
+    second.nodes = Arc::new(vec![extra_node(&first, "node-new")]);
     b.insert_pool(&mut second).await.unwrap();
     assert_eq!(second.version, kept.version);
     let read = a.get_pool("p1", first.name()).await.unwrap().unwrap();

@@ -45,6 +45,9 @@ pub struct NodeChanges<'a> {
 /// name. Should the order ever differ, the names decide.
 pub fn node_changes<'a>(before: &'a [Arc<Node>], after: &'a [Arc<Node>]) -> NodeChanges<'a> {
     let mut changes = NodeChanges::default();
+    if std::ptr::eq(before, after) {
+        return changes;
+    }
     let mut i = 0;
     for n in after {
         while i < before.len() && !Arc::ptr_eq(&before[i], n) && before[i].name != n.name {

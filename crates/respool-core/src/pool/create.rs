@@ -105,7 +105,7 @@ impl PoolState {
                     ..PoolStatus::default()
                 },
             },
-            nodes: Vec::new(),
+            nodes: Default::default(),
             scopes: Vec::new(),
             created_ms: now_ms,
             became_running: false,

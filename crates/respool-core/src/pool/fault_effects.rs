@@ -4,8 +4,6 @@
 
 use crate::fault_rules::{Fault, FaultEffect};
 
-use std::sync::Arc;
-
 use super::{ActiveFault, NodePhase, PoolState};
 
 impl PoolState {
@@ -85,7 +83,7 @@ impl PoolState {
         if held.len() > target {
             let recover = now_ms + self.timing.durations().scope_enable;
             for &i in held.iter().skip(target) {
-                Arc::make_mut(&mut self.nodes[i]).due_ms = Some(recover);
+                self.node_at_mut(i).due_ms = Some(recover);
             }
             return;
         }
@@ -95,9 +93,9 @@ impl PoolState {
             if need == 0 {
                 break;
             }
-            let n = &mut self.nodes[i];
+            let n = &self.nodes[i];
             if n.phase == NodePhase::Abnormal && n.due_ms.is_some() {
-                Arc::make_mut(n).due_ms = None;
+                self.node_at_mut(i).due_ms = None;
                 need -= 1;
             }
         }
@@ -105,9 +103,8 @@ impl PoolState {
             if need == 0 {
                 break;
             }
-            let n = &mut self.nodes[i];
-            if n.phase == NodePhase::Available {
-                let n = Arc::make_mut(n);
+            if self.nodes[i].phase == NodePhase::Available {
+                let n = self.node_at_mut(i);
                 n.phase = NodePhase::Abnormal;
                 n.due_ms = None;
                 need -= 1;

@@ -325,16 +325,16 @@ impl PoolState {
     fn stage_gone(&mut self, t: i64) -> Flow {
         if self.gone_at().is_some_and(|g| g <= t) {
             // Deletion is over, whatever any node was still doing.
-            self.nodes.clear();
+            self.nodes_mut().clear();
             return Flow::Stop;
         }
         Flow::Next
     }
 
     fn stage_node_deleted(&mut self, t: i64) -> Flow {
-        if !self.deletion_stuck() {
-            self.nodes
-                .retain(|n| !(n.phase == NodePhase::Deleting && n.due_ms == Some(t)));
+        let gone = |n: &Node| n.phase == NodePhase::Deleting && n.due_ms == Some(t);
+        if !self.deletion_stuck() && self.nodes.iter().any(|n| gone(n)) {
+            self.nodes_mut().retain(|n| !gone(n));
         }
         Flow::Next
     }
@@ -356,7 +356,7 @@ impl PoolState {
                 .filter(|n| created(n))
                 .map(|n| (n.node_pool.clone(), n.az.clone()))
                 .collect();
-            self.nodes.retain(|n| !created(n));
+            self.nodes_mut().retain(|n| !created(n));
             for (pool, az) in failed {
                 self.spec_drop_node(&pool, &az);
             }
@@ -374,13 +374,14 @@ impl PoolState {
     }
 
     fn stage_node_available(&mut self, t: i64) -> Flow {
-        for n in &mut self.nodes {
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
             if matches!(
                 n.phase,
                 NodePhase::Creating | NodePhase::Abnormal | NodePhase::Checking
             ) && n.due_ms == Some(t)
             {
-                let n = Arc::make_mut(n);
+                let n = self.node_at_mut(i);
                 n.phase = NodePhase::Available;
                 n.due_ms = None;
                 if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
@@ -392,13 +393,14 @@ impl PoolState {
     }
 
     fn stage_driver_upgraded(&mut self, t: i64) -> Flow {
-        for n in &mut self.nodes {
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
             if n.extra
                 .driver_upgrade
                 .as_ref()
                 .is_some_and(|(_, due)| *due <= t)
             {
-                let n = Arc::make_mut(n);
+                let n = self.node_at_mut(i);
                 n.extra.driver_version = n.extra.driver_upgrade.take().map(|(version, _)| version);
             }
         }
@@ -485,7 +487,7 @@ impl PoolState {
         // Highest index first, so the others stay where they are.
         created.sort_unstable_by(|a, b| b.cmp(a));
         for i in created {
-            let n = self.nodes.remove(i);
+            let n = self.nodes_mut().remove(i);
             self.unprovisioned.push(n.name.clone());
             self.spec_drop_node(&n.node_pool, &n.az);
         }
@@ -493,7 +495,7 @@ impl PoolState {
 
     /// Creation failed at `t`: what was being built is gone, the record stays.
     fn fail_creation(&mut self, t: i64) {
-        self.nodes.clear();
+        self.nodes_mut().clear();
         self.failure = Some(Failure {
             kind: FailureKind::Creation,
             at_ms: t,
@@ -556,7 +558,7 @@ impl PoolState {
                 break name;
             }
         };
-        self.nodes.push(Arc::new(Node {
+        self.nodes_mut().push(Arc::new(Node {
             name: name.clone(),
             flavor: flavor.into(),
             node_pool: node_pool.into(),
@@ -571,7 +573,7 @@ impl PoolState {
     }
 
     fn start_node_deletion(&mut self, i: usize, due_ms: i64) {
-        let n = Arc::make_mut(&mut self.nodes[i]);
+        let n = self.node_at_mut(i);
         n.phase = NodePhase::Deleting;
         n.due_ms = Some(due_ms);
     }

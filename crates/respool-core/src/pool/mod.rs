@@ -70,7 +70,10 @@ pub struct PoolState {
     /// The object as the API serves it; `status` is kept current by every change.
     #[serde(skip)]
     pub pool: Pool,
-    pub nodes: Vec<Arc<Node>>,
+    /// Shared with the copies of this pool and with what the store holds:
+    /// changed through [`PoolState::nodes_mut`], which copies the list (not
+    /// the nodes) the first time, and [`PoolState::node_mut`].
+    pub nodes: Arc<Vec<Arc<Node>>>,
     pub scopes: Vec<ScopeState>,
     pub created_ms: i64,
     /// Creation finished once; from then on new nodes do not make the pool `Creating`.

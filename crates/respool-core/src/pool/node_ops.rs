@@ -516,7 +516,7 @@ impl PoolState {
                 continue;
             };
             moved.push(Node::clone(&self.nodes[i]));
-            let n = Arc::make_mut(&mut self.nodes[i]);
+            let n = self.node_at_mut(i);
             let (pool, az) = (n.node_pool.clone(), n.az.clone());
             n.phase = NodePhase::Deleting;
             n.due_ms = Some(due);
@@ -569,7 +569,7 @@ impl PoolState {
                 .unwrap_or_else(|| default_node_pool(&flavor));
             self.spec_add_node(&pool, &flavor, &n.az);
             self.ip_seq += 1;
-            self.nodes.push(Arc::new(Node {
+            self.nodes_mut().push(Arc::new(Node {
                 name: n.name.clone(),
                 flavor,
                 node_pool: pool,
@@ -748,7 +748,7 @@ impl PoolState {
                 })
                 .collect();
             for &i in &keep {
-                Arc::make_mut(&mut self.nodes[i])
+                self.node_at_mut(i)
                     .extra
                     .labels
                     .insert(LABEL_BATCH_COUNT.into(), to.to_string());
@@ -791,7 +791,7 @@ impl PoolState {
         for chunk in loose.chunks(step as usize) {
             let uid = uuid::Uuid::new_v4().to_string();
             for &i in chunk {
-                let labels = &mut Arc::make_mut(&mut self.nodes[i]).extra.labels;
+                let labels = &mut self.node_at_mut(i).extra.labels;
                 labels.insert(LABEL_BATCH_UID.into(), uid.clone());
                 labels.insert(LABEL_BATCH_COUNT.into(), step.to_string());
             }
@@ -806,7 +806,7 @@ impl PoolState {
     ) -> Result<(), DomainError> {
         // Locked live nodes by node pool, in one pass.
         let mut locked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             if n.extra.delete_locked && n.phase != NodePhase::Deleting {
                 locked.entry(&n.node_pool).or_default().push(&n.name);
             }

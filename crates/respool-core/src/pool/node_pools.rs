@@ -4,8 +4,6 @@
 //! is a pool patch of its entry: it scales exactly as a pool PATCH does,
 //! with the same checks, orders, events and phases.
 
-use std::sync::Arc;
-
 use respool_api_types as api;
 use respool_api_types::{keys, PoolResource, PoolSpec};
 use serde_json::{json, Value};
@@ -136,9 +134,9 @@ impl PoolState {
     /// Fills in what a pool stored before node pools existed lacks.
     pub fn upgrade_stored(&mut self) {
         name_node_pools(&mut self.pool.spec);
-        for n in &mut self.nodes {
-            if n.node_pool.is_empty() {
-                let n = Arc::make_mut(n);
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].node_pool.is_empty() {
+                let n = self.node_at_mut(i);
                 n.node_pool = default_node_pool(&n.flavor);
             }
         }

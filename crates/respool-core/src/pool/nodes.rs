@@ -129,8 +129,18 @@ impl PoolState {
     /// The node to change: a copy of its own once shared with the stored
     /// nodes, so the store writes just the nodes that changed.
     pub(crate) fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
-        self.node_position(name)
-            .map(|i| Arc::make_mut(&mut self.nodes[i]))
+        let i = self.node_position(name)?;
+        Some(self.node_at_mut(i))
+    }
+
+    /// The node at `i` to change (see [`PoolState::node_mut`]).
+    pub(crate) fn node_at_mut(&mut self, i: usize) -> &mut Node {
+        Arc::make_mut(&mut self.nodes_mut()[i])
+    }
+
+    /// The list of nodes to change: a list of its own once shared.
+    pub fn nodes_mut(&mut self) -> &mut Vec<Arc<Node>> {
+        Arc::make_mut(&mut self.nodes)
     }
 
     /// The index of the node named `name` in `nodes`.
@@ -418,7 +428,7 @@ impl PoolState {
             if self.nodes[i].phase == NodePhase::Deleting {
                 continue;
             }
-            let n = Arc::make_mut(&mut self.nodes[i]);
+            let n = self.node_at_mut(i);
             let (pool, az) = (n.node_pool.clone(), n.az.clone());
             n.phase = NodePhase::Deleting;
             n.due_ms = Some(due);

@@ -3,7 +3,6 @@
 //! the nodes' drivers through `batch-update`'s per-node upgrade.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use respool_api_types as api;
 use serde::{Deserialize, Serialize};
@@ -206,9 +205,10 @@ impl PoolState {
         let mut probe = self.clone();
         probe.update_nodes(&names, &action, now_ms)?;
         // The nodes keep the version they run until their upgrade ends.
-        for n in &mut self.nodes {
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
             if names.contains(&n.name) && n.extra.driver_version.is_none() {
-                Arc::make_mut(n).extra.driver_version = Some(old.to_owned());
+                self.node_at_mut(i).extra.driver_version = Some(old.to_owned());
             }
         }
         self.update_nodes(&names, &action, now_ms)?;

@@ -145,7 +145,7 @@ impl Operation {
 /// change's order can name the nodes it created and the ones it started
 /// deleting (a map: big pools compare thousands of nodes).
 /// The nodes before a change, to tell what it did to them: shared, not copied.
-pub(crate) type NodeMarks = Vec<Arc<Node>>;
+pub(crate) type NodeMarks = Arc<Vec<Arc<Node>>>;
 
 impl PoolState {
     pub(crate) fn node_marks(&self) -> NodeMarks {
@@ -303,7 +303,7 @@ impl PoolState {
 
     fn counts(&self) -> [i64; 4] {
         let mut c = [0; 4];
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             let i = match n.phase {
                 NodePhase::Available => 0,
                 NodePhase::Abnormal | NodePhase::Checking => 1,

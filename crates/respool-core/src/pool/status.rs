@@ -36,13 +36,13 @@ impl PoolState {
             FailureKind::Scaling => SCALING_FAILED.to_owned(),
         });
         let (mut upgrading, mut upgraded) = (false, None);
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             upgrading |= n.extra.driver_upgrade.is_some();
             if upgraded.is_none() {
                 upgraded = n.extra.driver_version.as_ref();
             }
         }
-        let upgraded = upgraded.cloned();
+        let upgraded: Option<String> = upgraded.cloned();
         let status = &mut self.pool.status;
         status.phase = phase.as_str().into();
         status.message = message;
@@ -77,7 +77,7 @@ impl PoolState {
         let mut counts: Vec<[BTreeMap<&str, i64>; 4]> = vec![Default::default(); pools.len()];
         // Neighbouring nodes mostly share a node pool: the last one is tried first.
         let mut last: Option<(&str, usize)> = None;
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             let i = match last {
                 Some((p, i)) if p == n.node_pool => i,
                 _ => *index.entry(&n.node_pool).or_insert_with(|| {

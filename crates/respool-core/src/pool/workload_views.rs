@@ -150,7 +150,7 @@ impl PoolState {
                 *e = (*e).max(*v);
             }
         };
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             let cap = self.node_capacity(n, Some(catalog));
             add(&mut all, &cap);
             widest(&mut all_max, &cap);

@@ -342,7 +342,7 @@ impl PoolState {
 
     /// Remembers the capacity of the nodes' flavors, for steps without a catalog.
     fn learn_capacity(&mut self, catalog: &Catalog) {
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             if let Some(f) = catalog.get(&n.flavor) {
                 if !self.flavor_capacity.contains_key(&n.flavor) {
                     self.flavor_capacity
