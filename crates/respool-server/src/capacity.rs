@@ -103,17 +103,29 @@ impl Budget {
         let count = |rows: Vec<(String, i64)>| -> u64 {
             rows.iter().map(|(_, n)| (*n).max(0) as u64).sum()
         };
-        let mut budget = Budget {
-            project_pools: count(
+        // Counted only against a limit: without one, any count is allowed.
+        let limited = |limit: i64| limit != capacity::UNLIMITED;
+        let project_pools = if limited(os_limit(&os, "pool")) {
+            count(
                 app.store
                     .count_pools_by_phase(Some(project_id), None)
                     .await?,
-            ),
-            ws_pools: count(
+            )
+        } else {
+            0
+        };
+        let ws_pools = if limited(capacity::limit(&ws, POOL_RESOURCE, capacity::UNLIMITED)) {
+            count(
                 app.store
                     .count_pools_by_phase(Some(project_id), Some(workspace))
                     .await?,
-            ),
+            )
+        } else {
+            0
+        };
+        let mut budget = Budget {
+            project_pools,
+            ws_pools,
             project_nodes: 0,
             ws_nodes: 0,
             network: None,

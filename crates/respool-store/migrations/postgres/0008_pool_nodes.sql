@@ -13,3 +13,5 @@ CREATE TABLE pool_nodes (
 -- Tells a pool from an earlier one of the same name, so a replica's copy of
 -- an earlier pool's nodes is never taken for the new one's.
 ALTER TABLE pools ADD COLUMN incarnation BIGINT NOT NULL DEFAULT 0;
+-- What a pool quota counts, read from the index alone (not the pools' rows).
+CREATE INDEX pools_by_phase ON pools (project_id, workspace_id, phase);
