@@ -34,7 +34,15 @@ pub(crate) struct NodeWrites {
 /// The node rows that make the stored nodes of `pool` its current ones, for
 /// the write that makes its version `new_version`.
 pub(crate) fn node_writes(pool: &PoolState, new_version: i64) -> Result<NodeWrites, StoreError> {
-    let changes = node_changes(&pool.stored.nodes, &pool.nodes);
+    rows_for(&pool.stored.nodes, &pool.nodes, new_version)
+}
+
+fn rows_for(
+    stored: &[Arc<Node>],
+    nodes: &[Arc<Node>],
+    new_version: i64,
+) -> Result<NodeWrites, StoreError> {
+    let changes = node_changes(stored, nodes);
     // New nodes join after every stored one: a write's `seq`s are above any
     // earlier write's (a changed node keeps the one it has).
     let base = new_version << 24;
@@ -185,26 +193,22 @@ pub(crate) fn state_without_nodes(pool: &mut PoolState) -> Result<String, StoreE
 
 #[cfg(test)]
 mod tests {
-    use respool_core::flavors::Catalog;
-    use respool_core::pool::{Env, NodePhase};
-    use respool_core::timing::TimingProfile;
+    use respool_core::pool::NodePhase;
 
     use super::*;
 
-    fn pool() -> PoolState {
-        let catalog = Catalog::builtin();
-        let env = Env {
-            catalog: &catalog,
-            region: "local-1",
-            domain_id: "d",
-            timing: TimingProfile::Fast,
-        };
-        let body = serde_json::from_value(serde_json::json!({
-            "metadata": {"labels": {"os.modelarts/name": "pool-rows"}},
-            "spec": {"type": "Dedicate", "scope": ["Train"], "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 4}], "network": {"name": "n"}}
-        }))
-        .unwrap();
-        PoolState::create("p1", body, &env, 1_000).unwrap()
+    /// Nodes as their rows hold them.
+    fn nodes(names: &[&str]) -> Vec<Arc<Node>> {
+        names
+            .iter()
+            .map(|name| {
+                let row = serde_json::json!({
+                    "name": name, "flavor": "modelarts.vm.cpu.4ud", "node_pool": "np", "az": "az-1",
+                    "phase": "Creating", "created_ms": 1, "due_ms": null, "private_ip": "192.168.0.2"
+                });
+                Arc::new(serde_json::from_value(row).expect("a node row"))
+            })
+            .collect()
     }
 
     fn names(rows: &[NodeRow]) -> Vec<&str> {
@@ -212,35 +216,26 @@ mod tests {
     }
 
     #[test]
-    fn a_pool_never_stored_writes_every_node() {
-        let p = pool();
-        let w = node_writes(&p, 1).unwrap();
-        let all: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
-        assert_eq!(names(&w.upserts), all);
+    fn nodes_never_stored_are_all_written_in_the_order_they_joined() {
+        let all = nodes(&["a", "b", "c"]);
+        let w = rows_for(&[], &all, 1).unwrap();
+        assert_eq!(names(&w.upserts), ["a", "b", "c"]);
         assert!(w.deletes.is_empty());
-        // In the order they joined.
         assert!(w.upserts.windows(2).all(|r| r[0].seq < r[1].seq));
     }
 
     #[test]
     fn a_write_sends_just_the_nodes_that_changed() {
-        let mut p = pool();
-        p.stored.nodes = p.nodes.clone();
-        assert!(
-            node_writes(&p, 2).unwrap().upserts.is_empty(),
-            "nothing changed"
-        );
+        let stored = nodes(&["a", "b", "c", "d"]);
+        assert!(rows_for(&stored, &stored, 2).unwrap().upserts.is_empty());
 
-        let (changed, gone) = (p.nodes[1].name.clone(), p.nodes[2].name.clone());
-        let i = p.nodes.iter().position(|n| n.name == changed).unwrap();
-        Arc::make_mut(&mut p.nodes_mut()[i]).phase = NodePhase::Available;
-        p.nodes_mut().remove(2);
-        let mut new = Node::clone(&p.nodes[0]);
-        new.name = "node-new".into();
-        p.nodes_mut().push(Arc::new(new));
-        let w = node_writes(&p, 2).unwrap();
-        assert_eq!(names(&w.upserts), [changed.as_str(), "node-new"]);
-        assert_eq!(w.deletes, [gone]);
+        let mut now = stored.clone();
+        Arc::make_mut(&mut now[1]).phase = NodePhase::Available;
+        now.remove(2);
+        now.extend(nodes(&["e"]));
+        let w = rows_for(&stored, &now, 2).unwrap();
+        assert_eq!(names(&w.upserts), ["b", "e"]);
+        assert_eq!(w.deletes, ["c"]);
         assert!(
             w.upserts.iter().all(|r| r.seq >= 2 << 24),
             "after every earlier write's"
@@ -250,19 +245,10 @@ mod tests {
     }
 
     #[test]
-    fn the_state_column_holds_no_nodes_and_the_pool_keeps_them() {
-        let mut p = pool();
-        let state: serde_json::Value =
-            serde_json::from_str(&state_without_nodes(&mut p).unwrap()).unwrap();
-        assert_eq!(state["nodes"], serde_json::json!([]));
-        assert_eq!(p.nodes.len(), 4);
-    }
-
-    #[test]
     fn rows_come_back_in_the_order_nodes_joined() {
-        let p = pool();
-        let rows = node_writes(&p, 1).unwrap().upserts;
+        let all = nodes(&["x", "a", "m"]);
+        let rows = rows_for(&[], &all, 1).unwrap().upserts;
         let shuffled = rows.iter().rev().map(|r| (r.seq, r.body.clone())).collect();
-        assert_eq!(decode_nodes(shuffled).unwrap(), *p.nodes);
+        assert_eq!(decode_nodes(shuffled).unwrap(), all);
     }
 }
