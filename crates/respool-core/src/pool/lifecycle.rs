@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::create::random_suffix;
 use super::node_pools::pool_of;
+use super::nodes::first_in_order;
 use super::records::Operation;
 use super::{
     Env, Failure, FailureKind, Node, NodePhase, NodeWork, PoolState, ScopePhase, ScopeState,
@@ -595,12 +596,8 @@ impl PoolState {
                 &b.name,
             ))
         };
-        let n = n.min(idx.len());
-        if n > 0 && n < idx.len() {
-            idx.select_nth_unstable_by(n - 1, order);
-        }
+        let n = first_in_order(&mut idx, n, order).len();
         idx.truncate(n);
-        idx.sort_unstable_by(order);
         idx
     }
 

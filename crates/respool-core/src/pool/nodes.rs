@@ -121,6 +121,22 @@ fn build_index(nodes: &[Arc<Node>]) -> BuiltIndex {
     }
 }
 
+/// The first `n` items of `items` in `order`, sorted, without sorting the
+/// rest: a page of 500 out of 10,000 nodes, the few nodes a scale-down removes.
+pub(crate) fn first_in_order<T>(
+    items: &mut [T],
+    n: usize,
+    mut order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+) -> &mut [T] {
+    let n = n.min(items.len());
+    if n > 0 && n < items.len() {
+        items.select_nth_unstable_by(n - 1, &mut order);
+    }
+    let first = &mut items[..n];
+    first.sort_unstable_by(order);
+    first
+}
+
 impl PoolState {
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.node_position(name).map(|i| &*self.nodes[i])
@@ -192,15 +208,10 @@ impl PoolState {
             .filter(|n| node_pool.is_none_or(|p| n.node_pool == p))
             .filter(|n| after.is_none_or(|c| key(n) > (c.created_ms, c.name.as_str())))
             .collect();
-        // The first `limit` in listing order without sorting them all: big
-        // pools are paged through 500 nodes at a time.
-        let take = limit.min(rest.len());
-        if take > 0 && take < rest.len() {
-            rest.select_nth_unstable_by(take - 1, |a, b| key(a).cmp(&key(b)));
-        }
-        rest[..take].sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-        let page = &rest[..take];
-        let remaining = rest.len() - page.len();
+        // Big pools are paged through 500 nodes at a time.
+        let total = rest.len();
+        let page = first_in_order(&mut rest, limit, |a, b| key(a).cmp(&key(b)));
+        let remaining = total - page.len();
         NodePage {
             items: page.iter().map(|n| self.node_view(n, catalog)).collect(),
             next: (remaining > 0)
