@@ -63,7 +63,7 @@ fn rows_for(
 }
 
 /// Rebuilds a pool's nodes from their rows, in the order they joined.
-pub(crate) fn decode_nodes(mut rows: Vec<(i64, String)>) -> Result<Vec<Arc<Node>>, StoreError> {
+fn decode_nodes(mut rows: Vec<(i64, String)>) -> Result<Vec<Arc<Node>>, StoreError> {
     rows.sort_unstable_by_key(|r| r.0);
     rows.iter()
         .map(|(_, body)| Ok(Arc::new(serde_json::from_str(body)?)))
@@ -95,7 +95,7 @@ impl NodeCache {
     }
 
     /// The nodes of the pool at `incarnation` and `version`, if kept.
-    pub fn get(
+    fn get(
         &self,
         project_id: &str,
         name: &str,
@@ -108,7 +108,7 @@ impl NodeCache {
     }
 
     /// Keeps what `pool` (at its current version) stored.
-    pub fn put(&self, pool: &PoolState) {
+    fn put(&self, pool: &PoolState) {
         let nodes = pool.stored.nodes.clone();
         let mut inner = self.inner();
         let key = (pool.project_id.clone(), pool.name().to_owned());
@@ -151,29 +151,44 @@ impl NodeCache {
     }
 }
 
-/// Gives a pool read from its row the nodes it had: those its state still
-/// holds (a pool written before nodes had rows of their own: all are written
-/// out on its next write), else the cached ones, else those `load` reads.
-pub(crate) fn attach_nodes(
-    pool: &mut PoolState,
-    incarnation: i64,
-    cached: Option<Arc<Vec<Arc<Node>>>>,
-    load: impl FnOnce() -> Result<Vec<Arc<Node>>, StoreError>,
-) -> Result<bool, StoreError> {
-    if !pool.nodes.is_empty() {
-        pool.stored = StoredNodes {
-            incarnation,
-            nodes: Arc::default(),
-        };
-        return Ok(false);
+impl NodeCache {
+    /// Gives a pool read from its row (at `incarnation`) the nodes it had
+    /// without reading their rows: those its state still holds (a pool
+    /// written before nodes had rows of their own: all are written out on
+    /// its next write), else this replica's copy. False if neither is there.
+    pub fn attach_kept(&self, pool: &mut PoolState, incarnation: i64) -> bool {
+        if !pool.nodes.is_empty() {
+            pool.stored = StoredNodes {
+                incarnation,
+                nodes: Arc::default(),
+            };
+            return true;
+        }
+        match self.get(&pool.project_id, pool.name(), incarnation, pool.version) {
+            Some(nodes) => {
+                attach(pool, incarnation, nodes);
+                true
+            }
+            None => false,
+        }
     }
-    let (nodes, loaded) = match cached {
-        Some(nodes) => (nodes, false),
-        None => (Arc::new(load()?), true),
-    };
+
+    /// Gives a pool the nodes read from its rows (`(seq, body)`), and keeps them.
+    pub fn attach_loaded(
+        &self,
+        pool: &mut PoolState,
+        incarnation: i64,
+        rows: Vec<(i64, String)>,
+    ) -> Result<(), StoreError> {
+        attach(pool, incarnation, Arc::new(decode_nodes(rows)?));
+        self.put(pool);
+        Ok(())
+    }
+}
+
+fn attach(pool: &mut PoolState, incarnation: i64, nodes: Arc<Vec<Arc<Node>>>) {
     pool.nodes = nodes.clone();
     pool.stored = StoredNodes { incarnation, nodes };
-    Ok(loaded)
 }
 
 /// After a write of `pool` that committed: what it stored is its nodes now.

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use respool_core::pool::EVENT_RESOURCE;
 
-use crate::nodes::NodeRow;
+use crate::nodes::{NodeRow, NodeWrites};
 use crate::orders_events::RecordRow;
 use crate::{EventQuery, OrderQuery, PoolQuery};
 
@@ -174,14 +174,24 @@ pub(crate) static RETIRE_NODES: Statement =
     Statement::new("DELETE FROM pool_nodes WHERE project_id = ? AND pool_name = ?");
 
 /// Nodes per statement: well under either backend's limit on bound values.
-pub(crate) const NODES_PER_STATEMENT: usize = 200;
+const NODES_PER_STATEMENT: usize = 200;
 
-/// Writes nodes of one pool, new or changed; a changed node keeps its `seq`.
-pub(crate) fn upsert_nodes<'q>(
+/// What writes the node rows of one pool, in statements of at most
+/// [`NODES_PER_STATEMENT`] nodes.
+pub(crate) fn node_writes<'q>(
     project_id: &'q str,
     pool: &'q str,
-    nodes: &'q [NodeRow],
-) -> Query<'q> {
+    writes: &'q NodeWrites,
+) -> impl Iterator<Item = Query<'q>> {
+    let upserts = writes.upserts.chunks(NODES_PER_STATEMENT);
+    let deletes = writes.deletes.chunks(NODES_PER_STATEMENT);
+    upserts
+        .map(move |chunk| upsert_nodes(project_id, pool, chunk))
+        .chain(deletes.map(move |chunk| delete_nodes(project_id, pool, chunk)))
+}
+
+/// Writes nodes of one pool, new or changed; a changed node keeps its `seq`.
+fn upsert_nodes<'q>(project_id: &'q str, pool: &'q str, nodes: &'q [NodeRow]) -> Query<'q> {
     let mut sql =
         Query::new("INSERT INTO pool_nodes (project_id, pool_name, name, seq, body) VALUES ");
     for (i, n) in nodes.iter().enumerate() {
@@ -198,11 +208,7 @@ pub(crate) fn upsert_nodes<'q>(
 }
 
 /// Removes nodes of one pool by name.
-pub(crate) fn delete_nodes<'q>(
-    project_id: &'q str,
-    pool: &'q str,
-    names: &'q [String],
-) -> Query<'q> {
+fn delete_nodes<'q>(project_id: &'q str, pool: &'q str, names: &'q [String]) -> Query<'q> {
     let mut sql = Query::new("DELETE FROM pool_nodes WHERE project_id = ");
     sql.text(project_id)
         .push(" AND pool_name = ")

@@ -127,9 +127,7 @@ impl Store for PostgresStore {
         let Some((mut pool, incarnation)) = pool_row(&self.pool, project_id, name).await? else {
             return Ok(None);
         };
-        let cached = self.nodes.get(project_id, name, incarnation, pool.version);
-        if cached.is_some() || !pool.nodes.is_empty() {
-            nodes::attach_nodes(&mut pool, incarnation, cached, || Ok(Vec::new()))?;
+        if self.nodes.attach_kept(&mut pool, incarnation) {
             return Ok(Some(pool));
         }
         // Not kept: the row again and its nodes, in one snapshot.
@@ -140,15 +138,15 @@ impl Store for PostgresStore {
         let Some((mut pool, incarnation)) = pool_row(&mut *tx, project_id, name).await? else {
             return Ok(None);
         };
-        let rows: Vec<(i64, String)> = sqlx::query_as(q::POOL_NODES.postgres())
-            .bind(project_id)
-            .bind(name)
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        if nodes::attach_nodes(&mut pool, incarnation, None, || nodes::decode_nodes(rows))? {
-            self.nodes.put(&pool);
+        if !self.nodes.attach_kept(&mut pool, incarnation) {
+            let rows = sqlx::query_as(q::POOL_NODES.postgres())
+                .bind(project_id)
+                .bind(name)
+                .fetch_all(&mut *tx)
+                .await?;
+            self.nodes.attach_loaded(&mut pool, incarnation, rows)?;
         }
+        tx.commit().await?;
         Ok(Some(pool))
     }
 
@@ -664,14 +662,7 @@ async fn write_nodes(
     writes: &NodeWrites,
 ) -> Result<(), StoreError> {
     let (project_id, name) = (pool.project_id.as_str(), pool.name());
-    for chunk in writes.upserts.chunks(q::NODES_PER_STATEMENT) {
-        let sql = q::upsert_nodes(project_id, name, chunk);
-        bound(&sql.postgres(), sql.args())
-            .execute(&mut *conn)
-            .await?;
-    }
-    for chunk in writes.deletes.chunks(q::NODES_PER_STATEMENT) {
-        let sql = q::delete_nodes(project_id, name, chunk);
+    for sql in q::node_writes(project_id, name, writes) {
         bound(&sql.postgres(), sql.args())
             .execute(&mut *conn)
             .await?;

@@ -178,24 +178,20 @@ fn read_pool(
     let Some((mut pool, incarnation)) = pool_row(conn, project_id, name)? else {
         return Ok(None);
     };
-    let cached = cache.get(project_id, name, incarnation, pool.version);
-    if cached.is_some() || !pool.nodes.is_empty() {
-        nodes::attach_nodes(&mut pool, incarnation, cached, || Ok(Vec::new()))?;
+    if cache.attach_kept(&mut pool, incarnation) {
         return Ok(Some(pool));
     }
     let tx = conn.unchecked_transaction()?;
     let Some((mut pool, incarnation)) = pool_row(&tx, project_id, name)? else {
         return Ok(None);
     };
-    let loaded = nodes::attach_nodes(&mut pool, incarnation, None, || {
-        nodes::decode_nodes(all(&tx, q::POOL_NODES.sqlite(), [project_id, name], |r| {
+    if !cache.attach_kept(&mut pool, incarnation) {
+        let rows = all(&tx, q::POOL_NODES.sqlite(), [project_id, name], |r| {
             Ok((r.get(0)?, r.get(1)?))
-        })?)
-    })?;
-    tx.commit()?;
-    if loaded {
-        cache.put(&pool);
+        })?;
+        cache.attach_loaded(&mut pool, incarnation, rows)?;
     }
+    tx.commit()?;
     Ok(Some(pool))
 }
 
@@ -206,11 +202,8 @@ fn write_nodes(
     pool: &str,
     writes: &NodeWrites,
 ) -> Result<(), StoreError> {
-    for chunk in writes.upserts.chunks(q::NODES_PER_STATEMENT) {
-        run(conn, &q::upsert_nodes(project_id, pool, chunk))?;
-    }
-    for chunk in writes.deletes.chunks(q::NODES_PER_STATEMENT) {
-        run(conn, &q::delete_nodes(project_id, pool, chunk))?;
+    for sql in q::node_writes(project_id, pool, writes) {
+        run(conn, &sql)?;
     }
     Ok(())
 }
