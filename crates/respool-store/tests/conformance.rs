@@ -127,6 +127,7 @@ macro_rules! replicated {
 replicated!(
     nodes_written_on_one_replica_are_read_on_the_other,
     a_pool_of_an_earlier_ones_name_has_its_own_nodes,
+    hundreds_of_nodes_are_written_and_removed_in_one_write,
 );
 
 conformance!(
@@ -1225,4 +1226,28 @@ async fn nodes_kept_in_the_state_move_to_rows_on_the_next_write() {
         again.get_pool("p1", p.name()).await.unwrap().unwrap().nodes,
         p.nodes
     );
+}
+
+/// More nodes than one statement writes, added and then removed at once.
+async fn hundreds_of_nodes_are_written_and_removed_in_one_write(a: &dyn Store, b: &dyn Store) {
+    let mut p = pool("p1", "pool-many", "0", 1_000);
+    a.insert_pool(&mut p).await.unwrap();
+    let more: Vec<_> = (0..450)
+        .map(|i| extra_node(&p, &format!("node-{i:03}")))
+        .collect();
+    p.nodes_mut().extend(more);
+    a.update_pool(&mut p).await.unwrap();
+    let on_b = b.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(on_b.nodes.len(), 452);
+    assert_eq!(
+        node_names(&on_b),
+        node_names(&p),
+        "in the order they joined"
+    );
+
+    let mut p = on_b;
+    p.nodes_mut().truncate(1);
+    b.update_pool(&mut p).await.unwrap();
+    let on_a = a.get_pool("p1", p.name()).await.unwrap().unwrap();
+    assert_eq!(node_names(&on_a), node_names(&p));
 }
