@@ -24,6 +24,7 @@ the report (section "respool server log").
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -135,11 +136,26 @@ def _add_faults(server: Respool, faults: Any) -> None:
 
 
 def _track(node: pytest.Item, server: Respool) -> None:
+    _log_caught_up(server)
     try:
         offset = server.log_path.stat().st_size if server.log_path else 0
     except OSError:
         offset = 0
     node.stash.setdefault(_used, []).append((server, offset))
+
+
+def _log_caught_up(server: Respool, timeout: float = 2.0) -> None:
+    """Waits until the lines of earlier requests are in the log: the server
+    writes them off the request path, in order, so once a request made now
+    is logged, so is every request before it."""
+    marker = "path=/_respool/clock "
+    if not server.log_path or "path=/" not in server.log():
+        return  # nothing is logged per request
+    seen = server.log().count(marker)
+    server.admin("GET", "clock")
+    deadline = time.monotonic() + timeout
+    while server.log().count(marker) <= seen and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _failed(node: pytest.Item) -> bool:
