@@ -256,6 +256,7 @@ impl NewPool {
             metadata: ObjectMeta {
                 labels,
                 annotations: self.annotations,
+                resource_version: None,
                 ..ObjectMeta::default()
             },
             spec: PoolSpec {

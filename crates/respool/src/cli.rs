@@ -112,6 +112,19 @@ pub struct ServeArgs {
     /// project (by default they are refused, as ModelArts refuses them).
     #[arg(long, env = "RESPOOL_LENIENT_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
     pub lenient_networks: bool,
+    /// How often, in milliseconds, watchers look for changes other replicas
+    /// made (this replica's own are seen at once).
+    #[arg(
+        long,
+        env = "RESPOOL_WATCH_POLL_MS",
+        default_value_t = 100,
+        value_name = "MS"
+    )]
+    pub watch_poll_ms: u64,
+    /// How many writes of each project the change feed keeps; a watch that
+    /// resumes from before them is answered 410 and lists again.
+    #[arg(long, env = "RESPOOL_WATCH_HISTORY", default_value_t = respool_store::DEFAULT_HISTORY, value_name = "WRITES")]
+    pub watch_history: i64,
     /// A scenario applied at start (YAML or JSON: credentials, networks,
     /// workspaces, pools, faults); what already exists is kept as it is.
     #[arg(long, env = "RESPOOL_SEED", value_name = "FILE")]
