@@ -94,7 +94,8 @@ async fn client(
                 Some((400, _)) if method == "PATCH" => {}
                 // A fast machine can reach the project's pool quota (1,000):
                 // a refused create was never acknowledged, so nothing is owed.
-                Some((400, body)) if method == "POST" && body["error_code"] == "ModelArts.0116" => {}
+                Some((400, body)) if method == "POST" && body["error_code"] == "ModelArts.0116" => {
+                }
                 Some((status, body)) => panic!("{method} {path}: {status} {body}"),
             }
         }
