@@ -257,12 +257,18 @@ pub enum PoolCommand {
         /// Only pools being created, created, or whose creation failed.
         #[arg(long, value_parser = ["creating", "created", "failed"])]
         status: Option<String>,
+        /// After the list, print every change as it happens (until interrupted).
+        #[arg(short, long, conflicts_with = "status")]
+        watch: bool,
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
     },
     /// Show one pool. NAME is its name or its display name.
     Get {
         name: String,
+        /// Then print every change of the pool as it happens (until interrupted).
+        #[arg(short, long)]
+        watch: bool,
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
     },
@@ -872,6 +878,9 @@ pub struct EventsArgs {
     /// Events per request (the API's limit, 1-500).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub page_size: Option<u32>,
+    /// After the events so far, print each new one as it happens (until interrupted).
+    #[arg(short, long)]
+    pub follow: bool,
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: Format,
 }
