@@ -8,11 +8,13 @@ use respool_client::{Watch, WatchEvent};
 use crate::cli::Format;
 use crate::output::{line, Table};
 
+/// The row of a watched object at an instant, or `None` to pass it over.
+pub type RowOf<'a> = Box<dyn Fn(&WatchEvent, chrono::DateTime<Utc>) -> Option<Vec<String>> + 'a>;
+
 /// How a watched object prints.
 pub struct Rows<'a> {
     pub headers: Vec<&'static str>,
-    /// The object's row, or `None` to pass it over.
-    pub row: Box<dyn Fn(&WatchEvent, chrono::DateTime<Utc>) -> Option<Vec<String>> + 'a>,
+    pub row: RowOf<'a>,
 }
 
 /// Prints changes until the watch fails (a connection that ends is made
