@@ -145,10 +145,43 @@ pub struct Start {
     pub initial: Vec<String>,
 }
 
+/// Opens a watch of `target`: after the requested `resourceVersion`, or,
+/// without one, after what `now` lists (the objects that exist and the
+/// write they are as of). The project's feed is followed before anything
+/// is read, so no write falls between the two.
+pub async fn open<Now>(
+    app: &AppState,
+    project_id: &str,
+    headers: &HeaderMap,
+    params: &WatchParams,
+    target: Target,
+    now: impl FnOnce() -> Now,
+) -> Result<Response, ApiError>
+where
+    Now: std::future::Future<Output = Result<Start, ApiError>>,
+{
+    let subscription = app.feed.subscribe(project_id);
+    let start = match requested_start(app, project_id, params).await? {
+        Some(after) => Start {
+            after,
+            initial: Vec::new(),
+        },
+        None => now().await?,
+    };
+    respond(
+        app,
+        project_id,
+        headers,
+        params,
+        target,
+        start,
+        subscription,
+    )
+}
+
 /// Checks a requested `resourceVersion` against the feed: the write to
-/// continue after, or `None` when the watch starts from now (the caller
-/// then lists what exists, at one snapshot with the head).
-pub async fn requested_start(
+/// continue after, or `None` when the watch starts from now.
+async fn requested_start(
     app: &AppState,
     project_id: &str,
     params: &WatchParams,
@@ -171,7 +204,7 @@ pub async fn requested_start(
 }
 
 /// The streaming answer of a watch.
-pub fn respond(
+fn respond(
     app: &AppState,
     project_id: &str,
     headers: &HeaderMap,
