@@ -30,36 +30,40 @@ fn rss_kb(pid: u32) -> anyhow::Result<u64> {
 }
 
 pub async fn run(client: &Client, args: WatchersArgs) -> anyhow::Result<()> {
-    let before = args.pid.map(rss_kb).transpose()?;
     // Each watcher reports (pool name, when it saw it added).
     let (seen_tx, mut seen) = mpsc::unbounded_channel::<(String, Instant)>();
     let (ready_tx, mut ready) = mpsc::unbounded_channel::<()>();
     let mut tasks = Vec::with_capacity(args.count);
-    for _ in 0..args.count {
-        let mut watch = client.watch(WatchTarget::Pools(ListPools::default()), None);
-        let (seen_tx, ready_tx) = (seen_tx.clone(), ready_tx.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let Ok(e) = watch.next().await else { return };
-                if e.ends_initial_list() {
-                    let _ = ready_tx.send(());
-                } else if e.kind == "ADDED" {
-                    let name = e.object["metadata"]["name"].as_str().unwrap_or_default();
-                    let _ = seen_tx.send((name.to_owned(), Instant::now()));
+    // Memory is read with half the watchers open and with all: what one
+    // more idle watcher costs, apart from what the first ones set up once.
+    let half = args.count / 2;
+    let mut rss = Vec::new();
+    for group in [half, args.count - half] {
+        for _ in 0..group {
+            let mut watch = client.watch(WatchTarget::Pools(ListPools::default()), None);
+            let (seen_tx, ready_tx) = (seen_tx.clone(), ready_tx.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let Ok(e) = watch.next().await else { return };
+                    if e.ends_initial_list() {
+                        let _ = ready_tx.send(());
+                    } else if e.kind == "ADDED" {
+                        let name = e.object["metadata"]["name"].as_str().unwrap_or_default();
+                        let _ = seen_tx.send((name.to_owned(), Instant::now()));
+                    }
                 }
-            }
-        }));
+            }));
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        for _ in 0..group {
+            tokio::time::timeout_at(deadline.into(), ready.recv())
+                .await
+                .context("watchers did not all start in 120 s")?;
+        }
+        // Idle: every watcher has its first list and waits.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        rss.push(args.pid.map(rss_kb).transpose()?);
     }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    for _ in 0..args.count {
-        tokio::time::timeout_at(deadline.into(), ready.recv())
-            .await
-            .context("watchers did not all start in 120 s")?;
-    }
-    // Idle: every watcher has its first list and waits.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle = args.pid.map(rss_kb).transpose()?;
-
     let mut micros = Vec::with_capacity(args.count * args.writes);
     for i in 0..args.writes {
         let display = format!("watched-{i:04}");
@@ -86,8 +90,12 @@ pub async fn run(client: &Client, args: WatchersArgs) -> anyhow::Result<()> {
         bail!("no write was measured");
     }
     let l = Latencies::new(micros);
-    let per_watcher_kb = match (before, idle) {
-        (Some(b), Some(i)) => json!(round(i.saturating_sub(b) as f64 / args.count as f64, 2)),
+    let (half_open, all_open) = (rss[0], rss[1]);
+    let per_watcher_kb = match (half_open, all_open) {
+        (Some(h), Some(a)) => json!(round(
+            a.saturating_sub(h) as f64 / (args.count - half).max(1) as f64,
+            2
+        )),
         _ => json!(null),
     };
     println!(
@@ -98,8 +106,8 @@ pub async fn run(client: &Client, args: WatchersArgs) -> anyhow::Result<()> {
             "writes": args.writes,
             "p50_ms": round(l.quantile_ms(0.5), 2),
             "p99_ms": round(l.quantile_ms(0.99), 2),
-            "rss_before_kb": before,
-            "rss_idle_kb": idle,
+            "rss_half_open_kb": half_open,
+            "rss_all_open_kb": all_open,
             "idle_kb_per_watcher": per_watcher_kb,
         })
     );
