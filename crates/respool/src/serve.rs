@@ -83,7 +83,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         auth = ?args.auth,
         "respool serving"
     );
-    respool_server::listener::serve(listener, respool_server::router(app), shutdown_signal()).await;
+    let router = respool_server::router_with(app.clone(), respool_console::routes(app));
+    respool_server::listener::serve(listener, router, shutdown_signal()).await;
     // The last requests' log records are written before the writer flushes.
     respool_server::flush_request_log(std::time::Duration::from_secs(2));
     Ok(())
