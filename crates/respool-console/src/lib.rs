@@ -26,9 +26,9 @@ use crate::session::SignedOut;
 
 /// What every console handler shares.
 #[derive(Clone)]
-pub struct Console(Arc<Inner>);
+pub(crate) struct Console(Arc<Inner>);
 
-pub struct Inner {
+pub(crate) struct Inner {
     app: AppState,
     api: Api,
     signed_out: SignedOut,
