@@ -19,6 +19,11 @@ pub struct ObjectMeta {
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Where the object stands in its project's change feed; a watch
+    /// resumes after it. An extension of respool's, set by the store on a
+    /// pool (the SDKs ignore it); never taken from a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
 }
 
 /// Paging metadata of a list (`limit` + `continue`, Kubernetes style).

@@ -151,52 +151,8 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Result<RawResponse, Error> {
-        let config = &self.inner.config;
-        let body = body.unwrap_or_default();
-        let date = format_sdk_date(chrono::Utc::now().timestamp());
-        let mut headers: Vec<(&str, &str)> = vec![
-            ("Content-Type", "application/json"),
-            ("Host", &self.inner.host),
-            ("User-Agent", &config.user_agent),
-            ("X-Project-Id", &config.project_id),
-            ("X-Sdk-Date", &date),
-        ];
-        if let Some(token) = &config.security_token {
-            headers.push(("X-Security-Token", token));
-        }
-        let authorization = sign(
-            &ClientRequest {
-                method: method.as_str(),
-                path,
-                query,
-                headers: &headers,
-                body: &body,
-            },
-            &config.access_key,
-            config.secret_key.as_bytes(),
-        )?;
-        let q = encode_query(query);
-        let url = if q.is_empty() {
-            format!("{}{path}", self.inner.origin)
-        } else {
-            format!("{}{path}?{q}", self.inner.origin)
-        };
-        let mut map = HeaderMap::new();
-        for (k, v) in headers
-            .iter()
-            .chain([&("Authorization", authorization.as_str())])
-        {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| Error::Config(format!("invalid header name {k:?}: {e}")))?;
-            let value = HeaderValue::from_str(v)
-                .map_err(|e| Error::Config(format!("invalid value of header {k}: {e}")))?;
-            map.insert(name, value);
-        }
         let response = self
-            .http
-            .request(method, url)
-            .headers(map)
-            .body(body)
+            .signed(method, path, query, body)?
             .send()
             .await
             .map_err(|e| self.transport_error(e))?;
@@ -319,7 +275,59 @@ impl Client {
         self.get(path, &q).await
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> Error {
+    /// A request signed as the official SDK signs it, ready to send.
+    pub(crate) fn signed(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let config = &self.inner.config;
+        let body = body.unwrap_or_default();
+        let date = format_sdk_date(chrono::Utc::now().timestamp());
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("Content-Type", "application/json"),
+            ("Host", &self.inner.host),
+            ("User-Agent", &config.user_agent),
+            ("X-Project-Id", &config.project_id),
+            ("X-Sdk-Date", &date),
+        ];
+        if let Some(token) = &config.security_token {
+            headers.push(("X-Security-Token", token));
+        }
+        let authorization = sign(
+            &ClientRequest {
+                method: method.as_str(),
+                path,
+                query,
+                headers: &headers,
+                body: &body,
+            },
+            &config.access_key,
+            config.secret_key.as_bytes(),
+        )?;
+        let q = encode_query(query);
+        let url = if q.is_empty() {
+            format!("{}{path}", self.inner.origin)
+        } else {
+            format!("{}{path}?{q}", self.inner.origin)
+        };
+        let mut map = HeaderMap::new();
+        for (k, v) in headers
+            .iter()
+            .chain([&("Authorization", authorization.as_str())])
+        {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|e| Error::Config(format!("invalid header name {k:?}: {e}")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|e| Error::Config(format!("invalid value of header {k}: {e}")))?;
+            map.insert(name, value);
+        }
+        Ok(self.http.request(method, url).headers(map).body(body))
+    }
+
+    pub(crate) fn transport_error(&self, e: reqwest::Error) -> Error {
         let endpoint = self.inner.origin.clone();
         if e.is_timeout() {
             Error::Timeout {

@@ -32,6 +32,7 @@
 //! | `/v1/{project_id}/pools/.../tags` | [`list_project_pool_tags`](Client::list_project_pool_tags), [`list_project_pool_tags_page`](Client::list_project_pool_tags_page), [`get_pool_tags`](Client::get_pool_tags), [`add_pool_tags`](Client::add_pool_tags), [`remove_pool_tags`](Client::remove_pool_tags) |
 //! | `/v1/{project_id}/orders` | [`list_orders`](Client::list_orders), [`list_all_orders`](Client::list_all_orders), [`get_order`](Client::get_order) |
 //! | `/v1/{project_id}/events` | [`list_events`](Client::list_events), [`list_events_page`](Client::list_events_page) |
+//! | `?watch=true` on pools, a pool's nodes, events | [`watch`](Client::watch): changes as they happen, resumed by itself |
 //! | workloads, runtime metrics, quotas, network addresses | [`list_workloads`](Client::list_workloads), [`workload_statistics`](Client::workload_statistics), [`runtime_metrics`](Client::runtime_metrics), [`os_quotas`](Client::os_quotas), [`workspace_quotas`](Client::workspace_quotas), [`update_workspace_quotas`](Client::update_workspace_quotas), [`network_ips`](Client::network_ips); admin API: [`add_workload`](Client::add_workload), [`delete_workload`](Client::delete_workload), [`set_os_quotas`](Client::set_os_quotas) |
 //!
 //! ```no_run
@@ -95,6 +96,7 @@ mod plugins;
 mod pools;
 mod tags;
 mod wait;
+mod watch;
 mod workspace_auth;
 mod workspaces;
 
@@ -116,6 +118,7 @@ pub use reqwest::Method;
 pub use wait::{
     job_verdict, Progress, WaitFor, WaitOptions, FAILURE_PHASES, JOB_FAILED, JOB_SUCCESS,
 };
+pub use watch::{Watch, WatchEvent, WatchTarget};
 pub use workspaces::ListWorkspaces;
 
 /// The wire types, re-exported.

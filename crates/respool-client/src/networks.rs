@@ -302,6 +302,7 @@ impl NewNetwork {
             metadata: ObjectMeta {
                 labels,
                 annotations: self.annotations,
+                resource_version: None,
                 ..ObjectMeta::default()
             },
             spec: NetworkSpec {

@@ -21,6 +21,21 @@ pub struct ListPools {
     pub parent: Option<String>,
 }
 
+impl ListPools {
+    /// The query it sends.
+    pub(crate) fn query(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("workspaceId", &self.workspace_id),
+            ("labelSelector", &self.label_selector),
+            ("status", &self.status),
+            ("parent", &self.parent),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+        .collect()
+    }
+}
+
 impl Client {
     /// `GET /v2/{project_id}/pools` (the live API does not page pools).
     ///
@@ -37,18 +52,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn list_pools(&self, options: &ListPools) -> Result<PoolList, Error> {
-        let mut q: Vec<(&str, &str)> = Vec::new();
-        for (key, value) in [
-            ("workspaceId", &options.workspace_id),
-            ("labelSelector", &options.label_selector),
-            ("status", &options.status),
-            ("parent", &options.parent),
-        ] {
-            if let Some(v) = value {
-                q.push((key, v));
-            }
-        }
-        self.get(&self.path("v2", &["pools"]), &q).await
+        self.get(&self.path("v2", &["pools"]), &options.query())
+            .await
     }
 
     /// `GET /v2/{project_id}/pools/{pool_name}`.
@@ -256,6 +261,7 @@ impl NewPool {
             metadata: ObjectMeta {
                 labels,
                 annotations: self.annotations,
+                resource_version: None,
                 ..ObjectMeta::default()
             },
             spec: PoolSpec {

@@ -114,6 +114,7 @@ async fn fixture() -> Fixture {
         default_domain_id: DOMAIN.into(),
         admin_token: None,
         require_networks: false,
+        watch_poll: respool_server::DEFAULT_WATCH_POLL,
     };
     let signed = AppState::new(
         store.clone(),

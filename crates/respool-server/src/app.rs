@@ -47,6 +47,9 @@ pub struct Settings {
     pub auth: AuthMode,
     /// Domain id of pools created when no credential names one (auth off).
     pub default_domain_id: String,
+    /// How often a project's watchers look for changes other replicas made
+    /// (this replica's own are seen at once).
+    pub watch_poll: std::time::Duration,
     /// Bearer token of the admin API; `None` hides the admin API.
     pub admin_token: Option<String>,
     /// A Dedicate pool's `spec.network.name` must name an existing network
@@ -85,6 +88,8 @@ pub struct Shared {
     pub http_metrics: crate::metrics::HttpMetrics,
     /// Per-caller throttling; `None` serves every request.
     pub rate_limiter: Option<crate::ratelimit::RateLimiter>,
+    /// The change feed each project's watchers read.
+    pub feed: crate::feed::FeedHub,
     /// Credentials as recently read, for the signature layer.
     pub credentials: crate::credential_cache::CredentialCache,
 }
@@ -151,6 +156,7 @@ impl AppState {
             }
         };
         let faults = store.list_faults().await?;
+        let (store_for_feed, settings_poll) = (store.clone(), settings.watch_poll);
         Ok(AppState(Arc::new(Shared {
             store,
             catalog: Arc::new(catalog),
@@ -164,6 +170,7 @@ impl AppState {
             http_metrics: Default::default(),
             rate_limiter: None,
             credentials: Default::default(),
+            feed: crate::feed::FeedHub::new(store_for_feed, settings_poll),
         })))
     }
 
@@ -233,18 +240,16 @@ impl AppState {
                 return Err(ApiError::pool_not_found(name));
             };
             if pool.step(now) == StepOutcome::Gone {
-                self.forget(&pool).await?;
+                self.forget(&mut pool).await?;
                 return Err(ApiError::pool_not_found(name));
             }
             let out = change(&mut pool, now)?;
             // Labels may have changed, or the rules: the pool takes on the faults that match now.
             pool.apply_faults(&self.faults(), now);
             // Stages with no duration (the immediate profile) end before the answer.
-            let gone = pool.step(now) == StepOutcome::Gone;
-            let written = if gone {
-                self.store.retire_pool(&pool).await
-            } else {
-                self.store.update_pool(&mut pool).await
+            let written = match pool.step(now) {
+                StepOutcome::Gone => self.retire_pool(&mut pool).await,
+                _ => self.update_pool(&mut pool).await,
             };
             match written {
                 Ok(()) => {
@@ -258,9 +263,34 @@ impl AppState {
         Err(ApiError::Conflict(name.to_owned()))
     }
 
+    /// Stores a new pool; its watchers see it and its nodes added.
+    pub async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        pool.stage_node_feed(&self.catalog);
+        self.store.insert_pool(pool).await?;
+        self.feed.wake(&pool.project_id);
+        Ok(())
+    }
+
+    /// Writes a changed pool; its watchers see it and the nodes that changed.
+    pub async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        pool.stage_node_feed(&self.catalog);
+        self.store.update_pool(pool).await?;
+        self.feed.wake(&pool.project_id);
+        Ok(())
+    }
+
+    /// Removes a pool whose deletion has finished; its watchers see it and
+    /// its nodes deleted.
+    pub async fn retire_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
+        pool.stage_all_nodes_removed(&self.catalog);
+        self.store.retire_pool(pool).await?;
+        self.feed.wake(&pool.project_id);
+        Ok(())
+    }
+
     /// Removes a pool whose deletion has finished; someone else doing it first is fine.
-    pub async fn forget(&self, pool: &PoolState) -> Result<(), ApiError> {
-        match self.store.retire_pool(pool).await {
+    pub async fn forget(&self, pool: &mut PoolState) -> Result<(), ApiError> {
+        match self.retire_pool(pool).await {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e.into()),
         }

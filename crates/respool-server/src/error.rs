@@ -62,6 +62,9 @@ pub enum ApiError {
     /// 500: a bug; never caused by client input.
     #[error("internal error")]
     Internal(String),
+    /// 410: a watch asked to resume from writes the change feed no longer keeps.
+    #[error("too old resource version: {0} (the change feed keeps the writes after {1}); list again and watch from its resourceVersion")]
+    Expired(i64, i64),
     /// 400 `ModelArts.0116`, worded as the error-code table has it.
     #[error("The expected {0} exceeds the quota limit.")]
     QuotaExceeded(String),
@@ -100,6 +103,7 @@ impl ApiError {
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::QuotaExceeded(_) => StatusCode::BAD_REQUEST,
+            ApiError::Expired(..) => StatusCode::GONE,
         }
     }
 
@@ -122,6 +126,7 @@ impl ApiError {
             ApiError::Throttled(_) => "APIGW.0308",
             ApiError::Unavailable | ApiError::Internal(_) => "ModelArts.50005000",
             ApiError::QuotaExceeded(_) => "ModelArts.0116",
+            ApiError::Expired(..) => "ModelArts.50004100",
         }
     }
 

@@ -8,6 +8,7 @@ mod clock;
 mod credential_cache;
 pub mod error;
 mod extract;
+pub mod feed;
 mod handlers;
 mod limits;
 pub mod listener;
@@ -18,6 +19,7 @@ mod paging;
 pub mod ratelimit;
 pub mod reconciler;
 mod tokens;
+mod watch;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -27,6 +29,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use app::{AppState, AuthMode, Settings};
+
+/// How often watchers look for other replicas' changes unless set otherwise.
+pub const DEFAULT_WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
 pub use middleware::flush_request_log;

@@ -91,8 +91,8 @@ async fn step_each(app: &AppState, pools: Vec<(String, String)>) -> Result<usize
             };
             let written = match pool.step(now) {
                 StepOutcome::Unchanged => continue,
-                StepOutcome::Changed => app.store.update_pool(&mut pool).await,
-                StepOutcome::Gone => app.store.retire_pool(&pool).await,
+                StepOutcome::Changed => app.update_pool(&mut pool).await,
+                StepOutcome::Gone => app.retire_pool(&mut pool).await,
             };
             match written {
                 Ok(()) => changed += 1,

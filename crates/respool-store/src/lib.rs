@@ -4,6 +4,7 @@
 //! the same statements, written once in `queries.rs`.
 
 mod error;
+mod feed;
 mod nodes;
 mod orders_events;
 mod postgres;
@@ -19,6 +20,7 @@ use respool_core::network::NetworkState;
 use respool_core::pool::PoolState;
 
 pub use error::StoreError;
+pub use feed::{ChangePage, ChangeRow, FeedCursor, FeedHead, FeedKind, DEFAULT_HISTORY};
 pub use orders_events::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery};
 pub use postgres::{PostgresStore, ScratchSchema};
 pub use sqlite::SqliteStore;
@@ -74,6 +76,31 @@ pub trait Store: Send + Sync + 'static {
         query: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError>;
+
+    /// [`Store::for_each_pool`], and where the project's change feed stood
+    /// when the pools were read (one snapshot): a watch from there misses
+    /// and repeats nothing.
+    async fn for_each_pool_at_head(
+        &self,
+        query: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<FeedHead, StoreError>;
+
+    /// Where a project's change feed stands.
+    async fn feed_head(&self, project_id: &str) -> Result<FeedHead, StoreError>;
+
+    /// Up to `limit` changes of a project after `after`, oldest first, and
+    /// the head as read after them (so a trim that removed some shows in
+    /// its floor).
+    async fn changes_after(
+        &self,
+        project_id: &str,
+        after: FeedCursor,
+        limit: u32,
+    ) -> Result<ChangePage, StoreError>;
+
+    /// Keeps at most `writes` (at least 1) writes of each project in the change feed.
+    fn set_feed_history(&self, writes: i64);
 
     /// Pools in creation order (then name).
     async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
@@ -269,12 +296,13 @@ pub(crate) struct PoolColumns {
     pub parent: Option<String>,
     pub next_due_ms: Option<i64>,
     pub labels: String,
-    pub doc: String,
     pub state: String,
 }
 
 impl PoolColumns {
-    /// The columns of `pool`; a new pool is given its incarnation here.
+    /// The columns of `pool` but its document, which takes the number of
+    /// the write (see [`feed::pool_doc`]); a new pool is given its
+    /// incarnation here.
     pub fn of(pool: &mut PoolState) -> Result<Self, StoreError> {
         if pool.stored.incarnation == 0 {
             pool.stored.incarnation = rand::random::<i64>() | 1;
@@ -285,7 +313,6 @@ impl PoolColumns {
             parent: pool.parent().map(str::to_owned),
             next_due_ms: pool.next_due(),
             labels: serde_json::to_string(&pool.pool.metadata.labels)?,
-            doc: serde_json::to_string(&pool.pool)?,
             state: nodes::state_without_nodes(pool)?,
         })
     }

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use respool_core::pool::EVENT_RESOURCE;
 
+use crate::feed::NewChange;
 use crate::nodes::{NodeRow, NodeWrites};
 use crate::orders_events::RecordRow;
 use crate::{EventQuery, OrderQuery, PoolQuery};
@@ -277,6 +278,72 @@ pub(crate) fn count_pools_by_phase<'q>(
     }
     sql.push(" GROUP BY phase ORDER BY phase");
     sql
+}
+
+// The change feed (see `crate::feed`).
+
+/// Takes the project's next number, and moves its floor up so that at most
+/// `?2` writes stay; answers `(seq, floor)`. On PostgreSQL the row stays
+/// locked until the write commits, so numbers commit in order.
+pub(crate) static BUMP_FEED: Statement = Statement::new(
+    "INSERT INTO feed_heads (project_id, seq, floor) VALUES (?1, 1, 0)
+     ON CONFLICT (project_id) DO UPDATE SET seq = feed_heads.seq + 1,
+         floor = CASE WHEN feed_heads.seq + 1 - ?2 > feed_heads.floor THEN feed_heads.seq + 1 - ?2 ELSE feed_heads.floor END
+     RETURNING seq, floor",
+);
+
+pub(crate) static TRIM_FEED: Statement =
+    Statement::new("DELETE FROM changes WHERE project_id = ? AND seq <= ?");
+
+pub(crate) static FEED_HEAD: Statement =
+    Statement::new("SELECT seq, floor FROM feed_heads WHERE project_id = ?");
+
+pub(crate) static CHANGES_AFTER: Statement = Statement::new(
+    "SELECT seq, ord, kind, pool_name, change, doc FROM changes
+     WHERE project_id = ? AND (seq, ord) > (?, ?) ORDER BY seq, ord LIMIT ?",
+);
+
+/// What [`crate::Store::remove_all`] does to the feed: numbers go on, and
+/// everything before is too old to watch from.
+pub(crate) static DELETE_CHANGES: Statement = Statement::new("DELETE FROM changes");
+pub(crate) static FEED_FLOORS_UP: Statement = Statement::new("UPDATE feed_heads SET floor = seq");
+
+/// Changes per statement: well under either backend's limit on bound values.
+const CHANGES_PER_STATEMENT: usize = 200;
+
+/// What records write `seq`'s changes: the pool's first, then `rest`.
+pub(crate) fn insert_changes<'q>(
+    project_id: &'q str,
+    pool: &'q str,
+    seq: i64,
+    first: &'q NewChange,
+    rest: &'q [NewChange],
+) -> impl Iterator<Item = Query<'q>> {
+    let all: Vec<&'q NewChange> = std::iter::once(first).chain(rest).collect();
+    let chunks: Vec<Vec<(i64, &'q NewChange)>> = all
+        .into_iter()
+        .enumerate()
+        .map(|(ord, c)| (ord as i64, c))
+        .collect::<Vec<_>>()
+        .chunks(CHANGES_PER_STATEMENT)
+        .map(<[_]>::to_vec)
+        .collect();
+    chunks.into_iter().map(move |chunk| {
+        let mut sql = Query::new(
+            "INSERT INTO changes (project_id, seq, ord, kind, pool_name, change, doc) VALUES ",
+        );
+        for (i, (ord, c)) in chunk.into_iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.text(project_id).push(", ").int(seq).push(", ").int(ord);
+            sql.push(", ").text(c.kind.as_str()).push(", ").text(pool);
+            sql.push(", ")
+                .text(c.change.as_str())
+                .push(", ")
+                .text(&c.doc)
+                .push(")");
+        }
+        sql
+    })
 }
 
 // Orders and events.

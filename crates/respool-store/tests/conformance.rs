@@ -11,7 +11,10 @@ use respool_core::network::NetworkState;
 use respool_core::pool::{Env, PoolState};
 use respool_core::pool::{Node, NodePhase};
 use respool_core::timing::TimingProfile;
-use respool_store::{PoolQuery, PostgresStore, ScratchSchema, SqliteStore, Store, StoreError};
+use respool_store::{
+    FeedCursor, FeedHead, FeedKind, PoolQuery, PostgresStore, ScratchSchema, SqliteStore, Store,
+    StoreError,
+};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
@@ -128,6 +131,7 @@ replicated!(
     nodes_written_on_one_replica_are_read_on_the_other,
     a_pool_of_an_earlier_ones_name_has_its_own_nodes,
     hundreds_of_nodes_are_written_and_removed_in_one_write,
+    writes_on_two_replicas_are_numbered_once_each_without_gaps,
 );
 
 conformance!(
@@ -152,6 +156,8 @@ conformance!(
     orders_and_events_list_newest_first_with_filters,
     concurrent_writes_succeed_or_fail_each_alone,
     quota_settings_are_kept_per_scope,
+    the_feed_numbers_each_write_once_in_order,
+    the_feed_keeps_only_its_history,
 );
 
 /// Each PostgreSQL test's schema is gone once the test ends, even when its
@@ -1250,4 +1256,144 @@ async fn hundreds_of_nodes_are_written_and_removed_in_one_write(a: &dyn Store, b
     b.update_pool(&mut p).await.unwrap();
     let on_a = a.get_pool("p1", p.name()).await.unwrap().unwrap();
     assert_eq!(node_names(&on_a), node_names(&p));
+}
+
+/// `(seq, kind, change, pool)` of every change of a project kept.
+async fn feed(s: &dyn Store, project_id: &str) -> Vec<(i64, FeedKind, &'static str, String)> {
+    s.changes_after(project_id, FeedCursor::default(), 10_000)
+        .await
+        .unwrap()
+        .changes
+        .into_iter()
+        .map(|c| (c.cursor.seq, c.kind, c.change.as_str(), c.pool))
+        .collect()
+}
+
+async fn the_feed_numbers_each_write_once_in_order(s: &dyn Store) {
+    assert_eq!(s.feed_head("p1").await.unwrap(), FeedHead::default());
+    let mut a = pool("p1", "pool-aaaa", "0", 0);
+    s.insert_pool(&mut a).await.unwrap();
+    assert_eq!(a.pool.metadata.resource_version.as_deref(), Some("1"));
+    let mut stale = a.clone();
+    a.step(10_000);
+    s.update_pool(&mut a).await.unwrap();
+    stale
+        .pool
+        .metadata
+        .annotations
+        .insert("x".into(), "y".into());
+    assert!(matches!(
+        s.update_pool(&mut stale).await,
+        Err(StoreError::Conflict)
+    ));
+    let mut b = pool("p1", "pool-bbbb", "0", 1);
+    s.insert_pool(&mut b).await.unwrap();
+    let mut elsewhere = pool("p2", "pool-cccc", "0", 2);
+    s.insert_pool(&mut elsewhere).await.unwrap();
+    s.retire_pool(&a).await.unwrap();
+
+    assert_eq!(
+        s.feed_head("p1").await.unwrap(),
+        FeedHead { seq: 4, floor: 0 }
+    );
+    assert_eq!(
+        s.feed_head("p2").await.unwrap().seq,
+        1,
+        "each project numbers its own"
+    );
+    let pools: Vec<_> = feed(s, "p1")
+        .await
+        .into_iter()
+        .filter(|c| c.1 == FeedKind::Pool)
+        .collect();
+    assert_eq!(
+        pools,
+        vec![
+            (1, FeedKind::Pool, "ADDED", a.name().to_owned()),
+            (2, FeedKind::Pool, "MODIFIED", a.name().to_owned()),
+            (3, FeedKind::Pool, "ADDED", b.name().to_owned()),
+            (4, FeedKind::Pool, "DELETED", a.name().to_owned()),
+        ],
+        "the losing write took no number"
+    );
+    let all = s
+        .changes_after("p1", FeedCursor::default(), 100)
+        .await
+        .unwrap();
+    assert!(
+        all.changes
+            .iter()
+            .any(|c| c.kind == FeedKind::Event && c.cursor.seq == 1),
+        "a write's events are in its changes"
+    );
+    // The stored pool is the pool at its write, which it names.
+    let stored = s.get_pool("p1", b.name()).await.unwrap().unwrap();
+    assert_eq!(stored.pool.metadata.resource_version.as_deref(), Some("3"));
+    let own = all
+        .changes
+        .iter()
+        .find(|c| c.cursor.seq == 3 && c.kind == FeedKind::Pool)
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Pool>(&own.doc).unwrap(), stored.pool);
+    // Paging goes on after the last row read, within a write too.
+    let first = s
+        .changes_after("p1", FeedCursor::default(), 1)
+        .await
+        .unwrap();
+    let next = s
+        .changes_after("p1", first.changes[0].cursor, 1)
+        .await
+        .unwrap();
+    assert_eq!(next.changes[0].cursor, all.changes[1].cursor);
+}
+
+async fn the_feed_keeps_only_its_history(s: &dyn Store) {
+    s.set_feed_history(2);
+    let mut p = pool("p1", "pool-hist", "0", 0);
+    s.insert_pool(&mut p).await.unwrap();
+    for i in 0..4 {
+        p.pool
+            .metadata
+            .annotations
+            .insert("n".into(), i.to_string());
+        s.update_pool(&mut p).await.unwrap();
+    }
+    assert_eq!(
+        s.feed_head("p1").await.unwrap(),
+        FeedHead { seq: 5, floor: 3 }
+    );
+    let kept: Vec<i64> = feed(s, "p1").await.iter().map(|c| c.0).collect();
+    assert_eq!(kept, vec![4, 5]);
+    s.remove_all().await.unwrap();
+    assert_eq!(
+        s.feed_head("p1").await.unwrap(),
+        FeedHead { seq: 5, floor: 5 },
+        "after a reset numbers go on and nothing before is watchable"
+    );
+    assert!(feed(s, "p1").await.is_empty());
+}
+
+async fn writes_on_two_replicas_are_numbered_once_each_without_gaps(a: &dyn Store, b: &dyn Store) {
+    let mut pools: Vec<PoolState> = (0..24)
+        .map(|i| pool("p1", &format!("pool-{i:02}"), "0", i))
+        .collect();
+    let writes = pools.iter_mut().enumerate().map(|(i, p)| {
+        if i % 2 == 0 {
+            a.insert_pool(p)
+        } else {
+            b.insert_pool(p)
+        }
+    });
+    assert!(futures::future::join_all(writes)
+        .await
+        .iter()
+        .all(Result::is_ok));
+    let seqs: Vec<i64> = feed(a, "p1")
+        .await
+        .iter()
+        .filter(|c| c.1 == FeedKind::Pool)
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
+    assert_eq!(b.feed_head("p1").await.unwrap().seq, 24);
 }

@@ -12,6 +12,7 @@ mod response;
 mod router;
 mod shape;
 mod signing;
+mod watch;
 
 pub use bodies::{bucket, names, network_body, node_phases, pool_body, pool_name};
 pub use postgres::{postgres_url, scratch_schema};
@@ -20,6 +21,7 @@ pub use response::Response;
 pub use router::{walk, Options, TestServer, GO_USER_AGENT};
 pub use shape::{shape, shape_naming};
 pub use signing::{signed_request, Creds};
+pub use watch::{event_key, WatchStream};
 
 /// The project the test credential may use.
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";

@@ -99,6 +99,7 @@ impl TestServer {
             default_domain_id: DOMAIN.into(),
             admin_token: opts.admin_token,
             require_networks: opts.require_networks,
+            watch_poll: respool_server::DEFAULT_WATCH_POLL,
         };
         let catalog = opts.catalog.unwrap_or_else(Catalog::builtin);
         let app = AppState::new(store.clone(), catalog, settings)

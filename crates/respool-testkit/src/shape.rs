@@ -23,6 +23,7 @@ const VOLATILE: &[&str] = &[
     "os.modelarts.node/underlying.instance.id",
     "os.modelarts.node/batch.uid",
     "operation_time",
+    "resourceVersion",
 ];
 
 fn redact(v: &mut Value) {

@@ -112,6 +112,19 @@ pub struct ServeArgs {
     /// project (by default they are refused, as ModelArts refuses them).
     #[arg(long, env = "RESPOOL_LENIENT_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
     pub lenient_networks: bool,
+    /// How often, in milliseconds, watchers look for changes other replicas
+    /// made (this replica's own are seen at once).
+    #[arg(
+        long,
+        env = "RESPOOL_WATCH_POLL_MS",
+        default_value_t = 100,
+        value_name = "MS"
+    )]
+    pub watch_poll_ms: u64,
+    /// How many writes of each project the change feed keeps; a watch that
+    /// resumes from before them is answered 410 and lists again.
+    #[arg(long, env = "RESPOOL_WATCH_HISTORY", default_value_t = respool_store::DEFAULT_HISTORY, value_name = "WRITES")]
+    pub watch_history: i64,
     /// A scenario applied at start (YAML or JSON: credentials, networks,
     /// workspaces, pools, faults); what already exists is kept as it is.
     #[arg(long, env = "RESPOOL_SEED", value_name = "FILE")]
@@ -244,12 +257,18 @@ pub enum PoolCommand {
         /// Only pools being created, created, or whose creation failed.
         #[arg(long, value_parser = ["creating", "created", "failed"])]
         status: Option<String>,
+        /// After the list, print every change as it happens (until interrupted).
+        #[arg(short, long, conflicts_with = "status")]
+        watch: bool,
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
     },
     /// Show one pool. NAME is its name or its display name.
     Get {
         name: String,
+        /// Then print every change of the pool as it happens (until interrupted).
+        #[arg(short, long)]
+        watch: bool,
         #[arg(short, long, value_enum, default_value = "table")]
         output: Format,
     },
@@ -859,6 +878,9 @@ pub struct EventsArgs {
     /// Events per request (the API's limit, 1-500).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub page_size: Option<u32>,
+    /// After the events so far, print each new one as it happens (until interrupted).
+    #[arg(short, long)]
+    pub follow: bool,
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: Format,
 }

@@ -40,6 +40,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         default_domain_id: domain,
         admin_token: None,
         require_networks: false,
+        watch_poll: respool_server::DEFAULT_WATCH_POLL,
     };
     let app = AppState::new(store, Catalog::builtin(), settings).await?;
     let reconciler = tokio::spawn(respool_server::reconciler::run(

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use respool_api_types::{
-    keys, EventList, Network, NetworkList, Node, NodeList, OrderItemList, OrderList, Pool, PoolJob,
-    PoolJobList, PoolList, PoolStatistics, PoolTagList, ResourceFlavor, ResourceFlavorList,
-    ResourceFlavorXpu, ScheduledEventList, Workspace, WorkspaceList,
+    keys, Event, EventList, Network, NetworkList, Node, NodeList, OrderItemList, OrderList, Pool,
+    PoolJob, PoolJobList, PoolList, PoolStatistics, PoolTagList, ResourceFlavor,
+    ResourceFlavorList, ResourceFlavorXpu, ScheduledEventList, Workspace, WorkspaceList,
 };
 use serde::Serialize;
 
@@ -137,9 +137,10 @@ impl Table {
         self.rows.push(cells);
     }
 
-    pub fn render(&self) -> String {
+    /// Each column's width: its widest cell.
+    pub fn widths(&self) -> Vec<usize> {
         let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..cols)
+        (0..cols)
             .map(|c| {
                 self.rows
                     .iter()
@@ -148,22 +149,30 @@ impl Table {
                     .max()
                     .unwrap_or(0)
             })
-            .collect();
-        let mut out = String::new();
-        for row in &self.rows {
-            let mut line = String::new();
-            for (c, cell) in row.iter().enumerate() {
-                line.push_str(cell);
-                if c + 1 < row.len() {
-                    let pad = widths[c] - cell.chars().count() + 3;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
+            .collect()
     }
+
+    pub fn render(&self) -> String {
+        let widths = self.widths();
+        self.rows
+            .iter()
+            .map(|row| line(&widths, row) + "\n")
+            .collect()
+    }
+}
+
+/// One row padded to `widths` (a cell wider than its column pushes the rest along).
+pub fn line(widths: &[usize], row: &[String]) -> String {
+    let mut line = String::new();
+    for (c, cell) in row.iter().enumerate() {
+        line.push_str(cell);
+        if c + 1 < row.len() {
+            let width = widths.get(c).copied().unwrap_or(0);
+            let pad = width.saturating_sub(cell.chars().count()) + 3;
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    line.trim_end().to_owned()
 }
 
 fn or_none(s: &str) -> String {
@@ -211,7 +220,7 @@ fn bucket_total(b: &[respool_api_types::FlavorCount]) -> i64 {
     b.iter().map(|f| f.count).sum()
 }
 
-fn pool_row(pool: &Pool, wide: bool, now: DateTime<Utc>) -> Vec<String> {
+pub fn pool_row(pool: &Pool, wide: bool, now: DateTime<Utc>) -> Vec<String> {
     let labels = &pool.metadata.labels;
     let mut row = vec![
         pool.metadata.name.clone(),
@@ -241,13 +250,17 @@ fn pool_row(pool: &Pool, wide: bool, now: DateTime<Utc>) -> Vec<String> {
     row
 }
 
-pub fn pools_table(pools: &[Pool], wide: bool) -> String {
+pub fn pool_headers(wide: bool) -> Vec<&'static str> {
     let mut headers = vec!["NAME", "DISPLAY NAME", "TYPE", "PHASE", "FLAVORS", "SCOPES"];
     if wide {
         headers.extend(["WORKSPACE", "NETWORK", "CREATING", "ABNORMAL", "DELETING"]);
     }
     headers.push("AGE");
-    let mut t = Table::new(&headers);
+    headers
+}
+
+pub fn pools_table(pools: &[Pool], wide: bool) -> String {
+    let mut t = Table::new(&pool_headers(wide));
     let now = Utc::now();
     for p in pools {
         t.row(pool_row(p, wide, now));
@@ -638,33 +651,41 @@ pub fn print_event_list(list: &EventList, pool: &str, format: Format) -> anyhow:
         format,
         list.items.is_empty().then_some("No events found."),
         |wide| {
-            let mut headers = vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"];
-            if wide {
-                headers.extend(["FIRST SEEN", "COUNT", "NAME"]);
-            }
-            headers.push("MESSAGE");
-            let mut t = Table::new(&headers);
+            let mut t = Table::new(&event_headers(wide));
             let now = Utc::now();
             for e in &list.items {
-                let mut row = vec![
-                    age(Some(&e.last_timestamp), now),
-                    or_none(&e.event_type),
-                    or_none(&e.reason),
-                    format!("pool/{pool}"),
-                ];
-                if wide {
-                    row.extend([
-                        age(Some(&e.first_timestamp), now),
-                        e.count.to_string(),
-                        or_none(&e.metadata.name),
-                    ]);
-                }
-                row.push(or_none(&e.message));
-                t.row(row);
+                t.row(event_row(e, pool, wide, now));
             }
             t.render()
         },
     )
+}
+
+pub fn event_headers(wide: bool) -> Vec<&'static str> {
+    let mut headers = vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"];
+    if wide {
+        headers.extend(["FIRST SEEN", "COUNT", "NAME"]);
+    }
+    headers.push("MESSAGE");
+    headers
+}
+
+pub fn event_row(e: &Event, pool: &str, wide: bool, now: DateTime<Utc>) -> Vec<String> {
+    let mut row = vec![
+        age(Some(&e.last_timestamp), now),
+        or_none(&e.event_type),
+        or_none(&e.reason),
+        format!("pool/{pool}"),
+    ];
+    if wide {
+        row.extend([
+            age(Some(&e.first_timestamp), now),
+            e.count.to_string(),
+            or_none(&e.metadata.name),
+        ]);
+    }
+    row.push(or_none(&e.message));
+    row
 }
 
 // ------------------------------------------------------------------ orders

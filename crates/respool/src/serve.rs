@@ -35,7 +35,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .ok()
             .filter(|t| !t.is_empty()),
         require_networks: !args.lenient_networks,
+        watch_poll: Duration::from_millis(args.watch_poll_ms.max(1)),
     };
+    store.set_feed_history(args.watch_history);
     let rate_limit = match (args.rate_limit, args.timing) {
         (Some(0), _) => None,
         (Some(n), _) => Some(RateLimit::per_second(n)),
@@ -83,8 +85,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         auth = ?args.auth,
         "respool serving"
     );
+    let feed = app.feed.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Watches end first, so their connections can close in the drain.
+        feed.stop();
+    };
     let router = respool_server::router_with(app.clone(), respool_console::routes(app));
-    respool_server::listener::serve(listener, router, shutdown_signal()).await;
+    respool_server::listener::serve(listener, router, shutdown).await;
     // The last requests' log records are written before the writer flushes.
     respool_server::flush_request_log(std::time::Duration::from_secs(2));
     Ok(())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use replica_support::{call, start, try_call};
-use respool_testkit::{names, pool_body, scratch_schema, Creds, Process};
+use respool_testkit::{names, pool_body, scratch_schema, Creds, Process, WatchStream};
 use tokio::net::{TcpListener, TcpStream};
 
 fn replicas(
@@ -429,4 +429,137 @@ async fn a_database_outage_is_503_then_recovers_without_a_restart() {
     }
     // A create cut off mid-commit may exist without an answer: in doubt, like
     // any write whose reply was lost; only acknowledged ones are promised.
+}
+
+/// The `name` of a watched object.
+fn watched_name(event: &serde_json::Value) -> String {
+    event["object"]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_change_on_one_replica_reaches_a_watcher_on_another() {
+    let db = scratch_schema("watch_across").await;
+    let creds = Creds::test();
+    let (servers, _dirs) = replicas(2, &db.url(), &creds, "fast");
+    let http = reqwest::Client::new();
+    let mut watch =
+        WatchStream::open(&http, &servers[1].base, &creds, &creds.pools(), &[], &[]).await;
+    assert_eq!(watch.status, 200);
+    watch.until(|e| e["type"] == "BOOKMARK").await;
+    let written = Instant::now();
+    let (status, body) = call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "POST",
+        &creds.pools(),
+        Some(&pool_body("pool-across", 1)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let added = watch.next().await.unwrap();
+    assert_eq!(added["type"], "ADDED");
+    assert_eq!(
+        watched_name(&added),
+        body["metadata"]["name"].as_str().unwrap()
+    );
+    // Seen by polling the store (every 100 ms by default), not pushed.
+    assert!(written.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_watch_resumed_on_a_restarted_replica_misses_and_repeats_no_event() {
+    let db = scratch_schema("watch_restart").await;
+    let url = db.url();
+    let creds = Creds::test();
+    let (mut servers, dirs) = replicas(2, &url, &creds, "fast");
+    let http = reqwest::Client::new();
+    let events = format!("/v1/{}/events", creds.project);
+    let mut watch = WatchStream::open(&http, &servers[1].base, &creds, &events, &[], &[]).await;
+    watch.until(|e| e["type"] == "BOOKMARK").await;
+    let (status, body) = call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "POST",
+        &creds.pools(),
+        Some(&pool_body("pool-restart", 2)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let name = body["metadata"]["name"].as_str().unwrap().to_owned();
+    let first = watch.next().await.unwrap();
+    assert_eq!(first["type"], "ADDED");
+    let mut seen = vec![watched_name(&first)];
+    let mut after = first["object"]["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The watcher's replica dies mid-creation and comes back.
+    servers[1].kill();
+    drop(watch);
+    // The pool goes on (on the other replica) while this one is down.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    servers[1] = start(
+        dirs[1].path(),
+        &["--database", &url, "--timing", "fast"],
+        &creds.env(),
+    );
+    let mut resumed = WatchStream::open(
+        &http,
+        &servers[1].base,
+        &creds,
+        &events,
+        &[("resourceVersion", &after), ("timeoutSeconds", "6")],
+        &[],
+    )
+    .await;
+    assert_eq!(resumed.status, 200);
+    for e in resumed.rest().await {
+        if e["type"] == "ADDED" {
+            seen.push(watched_name(&e));
+            after = e["object"]["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .into();
+        }
+    }
+    let (status, pool) = call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "GET",
+        &format!("{}/{name}", creds.pools()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        pool["status"]["phase"], "Running",
+        "six seconds create a fast pool"
+    );
+    let listed = try_call(
+        &http,
+        &servers[0].base,
+        &creds,
+        "GET",
+        &events,
+        &[("name", &name), ("ascend", "true")],
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    let listed: Vec<String> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(listed.len() >= 2, "{listed:?}");
+    assert_eq!(seen, listed, "every event once, in order (last at {after})");
 }

@@ -124,6 +124,7 @@ impl PoolState {
             workloads: Vec::new(),
             flavor_capacity: Default::default(),
             pending: Default::default(),
+            node_feed: Default::default(),
             version: 0,
             node_index: Default::default(),
             stored: Default::default(),

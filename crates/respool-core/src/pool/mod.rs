@@ -6,6 +6,7 @@ mod changes;
 mod control;
 mod create;
 mod fault_effects;
+mod feed;
 mod jobs;
 mod lifecycle;
 mod maintenance;
@@ -30,6 +31,7 @@ use crate::flavors::Catalog;
 use crate::timing::TimingProfile;
 
 pub use changes::{node_changes, NodeChanges, StoredNodes};
+pub use feed::{Change, FeedNode, NodeFeed};
 pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::FAILED_RETENTION_MS;
 pub use lifecycle::{Flow, Stage, StepOutcome, STAGES};
@@ -129,6 +131,10 @@ pub struct PoolState {
     /// Set by the store.
     #[serde(skip)]
     pub stored: StoredNodes,
+    /// The nodes this write adds, changes or removes, as served, for
+    /// watchers ([`PoolState::stage_node_feed`]); the store writes them with the pool.
+    #[serde(skip)]
+    pub node_feed: NodeFeed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -325,6 +325,7 @@ impl PoolState {
                 deletion_timestamp: None,
                 labels,
                 annotations,
+                resource_version: None,
             },
             spec: api::NodeSpec {
                 flavor: n.flavor.clone(),

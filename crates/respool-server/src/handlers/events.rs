@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use respool_api_types::{ErrorBody, EventList, ListMeta};
 use respool_core::pool::{EVENT_API_VERSION, EVENT_LIST_KIND, EVENT_RESOURCE};
@@ -17,6 +18,7 @@ use crate::extract::{PathParams, QueryParams};
 use crate::handlers::ProjectPath;
 use crate::paging;
 use crate::paging::number;
+use crate::watch::{self, Start, Target, WatchParams};
 
 /// The list a `continue` token belongs to.
 const TOKEN_KIND: &str = "events";
@@ -59,12 +61,14 @@ struct Position {
 
 /// `GET /v1/{project_id}/events`
 #[utoipa::path(get, path = "/v1/{project_id}/events", operation_id = "ListEvents",
-    params(ProjectPath, ListEventsQuery),
+    params(ProjectPath, ListEventsQuery, WatchParams),
     responses((status = 200, body = EventList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
     PathParams(path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListEventsQuery>,
+    QueryParams(watch): QueryParams<WatchParams>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     // Both are optional, as the SDK has them: pools are the one resource.
     let resource = q
@@ -78,6 +82,9 @@ pub async fn list(
         )));
     }
     let name = q.name.as_deref().filter(|n| !n.is_empty());
+    if watch.wanted()? {
+        return watch_events(&app, &path.project_id, name, &headers, &watch).await;
+    }
     let limit = paging::parse_limit(q.limit.as_deref())?;
     let after: Option<Position> = paging::decode(TOKEN_KIND, q.continue_token.as_deref())?;
     let instant = |what, raw: Option<&str>| -> Result<Option<i64>, ApiError> {
@@ -161,6 +168,38 @@ pub async fn list(
     }
     body.push_str("]}");
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A watch of the events of one pool (or every pool): from the requested
+/// version, or from now on (events already raised are listed, not watched).
+async fn watch_events(
+    app: &AppState,
+    project_id: &str,
+    name: Option<&str>,
+    headers: &HeaderMap,
+    params: &WatchParams,
+) -> Result<Response, ApiError> {
+    let subscription = app.feed.subscribe(project_id);
+    let after = match watch::requested_start(app, project_id, params).await? {
+        Some(after) => after,
+        None => app.store.feed_head(project_id).await?.seq,
+    };
+    let start = Start {
+        after,
+        initial: Vec::new(),
+    };
+    let target = Target::Events {
+        pool: name.map(str::to_owned),
+    };
+    watch::respond(
+        app,
+        project_id,
+        headers,
+        params,
+        target,
+        start,
+        subscription,
+    )
 }
 
 /// Whether the pool exists, or had events once (a deleted pool's events stay).

@@ -118,6 +118,7 @@ pub fn to_wire(f: &Flavor, region: &str) -> ResourceFlavor {
             name: f.name.clone(),
             labels,
             annotations,
+            resource_version: None,
             ..ObjectMeta::default()
         },
         spec: ResourceFlavorSpec {

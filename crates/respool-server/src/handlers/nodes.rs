@@ -1,28 +1,93 @@
 //! `/v2/{project_id}/pools/{pool_name}/nodes`: list, show, batch-delete.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use respool_api_types::{ErrorBody, Node, NodeDeletion, NodeList, NodeResult};
 
 use crate::app::AppState;
 use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::feed::with_resource_version;
 use crate::handlers::{node_page, NodePageQuery, NodePath, PoolPath};
+use crate::watch::{self, Start, Target, WatchParams};
 
 /// Names the node list in its `continue` tokens.
 const PAGING: &str = "nodes";
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodes`
 #[utoipa::path(get, path = "/v2/{project_id}/pools/{pool_name}/nodes", operation_id = "ListPoolNodes",
-    params(PoolPath, NodePageQuery),
+    params(PoolPath, NodePageQuery, WatchParams),
     responses((status = 200, body = NodeList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
     PathParams(path): PathParams<PoolPath>,
     QueryParams(q): QueryParams<NodePageQuery>,
-) -> Result<Json<NodeList>, ApiError> {
+    QueryParams(watch): QueryParams<WatchParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if watch.wanted()? {
+        return watch_nodes(&app, &path, &headers, &watch).await;
+    }
     let pool = path.load(&app).await?;
-    Ok(Json(node_page(&app, &pool, None, &q, PAGING)?))
+    Ok(Json(node_page(&app, &pool, None, &q, PAGING)?).into_response())
+}
+
+/// A watch of a pool's nodes: from the requested version, or the nodes the
+/// pool has at its latest write and then every change.
+async fn watch_nodes(
+    app: &AppState,
+    path: &PoolPath,
+    headers: &HeaderMap,
+    params: &WatchParams,
+) -> Result<Response, ApiError> {
+    let project_id = &path.project_id;
+    let subscription = app.feed.subscribe(project_id);
+    let start = match watch::requested_start(app, project_id, params).await? {
+        Some(after) => Start {
+            after,
+            initial: Vec::new(),
+        },
+        None => {
+            crate::reconciler::catch_up(app, project_id).await?;
+            let pool = app
+                .store
+                .get_pool(project_id, &path.pool_name)
+                .await?
+                .ok_or_else(|| ApiError::pool_not_found(&path.pool_name))?;
+            // The nodes as of the pool's latest write, which its version names.
+            let after = pool
+                .pool
+                .metadata
+                .resource_version
+                .as_deref()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_default();
+            let initial = pool
+                .nodes
+                .iter()
+                .map(|n| {
+                    let view = serde_json::to_string(&pool.node_view(n, &app.catalog))
+                        .expect("a node serializes");
+                    with_resource_version(&view, after)
+                })
+                .collect();
+            Start { after, initial }
+        }
+    };
+    let target = Target::Nodes {
+        pool: path.pool_name.clone(),
+    };
+    watch::respond(
+        app,
+        project_id,
+        headers,
+        params,
+        target,
+        start,
+        subscription,
+    )
 }
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodes/{node_name}`

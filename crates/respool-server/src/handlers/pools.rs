@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
@@ -21,6 +22,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::handlers::{PoolPath, ProjectPath};
+use crate::watch::{self, Start, Target, WatchParams};
 
 #[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -38,12 +40,14 @@ pub struct ListQuery {
 
 /// `GET /v2/{project_id}/pools`
 #[utoipa::path(get, path = "/v2/{project_id}/pools", operation_id = "ListPools",
-    params(ProjectPath, ListQuery),
+    params(ProjectPath, ListQuery, WatchParams),
     responses((status = 200, body = PoolList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
     PathParams(path): PathParams<ProjectPath>,
     QueryParams(q): QueryParams<ListQuery>,
+    QueryParams(watch): QueryParams<WatchParams>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let selector = crate::extract::label_selector(q.label_selector.as_deref())?;
     let status = StatusFilter::parse(q.status.as_deref().unwrap_or_default())?;
@@ -59,6 +63,9 @@ pub async fn list(
         phases: status.map(|s| s.phases().iter().map(|p| p.as_str()).collect()),
         parent: q.parent.as_deref().filter(|p| !p.is_empty()),
     };
+    if watch.wanted()? {
+        return watch_pools(&app, &path.project_id, &headers, &watch, &query, selector).await;
+    }
     // The answer must agree with the clock: pools whose stage has ended are
     // stepped first. Catching up costs a query, so the list runs first and
     // catches up only if it met such a pool; a phase filter, which stepping
@@ -94,11 +101,8 @@ async fn list_body(
     app.store
         .for_each_pool(query, &mut |row| {
             due |= row.next_due_ms.is_some_and(|t| t <= now);
-            if !selector.is_empty() {
-                let labels: BTreeMap<String, String> = serde_json::from_str(row.labels)?;
-                if !selector.matches(&labels) {
-                    return Ok(());
-                }
+            if !selector_matches(selector, row.labels)? {
+                return Ok(());
             }
             if !first {
                 body.push(',');
@@ -111,6 +115,63 @@ async fn list_body(
         .await?;
     body.push_str("]}");
     Ok((body, due))
+}
+
+/// A watch of `query`'s pools that `selector` matches: from the requested
+/// version, or what exists now and then every change.
+async fn watch_pools(
+    app: &AppState,
+    project_id: &str,
+    headers: &HeaderMap,
+    params: &WatchParams,
+    query: &PoolQuery<'_>,
+    selector: Selector,
+) -> Result<Response, ApiError> {
+    let subscription = app.feed.subscribe(project_id);
+    let start = match watch::requested_start(app, project_id, params).await? {
+        Some(after) => Start {
+            after,
+            initial: Vec::new(),
+        },
+        None => {
+            crate::reconciler::catch_up(app, project_id).await?;
+            let mut initial = Vec::new();
+            let head = app
+                .store
+                .for_each_pool_at_head(query, &mut |row| {
+                    if selector_matches(&selector, row.labels)? {
+                        initial.push(row.doc.to_owned());
+                    }
+                    Ok(())
+                })
+                .await?;
+            Start {
+                after: head.seq,
+                initial,
+            }
+        }
+    };
+    let target = Target::Pools {
+        workspace: query.workspace_id.unwrap_or(DEFAULT_WORKSPACE).to_owned(),
+        selector,
+    };
+    watch::respond(
+        app,
+        project_id,
+        headers,
+        params,
+        target,
+        start,
+        subscription,
+    )
+}
+
+fn selector_matches(selector: &Selector, labels: &str) -> Result<bool, StoreError> {
+    if selector.is_empty() {
+        return Ok(true);
+    }
+    let labels: BTreeMap<String, String> = serde_json::from_str(labels)?;
+    Ok(selector.matches(&labels))
 }
 
 /// `POST /v2/{project_id}/pools`
@@ -139,7 +200,7 @@ pub async fn create(
         .check(None, &crate::capacity::Need::of(&pool))?;
     pool.apply_faults(&app.faults(), now);
     pool.step(now);
-    match app.store.insert_pool(&mut pool).await {
+    match app.insert_pool(&mut pool).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => return Err(ApiError::PoolExists),
         Err(e) => return Err(e.into()),

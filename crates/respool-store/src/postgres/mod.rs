@@ -5,32 +5,39 @@
 mod orders_events;
 mod scratch;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use respool_api_types::Pool;
 use respool_api_types::Workspace;
 use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
-use respool_core::pool::PoolState;
+use respool_core::pool::{Change, PoolState};
 pub use scratch::ScratchSchema;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::query::Query as Bound;
 use sqlx::{PgConnection, PgPool, Postgres, Row};
 
+use crate::feed::{self, NewChange};
 use crate::nodes::{self, NodeCache, NodeWrites};
+use crate::orders_events::{record_rows, RecordRow};
 use crate::queries::{self as q, Arg};
 use crate::{
-    decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
-    OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
+    decode_fault, decode_network, decode_pool, soonest_first, ChangePage, ChangeRow, EachPool,
+    EventQuery, EventRow, FeedCursor, FeedHead, OrderPage, OrderQuery, PoolColumns, PoolQuery,
+    PoolRowRef, Removed, Store, StoreError,
 };
 
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     nodes: Arc<NodeCache>,
+    /// How many writes of a project the change feed keeps.
+    history: Arc<AtomicI64>,
 }
 
 impl PostgresStore {
@@ -66,7 +73,12 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             nodes: Arc::default(),
+            history: Arc::new(AtomicI64::new(feed::DEFAULT_HISTORY)),
         })
+    }
+
+    fn history(&self) -> i64 {
+        self.history.load(Ordering::Relaxed)
     }
 }
 
@@ -96,7 +108,18 @@ impl Store for PostgresStore {
     async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let node_rows = nodes::node_writes(pool, pool.version)?;
+        let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
+        let mut wire = pool.pool.clone();
+        let (seq, doc) = write_feed(
+            &mut tx,
+            pool,
+            self.history(),
+            &mut wire,
+            Change::Added,
+            &records,
+        )
+        .await?;
         sqlx::query(q::INSERT_POOL.postgres())
             .bind(&pool.project_id)
             .bind(pool.name())
@@ -107,14 +130,15 @@ impl Store for PostgresStore {
             .bind(pool.version)
             .bind(c.next_due_ms)
             .bind(&c.labels)
-            .bind(&c.doc)
+            .bind(&doc)
             .bind(&c.state)
             .bind(pool.stored.incarnation)
             .execute(&mut *tx)
             .await?;
         write_nodes(&mut tx, pool, &node_rows).await?;
-        orders_events::write(&mut tx, pool).await?;
+        orders_events::write(&mut tx, &pool.project_id, &records).await?;
         tx.commit().await?;
+        feed::written(pool, seq);
         nodes::stored(pool, &self.nodes);
         Ok(())
     }
@@ -131,10 +155,7 @@ impl Store for PostgresStore {
             return Ok(Some(pool));
         }
         // Not kept: the row again and its nodes, in one snapshot.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = snapshot(&self.pool).await?;
         let Some((mut pool, incarnation)) = pool_row(&mut *tx, project_id, name).await? else {
             return Ok(None);
         };
@@ -155,31 +176,83 @@ impl Store for PostgresStore {
         query: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
-        let sql = q::list_pools(query);
-        let text = sql.postgres();
-        let rows = bound(&text, sql.args()).fetch_all(&self.pool).await?;
-        for r in &rows {
-            each(PoolRowRef {
-                name: r.try_get(0)?,
-                labels: r.try_get(1)?,
-                doc: r.try_get(2)?,
-                next_due_ms: r.try_get(3)?,
-            })?;
-        }
-        Ok(())
+        each_pool(&self.pool, query, each).await
+    }
+
+    async fn for_each_pool_at_head(
+        &self,
+        query: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<FeedHead, StoreError> {
+        let mut tx = snapshot(&self.pool).await?;
+        let at = head(&mut *tx, query.project_id).await?;
+        each_pool(&mut *tx, query, each).await?;
+        tx.commit().await?;
+        Ok(at)
+    }
+
+    async fn feed_head(&self, project_id: &str) -> Result<FeedHead, StoreError> {
+        head(&self.pool, project_id).await
+    }
+
+    async fn changes_after(
+        &self,
+        project_id: &str,
+        after: FeedCursor,
+        limit: u32,
+    ) -> Result<ChangePage, StoreError> {
+        let rows = sqlx::query(q::CHANGES_AFTER.postgres())
+            .bind(project_id)
+            .bind(after.seq)
+            .bind(after.ord)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        let changes = rows
+            .iter()
+            .map(|r| {
+                ChangeRow::decode(
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                )
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(ChangePage {
+            head: head(&self.pool, project_id).await?,
+            changes,
+        })
+    }
+
+    fn set_feed_history(&self, writes: i64) {
+        self.history.store(writes.max(1), Ordering::Relaxed);
     }
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let node_rows = nodes::node_writes(pool, pool.version + 1)?;
+        let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
+        let mut wire = pool.pool.clone();
+        let (seq, doc) = write_feed(
+            &mut tx,
+            pool,
+            self.history(),
+            &mut wire,
+            Change::Modified,
+            &records,
+        )
+        .await?;
         let done = sqlx::query(q::UPDATE_POOL.postgres())
             .bind(&c.workspace_id)
             .bind(c.phase)
             .bind(&c.parent)
             .bind(c.next_due_ms)
             .bind(&c.labels)
-            .bind(&c.doc)
+            .bind(&doc)
             .bind(&c.state)
             .bind(pool.stored.incarnation)
             .bind(&pool.project_id)
@@ -190,15 +263,26 @@ impl Store for PostgresStore {
         if done.rows_affected() == 1 {
             write_nodes(&mut tx, pool, &node_rows).await?;
         }
-        commit_versioned(tx, done.rows_affected(), pool).await?;
+        commit_versioned(tx, done.rows_affected(), &pool.project_id, &records).await?;
         pool.version += 1;
-        pool.pending.take();
+        feed::written(pool, seq);
         nodes::stored(pool, &self.nodes);
         Ok(())
     }
 
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
+        let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
+        let mut wire = pool.pool.clone();
+        write_feed(
+            &mut tx,
+            pool,
+            self.history(),
+            &mut wire,
+            Change::Deleted,
+            &records,
+        )
+        .await?;
         let done = sqlx::query(q::RETIRE_POOL.postgres())
             .bind(&pool.project_id)
             .bind(pool.name())
@@ -210,7 +294,7 @@ impl Store for PostgresStore {
             .bind(pool.name())
             .execute(&mut *tx)
             .await?;
-        commit_versioned(tx, done.rows_affected(), pool).await?;
+        commit_versioned(tx, done.rows_affected(), &pool.project_id, &records).await?;
         self.nodes.forget(&pool.project_id, pool.name());
         Ok(())
     }
@@ -304,6 +388,8 @@ impl Store for PostgresStore {
         delete(&q::DELETE_ORDERS).await?;
         delete(&q::DELETE_ALL_QUOTAS).await?;
         delete(&q::DELETE_ALL_NODES).await?;
+        delete(&q::DELETE_CHANGES).await?;
+        delete(&q::FEED_FLOORS_UP).await?;
         let removed = Removed {
             pools: delete(&q::DELETE_POOLS).await?,
             networks: delete(&q::DELETE_NETWORKS).await?,
@@ -627,14 +713,94 @@ const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = $1, lease_until_ms
 async fn commit_versioned(
     mut tx: sqlx::Transaction<'_, Postgres>,
     rows_affected: u64,
-    pool: &PoolState,
+    project_id: &str,
+    records: &[RecordRow],
 ) -> Result<(), StoreError> {
     if rows_affected == 0 {
         return Err(StoreError::Conflict);
     }
-    orders_events::write(&mut tx, pool).await?;
+    orders_events::write(&mut tx, project_id, records).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A read-only transaction that sees one snapshot throughout.
+async fn snapshot(db: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Hands `each` the pools `query` selects.
+async fn each_pool<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    query: &PoolQuery<'_>,
+    each: &mut EachPool<'_>,
+) -> Result<(), StoreError> {
+    let sql = q::list_pools(query);
+    let text = sql.postgres();
+    let rows = bound(&text, sql.args()).fetch_all(db).await?;
+    for r in &rows {
+        each(PoolRowRef {
+            name: r.try_get(0)?,
+            labels: r.try_get(1)?,
+            doc: r.try_get(2)?,
+            next_due_ms: r.try_get(3)?,
+        })?;
+    }
+    Ok(())
+}
+
+async fn head<'e>(db: impl sqlx::PgExecutor<'e>, project_id: &str) -> Result<FeedHead, StoreError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(q::FEED_HEAD.postgres())
+        .bind(project_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row
+        .map(|(seq, floor)| FeedHead { seq, floor })
+        .unwrap_or_default())
+}
+
+/// Takes the project's next number for a write of `pool` (the head's row
+/// stays locked until the write commits, so numbers commit in order), trims
+/// what the feed no longer keeps and records the write's changes, the
+/// pool's own first; answers the number and the pool's document at it.
+async fn write_feed(
+    conn: &mut PgConnection,
+    pool: &PoolState,
+    keep: i64,
+    wire: &mut Pool,
+    change: Change,
+    records: &[RecordRow],
+) -> Result<(i64, String), StoreError> {
+    let project_id = pool.project_id.as_str();
+    let (seq, floor): (i64, i64) = sqlx::query_as(q::BUMP_FEED.postgres())
+        .bind(project_id)
+        .bind(keep)
+        .fetch_one(&mut *conn)
+        .await?;
+    if floor > 0 {
+        sqlx::query(q::TRIM_FEED.postgres())
+            .bind(project_id)
+            .bind(floor)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let doc = feed::pool_doc(wire, seq)?;
+    let own = NewChange {
+        kind: feed::FeedKind::Pool,
+        change,
+        doc: doc.clone(),
+    };
+    let rest = feed::node_and_event_changes(pool, records);
+    for sql in q::insert_changes(project_id, pool.name(), seq, &own, &rest) {
+        bound(&sql.postgres(), sql.args())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((seq, doc))
 }
 
 /// The pool's row, with its incarnation.

@@ -1,17 +1,20 @@
 //! Orders and events on PostgreSQL.
 
-use respool_core::pool::PoolState;
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::bound;
-use crate::orders_events::record_rows;
+use crate::orders_events::RecordRow;
 use crate::queries as q;
 use crate::{EventCursor, EventQuery, EventRow, OrderPage, OrderQuery, StoreError};
 
-/// Writes the records `pool` has yet to write, in the transaction `conn` holds.
-pub(super) async fn write(conn: &mut PgConnection, pool: &PoolState) -> Result<(), StoreError> {
-    for row in record_rows(pool)? {
-        let (statement, args) = q::record(&pool.project_id, &row);
+/// Writes a pool's records, in the transaction `conn` holds.
+pub(super) async fn write(
+    conn: &mut PgConnection,
+    project_id: &str,
+    records: &[RecordRow],
+) -> Result<(), StoreError> {
+    for row in records {
+        let (statement, args) = q::record(project_id, row);
         bound(statement.postgres(), &args)
             .execute(&mut *conn)
             .await?;

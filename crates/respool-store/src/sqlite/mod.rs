@@ -9,16 +9,18 @@ mod sql;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use respool_api_types::Pool;
 use respool_api_types::Workspace;
 use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::Fault;
 use respool_core::identity::{Credential, User};
 use respool_core::network::NetworkState;
-use respool_core::pool::PoolState;
+use respool_core::pool::{Change, PoolState};
 use rusqlite::types::FromSql;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,11 +28,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use self::connection::Readers;
 use self::sql::values;
 use self::writer::Writer;
+use crate::feed::{self, NewChange};
 use crate::nodes::{self, NodeCache, NodeWrites};
 use crate::queries::{self as q, Query, Statement};
 use crate::{
-    decode_fault, decode_network, decode_pool, soonest_first, EachPool, EventQuery, EventRow,
-    OrderPage, OrderQuery, PoolColumns, PoolQuery, PoolRowRef, Removed, Store, StoreError,
+    decode_fault, decode_network, decode_pool, soonest_first, ChangePage, ChangeRow, EachPool,
+    EventQuery, EventRow, FeedCursor, FeedHead, OrderPage, OrderQuery, PoolColumns, PoolQuery,
+    PoolRowRef, Removed, Store, StoreError,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -40,6 +44,8 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
     writer: Writer,
     nodes: Arc<NodeCache>,
+    /// How many writes of a project the change feed keeps.
+    history: Arc<AtomicI64>,
 }
 
 impl SqliteStore {
@@ -56,11 +62,16 @@ impl SqliteStore {
             readers: Arc::new(Readers::new(path)),
             writer,
             nodes: Arc::default(),
+            history: Arc::new(AtomicI64::new(feed::DEFAULT_HISTORY)),
         })
     }
 
     pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
         Self::open(&path.display().to_string()).await
+    }
+
+    fn history(&self) -> i64 {
+        self.history.load(Ordering::Relaxed)
     }
 
     fn read<T>(
@@ -208,6 +219,66 @@ fn write_nodes(
     Ok(())
 }
 
+/// Hands `each` the pools `query` selects, as they are read.
+fn each_pool(
+    conn: &Connection,
+    query: &PoolQuery<'_>,
+    each: &mut EachPool<'_>,
+) -> Result<(), StoreError> {
+    let sql = q::list_pools(query);
+    let mut stmt = conn.prepare_cached(sql.sqlite())?;
+    let mut rows = stmt.query(values(sql.args()))?;
+    while let Some(r) = rows.next()? {
+        each(PoolRowRef {
+            name: text(r, 0)?,
+            labels: text(r, 1)?,
+            doc: text(r, 2)?,
+            next_due_ms: r.get(3)?,
+        })?;
+    }
+    Ok(())
+}
+
+/// Takes the project's next number for a write of `pool`, trims what the
+/// feed no longer keeps and records the write's changes, the pool's own
+/// first; answers the number and the pool's document at it.
+fn write_feed(
+    conn: &Connection,
+    project_id: &str,
+    keep: i64,
+    pool: &mut Pool,
+    change: Change,
+    rest: &[NewChange],
+) -> Result<(i64, String), StoreError> {
+    let (seq, floor): (i64, i64) = conn
+        .prepare_cached(q::BUMP_FEED.sqlite())?
+        .query_row(params![project_id, keep], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if floor > 0 {
+        conn.prepare_cached(q::TRIM_FEED.sqlite())?
+            .execute(params![project_id, floor])?;
+    }
+    let doc = feed::pool_doc(pool, seq)?;
+    let own = NewChange {
+        kind: feed::FeedKind::Pool,
+        change,
+        doc: doc.clone(),
+    };
+    for sql in q::insert_changes(project_id, &pool.metadata.name, seq, &own, rest) {
+        run(conn, &sql)?;
+    }
+    Ok((seq, doc))
+}
+
+fn head(conn: &Connection, project_id: &str) -> Result<FeedHead, StoreError> {
+    Ok(one(conn, q::FEED_HEAD.sqlite(), [project_id], |r| {
+        Ok(FeedHead {
+            seq: r.get(0)?,
+            floor: r.get(1)?,
+        })
+    })?
+    .unwrap_or_default())
+}
+
 /// SQLite's own spelling: one writer, so there is nothing to lock or skip
 /// (no `FOR UPDATE SKIP LOCKED`), and `IS NOT` compares nullable due times.
 const CLAIM_DUE_POOLS: &str = "UPDATE pools SET lease_owner = ?1, lease_until_ms = ?2, lease_due_ms = next_due_ms
@@ -243,12 +314,17 @@ impl Store for SqliteStore {
     async fn insert_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let records = crate::orders_events::record_rows(pool)?;
+        let changes = feed::node_and_event_changes(pool, &records);
         let node_rows = nodes::node_writes(pool, pool.version)?;
         let (project_id, name) = (pool.project_id.clone(), pool.name().to_owned());
         let (created_ms, version) = (pool.created_ms, pool.version);
         let incarnation = pool.stored.incarnation;
-        self.writer
+        let (keep, mut wire) = (self.history(), pool.pool.clone());
+        let seq = self
+            .writer
             .write(move |conn| {
+                let (seq, doc) =
+                    write_feed(conn, &project_id, keep, &mut wire, Change::Added, &changes)?;
                 conn.prepare_cached(q::INSERT_POOL.sqlite())?
                     .execute(params![
                         project_id,
@@ -260,14 +336,16 @@ impl Store for SqliteStore {
                         version,
                         c.next_due_ms,
                         c.labels,
-                        c.doc,
+                        doc,
                         c.state,
                         incarnation
                     ])?;
                 write_nodes(conn, &project_id, &name, &node_rows)?;
-                orders_events::write(conn, &project_id, &records)
+                orders_events::write(conn, &project_id, &records)?;
+                Ok(seq)
             })
             .await?;
+        feed::written(pool, seq);
         nodes::stored(pool, &self.nodes);
         Ok(())
     }
@@ -285,25 +363,64 @@ impl Store for SqliteStore {
         query: &PoolQuery<'_>,
         each: &mut EachPool<'_>,
     ) -> Result<(), StoreError> {
-        let sql = q::list_pools(query);
+        self.read(|conn| each_pool(conn, query, each))
+    }
+
+    async fn for_each_pool_at_head(
+        &self,
+        query: &PoolQuery<'_>,
+        each: &mut EachPool<'_>,
+    ) -> Result<FeedHead, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(sql.sqlite())?;
-            let mut rows = stmt.query(values(sql.args()))?;
-            while let Some(r) = rows.next()? {
-                each(PoolRowRef {
-                    name: text(r, 0)?,
-                    labels: text(r, 1)?,
-                    doc: text(r, 2)?,
-                    next_due_ms: r.get(3)?,
-                })?;
-            }
-            Ok(())
+            let tx = conn.unchecked_transaction()?;
+            let at = head(&tx, query.project_id)?;
+            each_pool(&tx, query, each)?;
+            tx.commit()?;
+            Ok(at)
         })
+    }
+
+    async fn feed_head(&self, project_id: &str) -> Result<FeedHead, StoreError> {
+        self.read(|conn| head(conn, project_id))
+    }
+
+    async fn changes_after(
+        &self,
+        project_id: &str,
+        after: FeedCursor,
+        limit: u32,
+    ) -> Result<ChangePage, StoreError> {
+        self.read(|conn| {
+            let changes = all(
+                conn,
+                q::CHANGES_AFTER.sqlite(),
+                params![project_id, after.seq, after.ord, limit],
+                |r| {
+                    ChangeRow::decode(
+                        r.get(0)?,
+                        r.get(1)?,
+                        text(r, 2)?,
+                        r.get(3)?,
+                        text(r, 4)?,
+                        r.get(5)?,
+                    )
+                },
+            )?;
+            Ok(ChangePage {
+                head: head(conn, project_id)?,
+                changes,
+            })
+        })
+    }
+
+    fn set_feed_history(&self, writes: i64) {
+        self.history.store(writes.max(1), Ordering::Relaxed);
     }
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {
         let c = PoolColumns::of(pool)?;
         let records = crate::orders_events::record_rows(pool)?;
+        let changes = feed::node_and_event_changes(pool, &records);
         let node_rows = nodes::node_writes(pool, pool.version + 1)?;
         let incarnation = pool.stored.incarnation;
         let (project_id, name, version) = (
@@ -311,8 +428,18 @@ impl Store for SqliteStore {
             pool.name().to_owned(),
             pool.version,
         );
-        self.writer
+        let (keep, mut wire) = (self.history(), pool.pool.clone());
+        let seq = self
+            .writer
             .write(move |conn| {
+                let (seq, doc) = write_feed(
+                    conn,
+                    &project_id,
+                    keep,
+                    &mut wire,
+                    Change::Modified,
+                    &changes,
+                )?;
                 changed(
                     conn.prepare_cached(q::UPDATE_POOL.sqlite())?
                         .execute(params![
@@ -321,7 +448,7 @@ impl Store for SqliteStore {
                             c.parent,
                             c.next_due_ms,
                             c.labels,
-                            c.doc,
+                            doc,
                             c.state,
                             incarnation,
                             project_id,
@@ -332,27 +459,38 @@ impl Store for SqliteStore {
                 // A write that lost the race records nothing: its savepoint
                 // is rolled back with the error above.
                 write_nodes(conn, &project_id, &name, &node_rows)?;
-                orders_events::write(conn, &project_id, &records)
+                orders_events::write(conn, &project_id, &records)?;
+                Ok(seq)
             })
             .await?;
         pool.version += 1;
-        pool.pending.take();
+        feed::written(pool, seq);
         nodes::stored(pool, &self.nodes);
         Ok(())
     }
 
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let records = crate::orders_events::record_rows(pool)?;
+        let changes = feed::node_and_event_changes(pool, &records);
         let (project_id, name, version) = (
             pool.project_id.clone(),
             pool.name().to_owned(),
             pool.version,
         );
+        let (keep, mut wire) = (self.history(), pool.pool.clone());
         self.writer
             .write(move |conn| {
                 changed(
                     conn.prepare_cached(q::RETIRE_POOL.sqlite())?
                         .execute(params![project_id, name, version])?,
+                )?;
+                write_feed(
+                    conn,
+                    &project_id,
+                    keep,
+                    &mut wire,
+                    Change::Deleted,
+                    &changes,
                 )?;
                 conn.prepare_cached(q::RETIRE_NODES.sqlite())?
                     .execute(params![project_id, name])?;
@@ -449,6 +587,8 @@ impl Store for SqliteStore {
                 delete(&q::DELETE_ORDERS)?;
                 delete(&q::DELETE_ALL_QUOTAS)?;
                 delete(&q::DELETE_ALL_NODES)?;
+                delete(&q::DELETE_CHANGES)?;
+                delete(&q::FEED_FLOORS_UP)?;
                 Ok(Removed {
                     pools: delete(&q::DELETE_POOLS)?,
                     networks: delete(&q::DELETE_NETWORKS)?,

@@ -10,6 +10,7 @@ pub mod node_pool;
 pub mod plugin;
 pub mod pool;
 pub mod reports;
+pub mod watch;
 pub mod workspace;
 
 use std::time::{Duration, Instant};

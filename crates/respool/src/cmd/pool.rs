@@ -4,12 +4,14 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use respool_api_types::keys;
 use respool_api_types::{Pool, Tag, TagDeletion};
-use respool_client::{Client, ListPools, NewPool, WaitFor};
+use respool_client::{Client, ListPools, NewPool, WaitFor, WatchEvent, WatchTarget};
 
+use super::watch::{follow, Rows};
 use super::{connect, resolve_pool, wait_pool};
 use crate::cli::{CreateArgs, Format, PoolArgs, PoolCommand, WaitArgs};
-use crate::output::{print_pool, print_pool_list, print_tags};
+use crate::output::{pool_headers, pool_row, print_pool, print_pool_list, print_tags};
 
 pub async fn run(args: PoolArgs) -> anyhow::Result<()> {
     let client = connect(&args.conn)?;
@@ -18,20 +20,33 @@ pub async fn run(args: PoolArgs) -> anyhow::Result<()> {
             workspace,
             selector,
             status,
+            watch,
             output,
         } => {
-            let list = client
-                .list_pools(&ListPools {
-                    workspace_id: workspace,
-                    label_selector: selector,
-                    status,
-                    parent: None,
-                })
-                .await?;
-            print_pool_list(&list, output)
+            let options = ListPools {
+                workspace_id: workspace,
+                label_selector: selector,
+                status,
+                parent: None,
+            };
+            if watch {
+                return watch_pools(&client, options, None, output).await;
+            }
+            print_pool_list(&client.list_pools(&options).await?, output)
         }
-        PoolCommand::Get { name, output } => {
+        PoolCommand::Get {
+            name,
+            watch,
+            output,
+        } => {
             let pool = resolve_pool(&client, &name).await?;
+            if watch {
+                let options = ListPools {
+                    workspace_id: pool.metadata.labels.get(keys::WORKSPACE_ID).cloned(),
+                    ..ListPools::default()
+                };
+                return watch_pools(&client, options, Some(pool.metadata.name), output).await;
+            }
             print_pool(&pool, output)
         }
         PoolCommand::Create(args) => create(&client, args).await,
@@ -133,6 +148,29 @@ fn report(pool: &Pool, verb: &str, output: Option<Format>) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+/// `pool list --watch` and `pool get --watch` (of one pool, `only`).
+async fn watch_pools(
+    client: &Client,
+    options: ListPools,
+    only: Option<String>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let wide = format == Format::Wide;
+    let named = |e: &WatchEvent| {
+        only.as_deref()
+            .is_none_or(|n| e.object["metadata"]["name"] == n)
+    };
+    let rows = Rows {
+        headers: pool_headers(wide),
+        row: Box::new(move |e, now| {
+            let pool: Pool = e.decode().ok()?;
+            Some(pool_row(&pool, wide, now))
+        }),
+    };
+    let watch = client.watch(WatchTarget::Pools(options), None);
+    follow(watch, format, rows, Vec::new(), |e| !named(e)).await
 }
 
 async fn create(client: &Client, args: CreateArgs) -> anyhow::Result<()> {

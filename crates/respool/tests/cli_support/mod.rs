@@ -96,18 +96,29 @@ impl Server {
 
     /// `respool ARGS` with nothing from the caller's environment.
     pub fn bare(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(respool_bin!());
-        cmd.current_dir(self.cwd.path())
-            .timeout(Duration::from_secs(120));
-        for var in SCRUBBED {
-            cmd.env_remove(var);
-        }
+        let mut cmd = assert_cmd::Command::from_std(self.command(false));
+        cmd.timeout(Duration::from_secs(120));
         cmd
     }
 
     /// `respool ARGS` with the endpoint and the test credential in the SDK variables.
     pub fn cli(&self) -> assert_cmd::Command {
-        let mut cmd = self.bare();
+        let mut cmd = assert_cmd::Command::from_std(self.command(true));
+        cmd.timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    /// `respool`, in the empty directory, with nothing from the caller's
+    /// environment; `connected`: pointed at this server as [`Server::cli`] is.
+    fn command(&self, connected: bool) -> std::process::Command {
+        let mut cmd = std::process::Command::new(respool_bin!());
+        cmd.current_dir(self.cwd.path());
+        for var in SCRUBBED {
+            cmd.env_remove(var);
+        }
+        if !connected {
+            return cmd;
+        }
         cmd.env("RESPOOL_ENDPOINT", &self.endpoint);
         if self.with_key {
             cmd.env("HUAWEICLOUD_SDK_AK", AK)
@@ -117,6 +128,30 @@ impl Server {
             cmd.env("RESPOOL_DATA_DIR", self.data_dir());
         }
         cmd
+    }
+
+    /// Starts `respool ARGS` (one that runs until stopped, like `--watch`)
+    /// with its standard output read line by line.
+    pub fn spawn(&self, args: &[&str]) -> Lines {
+        let mut cmd = self.command(true);
+        cmd.args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().expect("respool starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines { child, rx }
     }
 
     /// Runs `respool ARGS` and returns the assertion handle.
@@ -173,5 +208,38 @@ impl Server {
         let path = self.cwd.path().join(file);
         std::fs::write(&path, text).unwrap();
         path
+    }
+}
+
+/// A running command's output, line by line; the command dies with it.
+pub struct Lines {
+    child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+}
+
+impl Lines {
+    /// Lines up to and including the first that `stop` accepts (within 30 s).
+    pub fn until(&self, stop: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no such line; saw {seen:#?}"));
+            let done = stop(&line);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
