@@ -62,6 +62,18 @@ async function mark(page) {
 
 async function assertNotReloaded(page) {
   assert.equal(await page.evaluate(() => window.notReloaded === true), true, "the page was loaded again");
+  // The change came through the feed, not a read after the feed failed.
+  assert.doesNotMatch(await page.locator("#live-status").innerText(), /paused/);
+}
+
+/** The content type of the page's change feed. */
+async function feedType(page) {
+  return page.evaluate(async () => {
+    const stop = new AbortController();
+    const res = await fetch(document.getElementById("live").dataset.watch, { signal: stop.signal });
+    stop.abort();
+    return res.headers.get("content-type");
+  });
 }
 
 async function phaseIs(page, text) {
@@ -157,6 +169,7 @@ describe("a pool's life through the console", () => {
     await page.waitForURL(/\/console\/pools\/train-a-[0-9a-f]+\?notice=created$/, WAIT);
     poolUrl = page.url().replace(/\?.*$/, "");
     await phaseIs(page, "Creating");
+    assert.equal(await feedType(page), "text/event-stream");
     await shot(page, "pool-creating");
     await mark(page);
     await advance("10 minutes");
@@ -233,6 +246,7 @@ describe("a pool's life through the console", () => {
 
   it("lists the pools as they change", async () => {
     await page.goto(`${server.base}/console/pools`);
+    assert.equal(await feedType(page), "text/event-stream");
     await mark(page);
     await apiCall("POST", `/v2/${server.project}/pools`, {
       apiVersion: "v2",

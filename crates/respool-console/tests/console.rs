@@ -9,7 +9,8 @@ use respool_core::identity::{hash_password, User};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_testkit::{
-    names, network_body, pool_name, Options, TestServer, ADMIN_TOKEN, AK, DOMAIN, PROJECT, SK,
+    names, network_body, pool_body, pool_name, Options, TestServer, ADMIN_TOKEN, AK, DOMAIN,
+    PROJECT, SK,
 };
 
 const USER: &str = "console-user";
@@ -694,4 +695,87 @@ async fn unknown_console_pages_are_plain_404s() {
     let s = server().await;
     let mut b = Browser::new(&s);
     assert_eq!(b.get("/console/nothing/here").await.status, 404);
+}
+
+/// Reads an event stream until `done` holds for what was read, or 10 s pass.
+async fn read_until(res: &mut reqwest::Response, done: impl Fn(&str) -> bool) -> String {
+    let mut seen = String::new();
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done(&seen) {
+        let chunk = tokio::time::timeout_at(until, res.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("the stream went quiet; so far:\n{seen}"))
+            .unwrap()
+            .expect("the stream ended");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    seen
+}
+
+async fn open_stream(b: &Browser, path: &str) -> reqwest::Response {
+    let res = b
+        .http
+        .get(format!("{}{path}", b.base))
+        .header("Cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    res
+}
+
+const INITIAL_END: &str = "k8s.io/initial-events-end";
+
+#[tokio::test]
+async fn the_pools_feed_passes_the_apis_changes_on() {
+    let s = server().await;
+    let mut b = Browser::new(&s);
+    b.sign_in_as_user().await;
+    let mut feed = open_stream(&b, "/console/pools/watch?selector=team%3Dml").await;
+    read_until(&mut feed, |seen| seen.contains(INITIAL_END)).await;
+    let mut body = pool_body("watched", 1);
+    body["metadata"]["labels"]["team"] = "ml".into();
+    // In the feed's order: were the other pool passed on, it would come first.
+    s.create_pool("unwatched", 1).await;
+    assert_eq!(s.create_with(&body).await.status, 200);
+    let seen = read_until(&mut feed, |seen| seen.contains(r#""type":"ADDED""#)).await;
+    assert!(seen.contains(&pool_name("watched")), "{seen}");
+    assert!(
+        !seen.contains("unwatched"),
+        "the selector is the API's: {seen}"
+    );
+    assert!(!seen.contains("\nid:"), "{seen}");
+}
+
+#[tokio::test]
+async fn a_pools_feed_follows_the_pool_its_nodes_and_its_events() {
+    let s = server().await;
+    let name = s.running_pool("followed", 2).await;
+    let mut b = Browser::new(&s);
+    b.sign_in_as_user().await;
+    let mut feed = open_stream(&b, &format!("/console/pools/{name}/watch")).await;
+    // One first list from each of the three watches.
+    read_until(&mut feed, |seen| seen.matches(INITIAL_END).count() == 3).await;
+    let node = s.nodes(&name).await[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = s
+        .call(
+            "POST",
+            &format!("{}/batch-reboot", s.nodes_path(&name)),
+            &[],
+            Some(&serde_json::json!({ "nodeNames": [node] })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let seen = read_until(&mut feed, |seen| {
+        seen.contains(r#""kind":"Node""#) && seen.contains("Checking")
+    })
+    .await;
+    assert!(seen.contains(&node), "{seen}");
+
+    let gone = b.get("/console/pools/no-such-pool/watch").await;
+    assert_eq!(gone.status, 404);
 }
