@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
-use super::{alert, csrf_field, layout, NoticeQuery, Section};
+use super::{alert, column_heads, csrf_field, layout, NoticeQuery, Section};
 use crate::api::{admin_path, Failure};
 use crate::extract::{refused, Posted};
 use crate::session::Session;
@@ -147,7 +147,7 @@ fn fault_table(console: &Console, s: &Session, faults: &Value) -> Markup {
         } @else {
             table {
                 caption { (items.len()) " in force" }
-                thead { tr { th scope="col" { "Selector" } th scope="col" { "Effect" } th scope="col" { "Count" } th scope="col" { "Added" } th scope="col" { "Remove" } } }
+                (column_heads(&["Selector", "Effect", "Count", "Added", "Remove"]))
                 tbody {
                     @for f in &items {
                         @let id = text(f, "id");
@@ -232,7 +232,7 @@ fn requests_table(log: &Value) -> Markup {
     html! {
         table {
             caption { "The newest API requests first, read every 2 seconds (console pages left out)" }
-            thead { tr { th scope="col" { "Time" } th scope="col" { "Method" } th scope="col" { "Path" } th scope="col" { "Status" } th scope="col" { "ms" } } }
+            (column_heads(&["Time", "Method", "Path", "Status", "ms"]))
             tbody {
                 @for r in items {
                     tr {

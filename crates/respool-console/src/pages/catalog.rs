@@ -10,7 +10,7 @@ use respool_core::time::rfc3339;
 use serde_json::json;
 
 use super::pools::count_text;
-use super::{alert, csrf_field, layout, phase, with_query, NoticeQuery, Section};
+use super::{alert, column_heads, csrf_field, layout, phase, with_query, NoticeQuery, Section};
 use crate::api::{project_path, Failure};
 use crate::extract::Posted;
 use crate::session::Session;
@@ -48,7 +48,7 @@ async fn networks_page(
             Err(f) => (alert(Some(f))),
             Ok(list) => table {
                 caption { (count_text(list.items.len(), "network")) }
-                thead { tr { th scope="col" { "Name" } th scope="col" { "CIDR" } th scope="col" { "Phase" } th scope="col" { "Created" } } }
+                (column_heads(&["Name", "CIDR", "Phase", "Created"]))
                 tbody {
                     @for n in &list.items {
                         tr {
@@ -127,7 +127,7 @@ pub async fn workspaces(State(console): State<Console>, session: Session) -> Res
             Err(f) => (alert(Some(f))),
             Ok(list) => table {
                 caption { (count_text(list.workspaces.len(), "workspace")) }
-                thead { tr { th scope="col" { "Name" } th scope="col" { "Id" } th scope="col" { "Status" } th scope="col" { "Access" } th scope="col" { "Created" } } }
+                (column_heads(&["Name", "Id", "Status", "Access", "Created"]))
                 tbody {
                     @for w in &list.workspaces {
                         tr {
@@ -169,12 +169,7 @@ pub async fn flavors(State(console): State<Console>, session: Session) -> Respon
             Err(f) => (alert(Some(f))),
             Ok(list) => table {
                 caption { (count_text(list.items.len(), "flavor")) }
-                thead {
-                    tr {
-                        th scope="col" { "Name" } th scope="col" { "Type" } th scope="col" { "CPU" }
-                        th scope="col" { "Memory" } th scope="col" { "Accelerators" } th scope="col" { "Zones" }
-                    }
-                }
+                (column_heads(&["Name", "Type", "CPU", "Memory", "Accelerators", "Zones"]))
                 tbody {
                     @for f in &list.items {
                         tr {

@@ -99,6 +99,13 @@ fn principal_kind(p: &Principal) -> &'static str {
     }
 }
 
+/// A table's column headings.
+pub fn column_heads(names: &[&str]) -> Markup {
+    html! {
+        thead { tr { @for n in names { th scope="col" { (n) } } } }
+    }
+}
+
 /// The hidden field every form of a session carries.
 pub fn csrf_field(console: &Console, session: &Session) -> Markup {
     html! {

@@ -13,7 +13,7 @@ use respool_core::time::rfc3339;
 use serde_json::{json, Value};
 
 use super::pools::{count_text, display_name, labels, node_counts, pool_href};
-use super::{alert, csrf_field, layout, live_region, phase, NoticeQuery, Section};
+use super::{alert, column_heads, csrf_field, layout, live_region, phase, NoticeQuery, Section};
 use crate::api::{project_path, Failure};
 use crate::extract::{Fragment, Posted};
 use crate::session::Session;
@@ -173,7 +173,7 @@ fn live_part(console: &Console, session: &Session, v: &View) -> Markup {
             }
             table {
                 caption { "Resources" }
-                thead { tr { th scope="col" { "Node pool" } th scope="col" { "Flavor" } th scope="col" { "Count" } } }
+                (column_heads(&["Node pool", "Flavor", "Count"]))
                 tbody {
                     @for r in &p.spec.resources {
                         tr {
@@ -204,7 +204,7 @@ fn buckets(p: &Pool) -> Markup {
     html! {
         table {
             caption { "Nodes by state" }
-            thead { tr { th scope="col" { "State" } th scope="col" { "Flavor" } th scope="col" { "Node pool" } th scope="col" { "Count" } } }
+            (column_heads(&["State", "Flavor", "Node pool", "Count"]))
             tbody {
                 @for (state, counts) in rows {
                     @for c in counts {
@@ -240,18 +240,7 @@ fn nodes(
                                 (count_text(list.items.len(), "node"))
                                 @if let Some(more) = list.metadata.remaining_item_count { ", " (more) " more not shown" }
                             }
-                            thead {
-                                tr {
-                                    th scope="col" { "Select" }
-                                    th scope="col" { "Name" }
-                                    th scope="col" { "Phase" }
-                                    th scope="col" { "Node pool" }
-                                    th scope="col" { "Flavor" }
-                                    th scope="col" { "Address" }
-                                    th scope="col" { "Lock" }
-                                    th scope="col" { "Scheduling" }
-                                }
-                            }
+                            (column_heads(&["Select", "Name", "Phase", "Node pool", "Flavor", "Address", "Lock", "Scheduling"]))
                             tbody {
                                 @for n in &list.items { (node_row(n)) }
                             }
@@ -302,7 +291,7 @@ fn node_pools(list: &Result<NodePoolList, Failure>) -> Markup {
                 Err(f) => (alert(Some(f))),
                 Ok(list) => table {
                     caption { (count_text(list.items.len(), "node pool")) }
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Flavor" } th scope="col" { "Count" } th scope="col" { "Available" } } }
+                    (column_heads(&["Name", "Flavor", "Count", "Available"]))
                     tbody {
                         @for np in &list.items {
                             tr {
@@ -328,7 +317,7 @@ fn plugins(list: &Result<PluginList, Failure>) -> Markup {
                 Ok(list) if list.items.is_empty() => p { "No plugins." },
                 Ok(list) => table {
                     caption { (count_text(list.items.len(), "plugin")) }
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Template" } th scope="col" { "Version" } th scope="col" { "Phase" } } }
+                    (column_heads(&["Name", "Template", "Version", "Phase"]))
                     tbody {
                         @for pl in &list.items {
                             tr {
@@ -354,7 +343,7 @@ fn orders(list: &Result<OrderList, Failure>) -> Markup {
                 Err(f) => (alert(Some(f))),
                 Ok(list) => table {
                     caption { (count_text(list.items.len(), "order")) ", newest first" }
-                    thead { tr { th scope="col" { "Order" } th scope="col" { "Operation" } th scope="col" { "Phase" } th scope="col" { "Began" } th scope="col" { "Ended" } } }
+                    (column_heads(&["Order", "Operation", "Phase", "Began", "Ended"]))
                     tbody {
                         @for o in &list.items {
                             tr {

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{
-    alert, csrf_field, fragment_url, layout, live_region, phase, with_query, NoticeQuery, Section,
+    alert, column_heads, csrf_field, fragment_url, layout, live_region, phase, with_query,
+    NoticeQuery, Section,
 };
 use crate::api::{project_path, Failure};
 use crate::extract::{Fragment, Posted};
@@ -145,16 +146,7 @@ fn table(pools: Result<&PoolList, &Failure>) -> Markup {
     html! {
         table {
             caption { (count_text(pools.items.len(), "pool")) }
-            thead {
-                tr {
-                    th scope="col" { "Name" }
-                    th scope="col" { "Phase" }
-                    th scope="col" { "Nodes" }
-                    th scope="col" { "Flavors" }
-                    th scope="col" { "Labels" }
-                    th scope="col" { "Created" }
-                }
-            }
+            (column_heads(&["Name", "Phase", "Nodes", "Flavors", "Labels", "Created"]))
             tbody {
                 @for p in &pools.items {
                     tr {
