@@ -5,7 +5,7 @@
 #                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
-#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes,writers
+#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers
 #   scripts/bench-load.sh --strict   exit 1 when a target is missed
 #
 # Every figure is a ratio or a median/percentile taken in this one run: the
@@ -29,7 +29,7 @@ ROOT=$PWD
 
 SMOKE=0
 STRICT=0
-ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes,writers"
+ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -49,12 +49,14 @@ if [ "$SMOKE" = 1 ]; then
     TEN=10; BIG=300; SMALL_PROJECTS=4; SCALE_PROJECTS=40; PER_PROJECT=5
     ENCODE_SAMPLES=3; WRITE_CLIENTS=32
     NODE_SIZES=100,200; NODE_BATCH=20; NODE_LIST_POOLS=5; NODE_SAMPLES=5
+    WATCHERS=20; WATCHED_WRITES=3
 else
     PROFILE=release; CARGO_PROFILE=(--release)
     DUR=${BENCH_DURATION:-6}; WARM=1; ROUNDS=3; CONNS=64
     TEN=10; BIG=10000; SMALL_PROJECTS=100; SCALE_PROJECTS=10000; PER_PROJECT=100
     ENCODE_SAMPLES=15; WRITE_CLIENTS=32
     NODE_SIZES=1000,10000; NODE_BATCH=500; NODE_LIST_POOLS=100; NODE_SAMPLES=200
+    WATCHERS=1000; WATCHED_WRITES=20
 fi
 
 WORK=${BENCH_DIR:-$ROOT/target/bench-load}
@@ -413,6 +415,18 @@ if wants writers; then
     stop writers
 fi
 
+# ------------------------------------------------- 11: many watchers
+
+if wants watchers; then
+    say "11. $WATCHERS signed watchers of one project: each write's arrival at every one, and memory per idle watcher"
+    WD=$WORK/watchers
+    rm -rf "$WD"; mkdir -p "$WD"
+    start watchers "$PORT" "$WD" enforce
+    "$LOADGEN" watchers --endpoint "http://127.0.0.1:$PORT" --count "$WATCHERS" \
+        --writes "$WATCHED_WRITES" --pid "${PIDS[watchers]}" >>"$RESULTS"
+    stop watchers
+fi
+
 # ------------------------------------------------------------- 7: Prism
 
 if wants prism; then
@@ -549,6 +563,13 @@ uw, ua, wr = (by.get(k, [None])[0] for k in ("list_beside_writers", "list_alone"
 if uw and ua and wr:
     row(f"10. signed list of {ten_n} beside {wr['connections']} signed writers ({fmt(wr['rps'])} writes/s; alone: p99 {ua['p99_ms']:.2f} ms)",
         f"p99 {uw['p99_ms']:.2f} ms", "<= 10 ms", uw["p99_ms"] <= 10 and wr["errors"] == 0)
+
+wt = by.get("watchers", [None])[0]
+if wt:
+    row(f"11a. a write seen by each of {wt['watchers']:,} watchers of one project (p99 ms; p50 {wt['p50_ms']:.1f})",
+        f"{wt['p99_ms']:.1f} ms", "<= 200 ms", wt["p99_ms"] <= 200)
+    kb = wt["idle_kb_per_watcher"]
+    row(f"11b. server memory per idle watcher ({wt['watchers']:,} open)", f"{kb:.1f} KB", "<= 32 KB", kb <= 32)
 
 w = [max(len(str(r[i])) for r in out + [("figure", "measured", "target", "")]) for i in range(4)]
 line = lambda r: "| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(4)) + " |"

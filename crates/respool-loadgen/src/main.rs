@@ -9,6 +9,7 @@ mod load;
 mod probe;
 mod seed;
 mod stats;
+mod watchers;
 
 use std::time::Duration;
 
@@ -138,6 +139,20 @@ enum Command {
         #[arg(long, env = "RESPOOL_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: String,
     },
+    /// Many watchers of one project: when each sees a write, and the
+    /// server's memory per idle watcher.
+    Watchers {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Pools created one after the other, each timed at every watcher.
+        #[arg(long, default_value_t = 20)]
+        writes: usize,
+        /// The server's process id, to read its resident memory.
+        #[arg(long)]
+        pid: Option<u32>,
+    },
     /// Print how many pools the project lists.
     Count {
         #[command(flatten)]
@@ -243,6 +258,16 @@ async fn main() -> anyhow::Result<()> {
                 admin_token,
             };
             big_pools::run(&client, &for_project, args).await
+        }
+        Command::Watchers {
+            target,
+            count,
+            writes,
+            pid,
+        } => {
+            let client = probe::client(&target.endpoint, &target.ak, &target.sk, &target.project)?;
+            let args = watchers::WatchersArgs { count, writes, pid };
+            watchers::run(&client, args).await
         }
         Command::Count { target } => {
             let client = probe::client(&target.endpoint, &target.ak, &target.sk, &target.project)?;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use respool_core::pool::Change;
-use respool_store::{ChangeRow, FeedCursor, FeedKind, Store, StoreError};
+use respool_store::{ChangeRow, FeedCursor, FeedHead, FeedKind, Store, StoreError};
 use tokio::sync::{broadcast, watch, Notify};
 
 /// Rows one read of the store takes at most.
@@ -37,11 +37,14 @@ pub struct Item {
 #[derive(Debug)]
 pub struct Batch {
     pub seq: i64,
+    /// The feed's floor when it was read: a watcher behind it has lost
+    /// writes (a reset) and must list again.
+    pub floor: i64,
     pub items: Vec<Item>,
 }
 
 /// Groups rows (in feed order) into one batch per write.
-pub fn batches(rows: Vec<ChangeRow>) -> Vec<Batch> {
+pub fn batches(rows: Vec<ChangeRow>, floor: i64) -> Vec<Batch> {
     let mut out: Vec<Batch> = Vec::new();
     for row in rows {
         let seq = row.cursor.seq;
@@ -50,6 +53,7 @@ pub fn batches(rows: Vec<ChangeRow>) -> Vec<Batch> {
             Some(b) if b.seq == seq => b.items.push(item),
             _ => out.push(Batch {
                 seq,
+                floor,
                 items: vec![item],
             }),
         }
@@ -234,11 +238,20 @@ async fn read_feed(
     loop {
         let Some(f) = feed.upgrade() else { return };
         match read_new(store.as_ref(), &project_id, cursor).await {
-            Ok(rows) => {
+            // Trimmed past what was read (a reset): watchers list again.
+            Ok((_, head)) if head.floor > cursor.seq => {
+                cursor = FeedCursor::after_write(head.seq);
+                let _ = f.tx.send(Arc::new(Batch {
+                    seq: head.seq,
+                    floor: head.floor,
+                    items: Vec::new(),
+                }));
+            }
+            Ok((rows, head)) => {
                 if let Some(last) = rows.last() {
                     cursor = FeedCursor::after_write(last.cursor.seq);
                 }
-                for batch in batches(rows) {
+                for batch in batches(rows, head.floor) {
                     // No watcher now is fine: each reads what it missed itself.
                     let _ = f.tx.send(Arc::new(batch));
                 }
@@ -254,12 +267,13 @@ async fn read_feed(
     }
 }
 
-/// Every whole write after `cursor` the store has now.
+/// Every whole write after `cursor` the store has now, and the feed's head
+/// as read after them.
 pub async fn read_new(
     store: &dyn Store,
     project_id: &str,
     mut cursor: FeedCursor,
-) -> Result<Vec<ChangeRow>, StoreError> {
+) -> Result<(Vec<ChangeRow>, FeedHead), StoreError> {
     let mut rows = Vec::new();
     loop {
         let page = store.changes_after(project_id, cursor, PAGE).await?;
@@ -269,7 +283,7 @@ pub async fn read_new(
         }
         rows.extend(page.changes);
         if !full {
-            return Ok(rows);
+            return Ok((rows, page.head));
         }
     }
 }

@@ -145,10 +145,43 @@ pub struct Start {
     pub initial: Vec<String>,
 }
 
+/// Opens a watch of `target`: after the requested `resourceVersion`, or,
+/// without one, after what `now` lists (the objects that exist and the
+/// write they are as of). The project's feed is followed before anything
+/// is read, so no write falls between the two.
+pub async fn open<Now>(
+    app: &AppState,
+    project_id: &str,
+    headers: &HeaderMap,
+    params: &WatchParams,
+    target: Target,
+    now: impl FnOnce() -> Now,
+) -> Result<Response, ApiError>
+where
+    Now: std::future::Future<Output = Result<Start, ApiError>>,
+{
+    let subscription = app.feed.subscribe(project_id);
+    let start = match requested_start(app, project_id, params).await? {
+        Some(after) => Start {
+            after,
+            initial: Vec::new(),
+        },
+        None => now().await?,
+    };
+    respond(
+        app,
+        project_id,
+        headers,
+        params,
+        target,
+        start,
+        subscription,
+    )
+}
+
 /// Checks a requested `resourceVersion` against the feed: the write to
-/// continue after, or `None` when the watch starts from now (the caller
-/// then lists what exists, at one snapshot with the head).
-pub async fn requested_start(
+/// continue after, or `None` when the watch starts from now.
+async fn requested_start(
     app: &AppState,
     project_id: &str,
     params: &WatchParams,
@@ -171,7 +204,7 @@ pub async fn requested_start(
 }
 
 /// The streaming answer of a watch.
-pub fn respond(
+fn respond(
     app: &AppState,
     project_id: &str,
     headers: &HeaderMap,
@@ -277,6 +310,11 @@ impl Watcher {
     /// A write the project's reader handed on: sent if it is the next one;
     /// if writes before it were missed, they are read from the store first.
     async fn take(&mut self, batch: &Batch) {
+        if batch.floor > self.after {
+            // Writes this watch had yet to send are gone (a reset).
+            self.catch_up().await;
+            return;
+        }
         if batch.seq <= self.after {
             return;
         }
@@ -294,11 +332,13 @@ impl Watcher {
         let store = self.app.store.clone();
         let cursor = FeedCursor::after_write(self.after);
         match read_new(store.as_ref(), &self.project_id, cursor).await {
-            Ok(rows) => {
-                if self.expired().await {
+            Ok((rows, head)) => {
+                // Read after the rows: a trim that took some shows here.
+                if self.after < head.floor {
+                    self.fail(&ApiError::Expired(self.after, head.floor));
                     return;
                 }
-                for batch in crate::feed::batches(rows) {
+                for batch in crate::feed::batches(rows, head.floor) {
                     self.send(&batch);
                 }
             }
@@ -309,22 +349,8 @@ impl Watcher {
         }
     }
 
-    /// Whether the writes after the last one sent were trimmed; if so the
-    /// watch ends with an `ERROR` (410), and the client lists again.
-    async fn expired(&mut self) -> bool {
-        match self.app.store.feed_head(&self.project_id).await {
-            Ok(head) if self.after < head.floor => {
-                self.fail(&ApiError::Expired(self.after, head.floor));
-                true
-            }
-            Ok(_) => false,
-            Err(e) => {
-                self.fail(&ApiError::from(e));
-                true
-            }
-        }
-    }
-
+    /// Ends the watch with an `ERROR` event (a 410 tells the client to list
+    /// again).
     fn fail(&mut self, error: &ApiError) {
         let mut body = serde_json::to_value(error.body()).expect("an error body serializes");
         body["code"] = error.status().as_u16().into();

@@ -322,6 +322,24 @@ async fn a_pools_events_are_watched_as_the_event_list_has_them() {
 }
 
 #[tokio::test]
+async fn a_reset_sends_watchers_back_to_a_fresh_list() {
+    let s = TestServer::manual().await;
+    assert_eq!(s.create_with(&pool_body("pool-reset", 1)).await.status, 200);
+    let mut w = s.watch(&pools(), &[]).await;
+    w.until(is_bookmark).await;
+    let r = s.admin("POST", "/_respool/reset", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let error = w.next().await.unwrap();
+    assert_eq!(kind(&error), "ERROR", "{error}");
+    assert_eq!(error["object"]["code"], 410);
+    assert_eq!(error["object"]["error_code"], "ModelArts.50004100");
+    assert!(w.next().await.is_none(), "the stream ends after an error");
+    let mut again = s.watch(&pools(), &[]).await;
+    let fresh = again.until(is_bookmark).await;
+    assert_eq!(fresh.len(), 1, "no pool is left: {fresh:?}");
+}
+
+#[tokio::test]
 async fn watches_end_when_the_server_stops() {
     let s = TestServer::manual().await;
     let mut w = s.watch(&pools(), &[]).await;

@@ -303,10 +303,11 @@ pub(crate) static CHANGES_AFTER: Statement = Statement::new(
      WHERE project_id = ? AND (seq, ord) > (?, ?) ORDER BY seq, ord LIMIT ?",
 );
 
-/// What [`crate::Store::remove_all`] does to the feed: numbers go on, and
-/// everything before is too old to watch from.
+/// What [`crate::Store::remove_all`] does to the feed: a number of its own,
+/// and everything up to it too old to watch from, so watchers list again.
 pub(crate) static DELETE_CHANGES: Statement = Statement::new("DELETE FROM changes");
-pub(crate) static FEED_FLOORS_UP: Statement = Statement::new("UPDATE feed_heads SET floor = seq");
+pub(crate) static FEED_FLOORS_UP: Statement =
+    Statement::new("UPDATE feed_heads SET seq = seq + 1, floor = seq + 1");
 
 /// Changes per statement: well under either backend's limit on bound values.
 const CHANGES_PER_STATEMENT: usize = 200;

@@ -1367,8 +1367,8 @@ async fn the_feed_keeps_only_its_history(s: &dyn Store) {
     s.remove_all().await.unwrap();
     assert_eq!(
         s.feed_head("p1").await.unwrap(),
-        FeedHead { seq: 5, floor: 5 },
-        "after a reset numbers go on and nothing before is watchable"
+        FeedHead { seq: 6, floor: 6 },
+        "a reset takes a number; nothing up to it is watchable"
     );
     assert!(feed(s, "p1").await.is_empty());
 }

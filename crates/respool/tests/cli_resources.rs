@@ -53,22 +53,6 @@ fn names(list: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn create_pool(s: &Server, display: &str, network: &str, extra: &[&str]) -> String {
-    let mut args = vec![
-        "pool",
-        "create",
-        "--name",
-        display,
-        "--flavor",
-        FLAVOR,
-        "--network",
-        network,
-    ];
-    args.extend_from_slice(extra);
-    s.ok(&args);
-    respool_testkit::pool_name(display)
-}
-
 #[test]
 fn flavor_list_in_every_format_with_selector_and_paging() {
     let s = Server::start("immediate");
@@ -336,7 +320,7 @@ fn network_create_wait_list_get_and_delete() {
         2,
     );
     s.fails(&["network", "create", "--name", "net-x"], 2);
-    create_pool(&s, "user", &name, &[]);
+    s.create_pool("user", &name, &[]);
     let err = s.fails(&["network", "delete", "net-main"], 7);
     assert!(err.contains("used by resource pool"), "{err}");
 
@@ -417,7 +401,7 @@ fn workspace_list_get_create_and_delete() {
     assert!(s.ok(&["workspace", "get", "0"]).contains("default"));
 
     // Refusals: a pool in the workspace, the default workspace, an invalid name.
-    let pool = create_pool(&s, "in-team-a", "n", &["--workspace", &id]);
+    let pool = s.create_pool("in-team-a", "n", &["--workspace", &id]);
     let err = s.fails(&["workspace", "delete", "team-a"], 7);
     assert!(err.contains("resource pool"), "{err}");
     let err = s.fails(&["workspace", "delete", "0"], 7);
@@ -443,8 +427,8 @@ fn workspace_list_get_create_and_delete() {
 #[test]
 fn stats_count_pools_per_state() {
     let s = Server::start("immediate");
-    create_pool(&s, "stat-one", "n", &[]);
-    create_pool(&s, "stat-two", "n", &["--count", "2"]);
+    s.create_pool("stat-one", "n", &[]);
+    s.create_pool("stat-two", "n", &["--count", "2"]);
     let table = s.ok(&["stats"]);
     assert_eq!(
         header(&table),
@@ -489,8 +473,8 @@ fn stats_count_pools_per_state() {
 #[test]
 fn pool_tags_tag_and_untag() {
     let s = Server::start("immediate");
-    let name = create_pool(&s, "tagged", "n", &[]);
-    let other = create_pool(&s, "other", "n", &[]);
+    let name = s.create_pool("tagged", "n", &[]);
+    let other = s.create_pool("other", "n", &[]);
     s.run(&["pool", "tags", "tagged"])
         .success()
         .stdout("")
@@ -559,9 +543,9 @@ fn pool_tags_tag_and_untag() {
 #[test]
 fn events_and_orders_of_a_pool() {
     let s = Server::start("immediate");
-    let name = create_pool(&s, "evented", "n", &["--count", "2"]);
+    let name = s.create_pool("evented", "n", &["--count", "2"]);
     s.ok(&["pool", "scale", "evented", "--count", "3"]);
-    create_pool(&s, "bystander", "n", &[]);
+    s.create_pool("bystander", "n", &[]);
 
     // events: oldest first, kubectl's columns.
     let table = s.ok(&["events", "evented"]);
@@ -727,7 +711,7 @@ fn a_pool_needs_a_network_that_exists_named_by_display_name_or_name() {
         "192.168.0.0/16",
     ]);
     // The display name finds the network, as it finds a pool.
-    let pool = create_pool(&s, "on-net", "net-real", &[]);
+    let pool = s.create_pool("on-net", "net-real", &[]);
     let shown = json(&s.ok(&["pool", "get", &pool, "-o", "json"]));
     assert_eq!(
         shown["spec"]["network"]["name"],

@@ -4,36 +4,19 @@
 mod cli_support;
 
 use cli_support::Server;
-use respool_testkit::{pool_name, FLAVOR};
 use serde_json::Value;
-
-fn create(s: &Server, display: &str, count: &str) -> String {
-    s.ok(&[
-        "pool",
-        "create",
-        "--name",
-        display,
-        "--flavor",
-        FLAVOR,
-        "--count",
-        count,
-        "--network",
-        "net-cli",
-    ]);
-    pool_name(display)
-}
 
 #[test]
 fn pool_list_watch_prints_the_list_then_each_change() {
     let s = Server::start("fast");
-    let first = create(&s, "watch-one", "1");
+    let first = s.create_pool("watch-one", "net-cli", &[]);
     let watch = s.spawn(&["pool", "list", "--watch"]);
     let start = watch.until(|l| l.contains(&first));
     assert!(start[0].starts_with("EVENT"), "{start:?}");
     assert!(start[0].contains("PHASE"), "{start:?}");
     assert!(start[1].starts_with("ADDED"), "{start:?}");
 
-    let second = create(&s, "watch-two", "1");
+    let second = s.create_pool("watch-two", "net-cli", &[]);
     let added = watch.until(|l| l.contains(&second));
     assert!(added.last().unwrap().starts_with("ADDED"), "{added:?}");
     let running = watch.until(|l| l.contains(&second) && l.contains("Running"));
@@ -48,9 +31,9 @@ fn pool_list_watch_prints_the_list_then_each_change() {
 #[test]
 fn pool_get_watch_follows_one_pool_as_json_lines() {
     let s = Server::start("fast");
-    let mine = running(&s, "watch-mine");
+    let mine = s.create_pool("watch-mine", "net-cli", &["--wait"]);
     let watch = s.spawn(&["pool", "get", "watch-mine", "--watch", "-o", "json"]);
-    let other = create(&s, "watch-other", "1");
+    let other = s.create_pool("watch-other", "net-cli", &[]);
     s.ok(&["pool", "scale", &mine, "--count", "2"]);
     let lines = watch.until(|l| {
         let e: Value = serde_json::from_str(l).unwrap();
@@ -69,7 +52,7 @@ fn pool_get_watch_follows_one_pool_as_json_lines() {
 #[test]
 fn events_follow_prints_the_events_so_far_then_each_new_one_once() {
     let s = Server::start("fast");
-    let pool = running(&s, "watch-evts");
+    let pool = s.create_pool("watch-evts", "net-cli", &["--wait"]);
     let listed = s.ok(&["events", &pool]);
     let so_far = listed.lines().count() - 1;
     assert!(so_far >= 1, "{listed}");
@@ -90,20 +73,4 @@ fn events_follow_prints_the_events_so_far_then_each_new_one_once() {
     unique.dedup();
     assert_eq!(unique.len(), names.len(), "each event once: {lines:#?}");
     assert!(names.len() > so_far, "{lines:#?}");
-}
-
-/// A pool created and waited for until `Running`.
-fn running(s: &Server, display: &str) -> String {
-    s.ok(&[
-        "pool",
-        "create",
-        "--name",
-        display,
-        "--flavor",
-        FLAVOR,
-        "--network",
-        "net-cli",
-        "--wait",
-    ]);
-    pool_name(display)
 }

@@ -179,27 +179,16 @@ async fn watch_events(
     headers: &HeaderMap,
     params: &WatchParams,
 ) -> Result<Response, ApiError> {
-    let subscription = app.feed.subscribe(project_id);
-    let after = match watch::requested_start(app, project_id, params).await? {
-        Some(after) => after,
-        None => app.store.feed_head(project_id).await?.seq,
-    };
-    let start = Start {
-        after,
-        initial: Vec::new(),
-    };
     let target = Target::Events {
         pool: name.map(str::to_owned),
     };
-    watch::respond(
-        app,
-        project_id,
-        headers,
-        params,
-        target,
-        start,
-        subscription,
-    )
+    watch::open(app, project_id, headers, params, target, || async {
+        Ok(Start {
+            after: app.store.feed_head(project_id).await?.seq,
+            initial: Vec::new(),
+        })
+    })
+    .await
 }
 
 /// Whether the pool exists, or had events once (a deleted pool's events stay).

@@ -43,51 +43,36 @@ async fn watch_nodes(
     params: &WatchParams,
 ) -> Result<Response, ApiError> {
     let project_id = &path.project_id;
-    let subscription = app.feed.subscribe(project_id);
-    let start = match watch::requested_start(app, project_id, params).await? {
-        Some(after) => Start {
-            after,
-            initial: Vec::new(),
-        },
-        None => {
-            crate::reconciler::catch_up(app, project_id).await?;
-            let pool = app
-                .store
-                .get_pool(project_id, &path.pool_name)
-                .await?
-                .ok_or_else(|| ApiError::pool_not_found(&path.pool_name))?;
-            // The nodes as of the pool's latest write, which its version names.
-            let after = pool
-                .pool
-                .metadata
-                .resource_version
-                .as_deref()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_default();
-            let initial = pool
-                .nodes
-                .iter()
-                .map(|n| {
-                    let view = serde_json::to_string(&pool.node_view(n, &app.catalog))
-                        .expect("a node serializes");
-                    with_resource_version(&view, after)
-                })
-                .collect();
-            Start { after, initial }
-        }
-    };
     let target = Target::Nodes {
         pool: path.pool_name.clone(),
     };
-    watch::respond(
-        app,
-        project_id,
-        headers,
-        params,
-        target,
-        start,
-        subscription,
-    )
+    watch::open(app, project_id, headers, params, target, || async {
+        crate::reconciler::catch_up(app, project_id).await?;
+        let pool = app
+            .store
+            .get_pool(project_id, &path.pool_name)
+            .await?
+            .ok_or_else(|| ApiError::pool_not_found(&path.pool_name))?;
+        // The nodes as of the pool's latest write, which its version names.
+        let after = pool
+            .pool
+            .metadata
+            .resource_version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
+        let initial = pool
+            .nodes
+            .iter()
+            .map(|n| {
+                let view = serde_json::to_string(&pool.node_view(n, &app.catalog))
+                    .expect("a node serializes");
+                with_resource_version(&view, after)
+            })
+            .collect();
+        Ok(Start { after, initial })
+    })
+    .await
 }
 
 /// `GET /v2/{project_id}/pools/{pool_name}/nodes/{node_name}`

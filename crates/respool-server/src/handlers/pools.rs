@@ -127,43 +127,28 @@ async fn watch_pools(
     query: &PoolQuery<'_>,
     selector: Selector,
 ) -> Result<Response, ApiError> {
-    let subscription = app.feed.subscribe(project_id);
-    let start = match watch::requested_start(app, project_id, params).await? {
-        Some(after) => Start {
-            after,
-            initial: Vec::new(),
-        },
-        None => {
-            crate::reconciler::catch_up(app, project_id).await?;
-            let mut initial = Vec::new();
-            let head = app
-                .store
-                .for_each_pool_at_head(query, &mut |row| {
-                    if selector_matches(&selector, row.labels)? {
-                        initial.push(row.doc.to_owned());
-                    }
-                    Ok(())
-                })
-                .await?;
-            Start {
-                after: head.seq,
-                initial,
-            }
-        }
-    };
     let target = Target::Pools {
         workspace: query.workspace_id.unwrap_or(DEFAULT_WORKSPACE).to_owned(),
-        selector,
+        selector: selector.clone(),
     };
-    watch::respond(
-        app,
-        project_id,
-        headers,
-        params,
-        target,
-        start,
-        subscription,
-    )
+    watch::open(app, project_id, headers, params, target, || async {
+        crate::reconciler::catch_up(app, project_id).await?;
+        let mut initial = Vec::new();
+        let head = app
+            .store
+            .for_each_pool_at_head(query, &mut |row| {
+                if selector_matches(&selector, row.labels)? {
+                    initial.push(row.doc.to_owned());
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(Start {
+            after: head.seq,
+            initial,
+        })
+    })
+    .await
 }
 
 fn selector_matches(selector: &Selector, labels: &str) -> Result<bool, StoreError> {

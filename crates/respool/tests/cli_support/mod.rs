@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::assert::Assert;
-use respool_testkit::{respool_bin, Process, AK, DOMAIN, PROJECT, SK};
+use respool_testkit::{respool_bin, Process, AK, DOMAIN, FLAVOR, PROJECT, SK};
 
 /// Variables of the caller that would leak into the commands under test.
 const SCRUBBED: [&str; 8] = [
@@ -183,6 +183,24 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// `respool pool create` of a pool of one [`FLAVOR`] node on `network`,
+    /// with `extra` flags; the pool's name.
+    pub fn create_pool(&self, display: &str, network: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "pool",
+            "create",
+            "--name",
+            display,
+            "--flavor",
+            FLAVOR,
+            "--network",
+            network,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        respool_testkit::pool_name(display)
     }
 
     /// Adds a fault rule through the admin API.
