@@ -779,3 +779,31 @@ async fn a_pools_feed_follows_the_pool_its_nodes_and_its_events() {
     let gone = b.get("/console/pools/no-such-pool/watch").await;
     assert_eq!(gone.status, 404);
 }
+
+#[tokio::test]
+async fn a_reset_asks_first() {
+    let s = server().await;
+    s.running_pool("reset-me", 1).await;
+    let mut b = Browser::new(&s);
+    b.sign_in_as_user().await;
+    b.submit(
+        "/console/admin",
+        "/console/admin/unlock",
+        &[("token", ADMIN_TOKEN)],
+    )
+    .await;
+    let unticked = b
+        .submit("/console/admin", "/console/admin/reset", &[])
+        .await;
+    assert_eq!(unticked.status, 400);
+    assert_eq!(s.list_names(&[]).await.len(), 1);
+    let reset = b
+        .submit(
+            "/console/admin",
+            "/console/admin/reset",
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    assert!(s.list_names(&[]).await.is_empty());
+}
