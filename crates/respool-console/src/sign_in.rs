@@ -185,7 +185,7 @@ fn page(console: &Console, nonce: &str, attempt: &Attempt, error: Option<&str>) 
             section aria-labelledby="with-password" {
                 h2 id="with-password" { "With a user name and password" }
                 p class="hint" { "Users are made with " code { "respool users create" } "." }
-                form method="post" action=(SIGN_IN) {
+                form method="post" action=(SIGN_IN) class="stacked" {
                     input type="hidden" name=(CSRF_FIELD) value=(token);
                     input type="hidden" name="method" value="password";
                     (project_field("user-project", attempt))
@@ -200,7 +200,7 @@ fn page(console: &Console, nonce: &str, attempt: &Attempt, error: Option<&str>) 
             section aria-labelledby="with-key" {
                 h2 id="with-key" { "With an access key" }
                 p class="hint" { "The key " code { "respool serve" } " printed, or one of " code { "respool credentials list" } "." }
-                form method="post" action=(SIGN_IN) {
+                form method="post" action=(SIGN_IN) class="stacked" {
                     input type="hidden" name=(CSRF_FIELD) value=(token);
                     input type="hidden" name="method" value="access-key";
                     (project_field("key-project", attempt))
