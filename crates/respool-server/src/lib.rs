@@ -112,8 +112,15 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 
 /// Every route, with the layers every request passes through.
 pub fn router(app: AppState) -> Router {
+    router_with(app, Router::new())
+}
+
+/// Every route and the `extra` ones (the console), all inside the same
+/// layers: request id, metrics, limits, panic catching and the request log.
+pub fn router_with(app: AppState, extra: Router<AppState>) -> Router {
     let (api, _) = api_routes().split_for_parts();
     Router::new()
+        .merge(extra)
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -48,6 +48,8 @@ pub struct Options {
     pub catalog: Option<Catalog>,
     /// Per-caller throttling.
     pub rate_limit: Option<respool_server::ratelimit::RateLimit>,
+    /// Routes served beside the API, inside its layers (the console's).
+    pub extra_routes: Option<fn(AppState) -> axum::Router<AppState>>,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             require_networks: false,
             catalog: None,
             rate_limit: None,
+            extra_routes: None,
         }
     }
 }
@@ -105,7 +108,10 @@ impl TestServer {
             .with_rate_limit(opts.rate_limit);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = respool_server::router(app.clone());
+        let extra = opts
+            .extra_routes
+            .map_or_else(axum::Router::new, |r| r(app.clone()));
+        let router = respool_server::router_with(app.clone(), extra);
         let mut tasks = vec![tokio::spawn(async move {
             respool_server::listener::serve(listener, router, std::future::pending()).await;
         })];

@@ -91,7 +91,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // Watches end first, so their connections can close in the drain.
         feed.stop();
     };
-    respool_server::listener::serve(listener, respool_server::router(app), shutdown).await;
+    let router = respool_server::router_with(app.clone(), respool_console::routes(app));
+    respool_server::listener::serve(listener, router, shutdown).await;
     // The last requests' log records are written before the writer flushes.
     respool_server::flush_request_log(std::time::Duration::from_secs(2));
     Ok(())
