@@ -5,7 +5,7 @@
 #                                    ~7 GB of disk for the 1M-pool store)
 #   scripts/bench-load.sh --smoke    tiny sizes, debug build: checks that every
 #                                    step works, in well under a minute
-#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers
+#   scripts/bench-load.sh --only list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers,console
 #   scripts/bench-load.sh --strict   exit 1 when a target is missed
 #
 # Every figure is a ratio or a median/percentile taken in this one run: the
@@ -29,7 +29,7 @@ ROOT=$PWD
 
 SMOKE=0
 STRICT=0
-ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers"
+ONLY="list,logging,signed,big,scale,writes,memory,prism,nodes,writers,watchers,console"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -49,14 +49,14 @@ if [ "$SMOKE" = 1 ]; then
     TEN=10; BIG=300; SMALL_PROJECTS=4; SCALE_PROJECTS=40; PER_PROJECT=5
     ENCODE_SAMPLES=3; WRITE_CLIENTS=32
     NODE_SIZES=100,200; NODE_BATCH=20; NODE_LIST_POOLS=5; NODE_SAMPLES=5
-    WATCHERS=20; WATCHED_WRITES=3
+    WATCHERS=20; WATCHED_WRITES=3; CONSOLE_POOLS=50; CONSOLE_SAMPLES=5
 else
     PROFILE=release; CARGO_PROFILE=(--release)
     DUR=${BENCH_DURATION:-6}; WARM=1; ROUNDS=3; CONNS=64
     TEN=10; BIG=10000; SMALL_PROJECTS=100; SCALE_PROJECTS=10000; PER_PROJECT=100
     ENCODE_SAMPLES=15; WRITE_CLIENTS=32
     NODE_SIZES=1000,10000; NODE_BATCH=500; NODE_LIST_POOLS=100; NODE_SAMPLES=200
-    WATCHERS=1000; WATCHED_WRITES=20
+    WATCHERS=1000; WATCHED_WRITES=20; CONSOLE_POOLS=1000; CONSOLE_SAMPLES=50
 fi
 
 WORK=${BENCH_DIR:-$ROOT/target/bench-load}
@@ -427,6 +427,37 @@ if wants watchers; then
     stop watchers
 fi
 
+# ------------------------------------------- 12: the console's pools page
+
+if wants console; then
+    say "12. the console's pools page with $CONSOLE_POOLS pools, signed in with an access key (server time)"
+    CD=$WORK/console
+    rm -rf "$CD"
+    seed "$CD" "$RESPOOL_PROJECT_ID" 1 "$CONSOLE_POOLS" 2>/dev/null
+    start console "$PORT" "$CD" enforce
+    base=http://127.0.0.1:$PORT
+    jar=$CD/cookies
+    form=$(curl -sf -c "$jar" "$base/console/sign-in")
+    csrf=$(grep -o 'name="csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')
+    curl -sf -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$csrf" -d method=access-key \
+        -d "project=$RESPOOL_PROJECT_ID" -d "name=$RESPOOL_ACCESS_KEY" --data-urlencode "secret=$RESPOOL_SECRET_KEY" \
+        "$base/console/sign-in" || { say "console sign-in failed"; exit 1; }
+    for _ in $(seq "$CONSOLE_SAMPLES"); do
+        curl -sf -b "$jar" -o "$CD/page.html" "$base/console/pools" || { say "the pools page failed"; exit 1; }
+    done
+    listed=$(grep -o 'href="/console/pools/[^"]*"' "$CD/page.html" | sort -u | wc -l)
+    curl -sf -H "Authorization: Bearer $RESPOOL_ADMIN_TOKEN" "$base/_respool/requests" |
+        python3 -c '
+import json, statistics, sys
+pools, listed = int(sys.argv[1]), int(sys.argv[2])
+ms = sorted(r["durationMs"] for r in json.load(sys.stdin)["items"]
+            if r["method"] == "GET" and r["path"] == "/console/pools" and r["status"] == 200)
+q = lambda p: ms[min(len(ms) - 1, int(p * len(ms)))]
+print(json.dumps({"label": "console_pools_page", "pools": pools, "linked": listed, "n": len(ms),
+                  "p50_ms": round(q(0.5), 2), "p99_ms": round(q(0.99), 2)}))' "$CONSOLE_POOLS" "$listed" >>"$RESULTS"
+    stop console
+fi
+
 # ------------------------------------------------------------- 7: Prism
 
 if wants prism; then
@@ -570,6 +601,11 @@ if wt:
         f"{wt['p99_ms']:.1f} ms", "<= 200 ms", wt["p99_ms"] <= 200)
     kb = wt["idle_kb_per_watcher"]
     row(f"11b. server memory per idle watcher ({wt['watchers']:,} open)", f"{kb:.1f} KB", "<= 32 KB", kb <= 32)
+
+cp = by.get("console_pools_page", [None])[0]
+if cp:
+    row(f"12. the console's pools page with {n(cp['pools'])} pools (server p50 ms; p99 {cp['p99_ms']:.1f}; {cp['linked']} pools linked)",
+        f"{cp['p50_ms']:.1f} ms", "<= 50 ms", cp["p50_ms"] <= 50 and cp["linked"] >= cp["pools"])
 
 w = [max(len(str(r[i])) for r in out + [("figure", "measured", "target", "")]) for i in range(4)]
 line = lambda r: "| " + " | ".join(str(r[i]).ljust(w[i]) for i in range(4)) + " |"
