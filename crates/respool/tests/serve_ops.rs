@@ -81,3 +81,40 @@ fn sigterm_finishes_the_request_in_flight_then_exits_cleanly_with_json_logs() {
     }
     assert_eq!(posts, 1, "the POST is logged once");
 }
+
+#[test]
+fn sigterm_ends_open_watches_and_the_process_exits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = replica_support::start(dir.path(), &["--auth", "off"], &[]);
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        conn,
+        "GET /v2/p1/pools?watch=true HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(conn);
+    let mut line = String::new();
+    // Headers, then the chunked stream's first event: the initial bookmark.
+    while !line.contains("BOOKMARK") {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the stream ended early"
+        );
+    }
+
+    let asked = std::time::Instant::now();
+    sigterm(server.child.id());
+    let mut rest = String::new();
+    reader.read_to_string(&mut rest).unwrap();
+    // A chunked answer that ends cleanly ends with the last, empty chunk.
+    assert!(rest.ends_with("0\r\n\r\n"), "{rest:?}");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "the watch did not hold up shutdown"
+    );
+}
