@@ -1,5 +1,6 @@
 //! `respool serve`: open the store, make sure someone can sign in, serve.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -269,6 +270,8 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
     respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours for a terminal only: a log file gets plain lines.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer);
     match format {
         "json" => builder.json().init(),
