@@ -217,7 +217,10 @@ fn respond(
         Some(a) if a.contains("text/event-stream") => Format::ServerSent,
         _ => Format::Lines,
     };
-    let deadline = params.timeout()?.map(|t| Instant::now() + t);
+    // A timeout too far off to reach is none.
+    let deadline = params
+        .timeout()?
+        .and_then(|t| Instant::now().checked_add(t));
     let mut watch = Watcher {
         app: app.clone(),
         project_id: project_id.to_owned(),

@@ -185,6 +185,16 @@ async fn a_version_older_than_the_kept_history_is_410_and_a_bad_one_400() {
 }
 
 #[tokio::test]
+async fn a_timeout_too_far_off_to_reach_is_no_timeout() {
+    let s = TestServer::manual().await;
+    let mut w = s
+        .watch(&pools(), &[("timeoutSeconds", "18446744073709551615")])
+        .await;
+    assert_eq!(w.status, 200);
+    assert!(is_bookmark(&w.next().await.unwrap()));
+}
+
+#[tokio::test]
 async fn a_watch_is_signed_like_every_call() {
     let s = TestServer::manual().await;
     let r = s
