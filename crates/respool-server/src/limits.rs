@@ -16,7 +16,12 @@ pub const MAX_HEADERS: usize = 100;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn layer(req: Request, next: Next) -> Response {
-    let uri_len = req.uri().to_string().len();
+    // The length of the URI as written out (`scheme://authority` and the
+    // path and query), without writing it out on every request.
+    let uri = req.uri();
+    let uri_len = uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI {
         return ApiError::UriTooLong(MAX_URI).into_response();
     }
