@@ -206,14 +206,6 @@ impl FeedHub {
     pub fn stop(&self) {
         self.0.stopping.send_replace(true);
     }
-
-    /// How many projects this replica's watchers follow.
-    pub fn watched_projects(&self) -> usize {
-        self.projects()
-            .values()
-            .filter(|f| f.strong_count() > 0)
-            .count()
-    }
 }
 
 /// Reads a project's new changes until its last watcher leaves or the
