@@ -112,90 +112,99 @@ pub async fn create_network(State(console): State<Console>, posted: Posted) -> R
 
 /// `GET /console/workspaces`
 pub async fn workspaces(State(console): State<Console>, session: Session) -> Response {
-    let s = &session;
-    let list: Result<WorkspaceList, Failure> = console
-        .api
-        .get(s, &project_path(s, "v1", &["workspaces"]), &[])
-        .await;
-    let status = list
-        .as_ref()
-        .err()
-        .map_or(StatusCode::OK, Failure::page_status);
-    let main = html! {
-        h1 { "Workspaces" }
-        @match &list {
-            Err(f) => (alert(Some(f))),
-            Ok(list) => table {
-                caption { (count_text(list.workspaces.len(), "workspace")) }
-                (column_heads(&["Name", "Id", "Status", "Access", "Created"]))
-                tbody {
-                    @for w in &list.workspaces {
-                        tr {
-                            th scope="row" {
-                                a href=(with_query("/console/pools", &[("workspace", &w.id)])) { (w.name) }
-                                @if !w.description.is_empty() { br; small { (w.description) } }
+    let path = project_path(&session, "v1", &["workspaces"]);
+    let list: Result<WorkspaceList, Failure> = console.api.get(&session, &path, &[]).await;
+    list_page(
+        &console,
+        &session,
+        Section::Workspaces,
+        "Workspaces",
+        list,
+        |list| {
+            html! {
+                table {
+                    caption { (count_text(list.workspaces.len(), "workspace")) }
+                    (column_heads(&["Name", "Id", "Status", "Access", "Created"]))
+                    tbody {
+                        @for w in &list.workspaces {
+                            tr {
+                                th scope="row" {
+                                    a href=(with_query("/console/pools", &[("workspace", &w.id)])) { (w.name) }
+                                    @if !w.description.is_empty() { br; small { (w.description) } }
+                                }
+                                td { code { (w.id) } }
+                                td { (phase(&w.status)) }
+                                td { (w.auth_type) }
+                                td { (rfc3339(w.create_time)) }
                             }
-                            td { code { (w.id) } }
-                            td { (phase(&w.status)) }
-                            td { (w.auth_type) }
-                            td { (rfc3339(w.create_time)) }
                         }
                     }
                 }
             }
-        }
-    };
-    (
-        status,
-        layout(&console, Some(s), Section::Workspaces, "Workspaces", main),
+        },
     )
-        .into_response()
 }
 
 /// `GET /console/flavors`
 pub async fn flavors(State(console): State<Console>, session: Session) -> Response {
-    let s = &session;
-    let list: Result<ResourceFlavorList, Failure> = console
-        .api
-        .get(s, &project_path(s, "v1", &["resourceflavors"]), &[])
-        .await;
-    let status = list
-        .as_ref()
-        .err()
-        .map_or(StatusCode::OK, Failure::page_status);
-    let main = html! {
-        h1 { "Flavors" }
-        @match &list {
-            Err(f) => (alert(Some(f))),
-            Ok(list) => table {
-                caption { (count_text(list.items.len(), "flavor")) }
-                (column_heads(&["Name", "Type", "CPU", "Memory", "Accelerators", "Zones"]))
-                tbody {
-                    @for f in &list.items {
-                        tr {
-                            th scope="row" { code { (f.metadata.name) } }
-                            td { (f.spec.flavor_type) }
-                            td { (f.spec.cpu) " vCPU, " (f.spec.cpu_arch) }
-                            td { (f.spec.memory) }
-                            td {
-                                @for x in [&f.spec.gpu, &f.spec.npu].into_iter().flatten() {
-                                    (x.size) " × " (x.xpu_type) " (" (x.memory) ") "
+    let path = project_path(&session, "v1", &["resourceflavors"]);
+    let list: Result<ResourceFlavorList, Failure> = console.api.get(&session, &path, &[]).await;
+    list_page(
+        &console,
+        &session,
+        Section::Flavors,
+        "Flavors",
+        list,
+        |list| {
+            html! {
+                table {
+                    caption { (count_text(list.items.len(), "flavor")) }
+                    (column_heads(&["Name", "Type", "CPU", "Memory", "Accelerators", "Zones"]))
+                    tbody {
+                        @for f in &list.items {
+                            tr {
+                                th scope="row" { code { (f.metadata.name) } }
+                                td { (f.spec.flavor_type) }
+                                td { (f.spec.cpu) " vCPU, " (f.spec.cpu_arch) }
+                                td { (f.spec.memory) }
+                                td {
+                                    @for x in [&f.spec.gpu, &f.spec.npu].into_iter().flatten() {
+                                        (x.size) " × " (x.xpu_type) " (" (x.memory) ") "
+                                    }
                                 }
-                            }
-                            td {
-                                ul class="plain" {
-                                    @for (az, state) in &f.status.phase { li { (az) ": " (state) } }
+                                td {
+                                    ul class="plain" {
+                                        @for (az, state) in &f.status.phase { li { (az) ": " (state) } }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
+        },
+    )
+}
+
+/// A page that shows one list the API answered as a table, or why it could not.
+fn list_page<T>(
+    console: &Console,
+    s: &Session,
+    section: Section,
+    title: &str,
+    list: Result<T, Failure>,
+    table: impl FnOnce(&T) -> Markup,
+) -> Response {
+    let status = list
+        .as_ref()
+        .err()
+        .map_or(StatusCode::OK, Failure::page_status);
+    let main = html! {
+        h1 { (title) }
+        @match &list {
+            Err(f) => (alert(Some(f))),
+            Ok(list) => (table(list)),
         }
     };
-    (
-        status,
-        layout(&console, Some(s), Section::Flavors, "Flavors", main),
-    )
-        .into_response()
+    (status, layout(console, Some(s), section, title, main)).into_response()
 }
