@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use respool_api_types::Pool;
 use respool_api_types::Workspace;
 use respool_core::capacity::QuotaSettings;
 use respool_core::fault_rules::Fault;
@@ -110,16 +109,7 @@ impl Store for PostgresStore {
         let node_rows = nodes::node_writes(pool, pool.version)?;
         let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
-        let mut wire = pool.pool.clone();
-        let (seq, doc) = write_feed(
-            &mut tx,
-            pool,
-            self.history(),
-            &mut wire,
-            Change::Added,
-            &records,
-        )
-        .await?;
+        let (seq, doc) = write_feed(&mut tx, pool, self.history(), Change::Added, &records).await?;
         sqlx::query(q::INSERT_POOL.postgres())
             .bind(&pool.project_id)
             .bind(pool.name())
@@ -236,16 +226,8 @@ impl Store for PostgresStore {
         let node_rows = nodes::node_writes(pool, pool.version + 1)?;
         let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
-        let mut wire = pool.pool.clone();
-        let (seq, doc) = write_feed(
-            &mut tx,
-            pool,
-            self.history(),
-            &mut wire,
-            Change::Modified,
-            &records,
-        )
-        .await?;
+        let (seq, doc) =
+            write_feed(&mut tx, pool, self.history(), Change::Modified, &records).await?;
         let done = sqlx::query(q::UPDATE_POOL.postgres())
             .bind(&c.workspace_id)
             .bind(c.phase)
@@ -273,16 +255,7 @@ impl Store for PostgresStore {
     async fn retire_pool(&self, pool: &PoolState) -> Result<(), StoreError> {
         let records = record_rows(pool)?;
         let mut tx = self.pool.begin().await?;
-        let mut wire = pool.pool.clone();
-        write_feed(
-            &mut tx,
-            pool,
-            self.history(),
-            &mut wire,
-            Change::Deleted,
-            &records,
-        )
-        .await?;
+        write_feed(&mut tx, pool, self.history(), Change::Deleted, &records).await?;
         let done = sqlx::query(q::RETIRE_POOL.postgres())
             .bind(&pool.project_id)
             .bind(pool.name())
@@ -771,7 +744,6 @@ async fn write_feed(
     conn: &mut PgConnection,
     pool: &PoolState,
     keep: i64,
-    wire: &mut Pool,
     change: Change,
     records: &[RecordRow],
 ) -> Result<(i64, String), StoreError> {
@@ -788,7 +760,7 @@ async fn write_feed(
             .execute(&mut *conn)
             .await?;
     }
-    let doc = feed::pool_doc(wire, seq)?;
+    let doc = feed::pool_doc(&mut pool.pool.clone(), seq)?;
     let own = NewChange {
         kind: feed::FeedKind::Pool,
         change,
