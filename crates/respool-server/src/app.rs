@@ -1,7 +1,6 @@
 //! Shared server state and the read-modify-write loop every pool change uses.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use respool_core::fault_rules::Fault;
 use respool_core::flavors::Catalog;
@@ -12,6 +11,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::request_log::RequestLog;
 
 /// How requests are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,46 +92,6 @@ pub struct Shared {
     pub feed: crate::feed::FeedHub,
     /// Credentials as recently read, for the signature layer.
     pub credentials: crate::credential_cache::CredentialCache,
-}
-
-/// One served request, as the request log keeps it.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestRecord {
-    pub time: String,
-    pub request_id: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub access_key: Option<String>,
-    pub duration_ms: f64,
-}
-
-/// The last [`RequestLog::CAPACITY`] requests, in memory only.
-#[derive(Clone, Default)]
-pub struct RequestLog {
-    ring: Arc<Mutex<VecDeque<RequestRecord>>>,
-}
-
-impl RequestLog {
-    pub const CAPACITY: usize = 1000;
-
-    pub fn push(&self, record: RequestRecord) {
-        let mut ring = self.ring.lock().expect("request log lock");
-        if ring.len() == Self::CAPACITY {
-            ring.pop_front();
-        }
-        ring.push_back(record);
-    }
-
-    /// The newest `limit` records, oldest first.
-    pub fn recent(&self, limit: usize) -> Vec<RequestRecord> {
-        let ring = self.ring.lock().expect("request log lock");
-        ring.iter()
-            .skip(ring.len().saturating_sub(limit))
-            .cloned()
-            .collect()
-    }
 }
 
 const TOKEN_SECRET: &str = "token_secret";
@@ -294,41 +254,5 @@ impl AppState {
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e.into()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(i: usize) -> RequestRecord {
-        RequestRecord {
-            time: String::new(),
-            request_id: None,
-            method: "GET".into(),
-            path: format!("/{i}"),
-            status: 200,
-            access_key: None,
-            duration_ms: 0.0,
-        }
-    }
-
-    #[test]
-    fn the_request_log_keeps_only_the_newest() {
-        let log = RequestLog::default();
-        for i in 0..RequestLog::CAPACITY + 5 {
-            log.push(record(i));
-        }
-        let all = log.recent(usize::MAX);
-        assert_eq!(all.len(), RequestLog::CAPACITY);
-        assert_eq!(all[0].path, "/5");
-        let last = log.recent(2);
-        assert_eq!(
-            last.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
-            vec![
-                format!("/{}", RequestLog::CAPACITY + 3),
-                format!("/{}", RequestLog::CAPACITY + 4)
-            ]
-        );
     }
 }

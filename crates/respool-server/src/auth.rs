@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use respool_core::identity::is_valid_project_id;
 use respool_core::time::wall_ms;
 use respool_sign::{parse_authorization, verify_with, RequestParts, SignError, SigningKey};
@@ -36,14 +34,8 @@ pub struct Caller {
 static DECOY_KEY: std::sync::LazyLock<SigningKey> =
     std::sync::LazyLock::new(|| SigningKey::new(b"respool-decoy-secret-key-0000000000000000"));
 
-pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    match authenticate(&app, req).await {
-        Ok(req) => next.run(req).await,
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn authenticate(app: &AppState, req: Request) -> Result<Request, ApiError> {
+/// Who is calling: the request, carrying its [`Caller`], or why it is refused.
+pub(crate) async fn authenticate(app: &AppState, req: Request) -> Result<Request, ApiError> {
     let path = req.uri().path().to_owned();
     let Some(project_id) = api_project(&path) else {
         // Not a project-scoped API (health, OpenAPI, IAM): nothing to check here.

@@ -1,11 +1,13 @@
 //! The respool HTTP server: routing, the signature layer, handlers and the
 //! mapping of every failure to a ModelArts error.
 
+mod admin_guard;
 pub mod app;
 mod auth;
 mod capacity;
 mod clock;
 mod credential_cache;
+mod edge;
 pub mod error;
 mod extract;
 pub mod feed;
@@ -13,17 +15,16 @@ mod handlers;
 mod limits;
 pub mod listener;
 mod metrics;
-mod middleware;
 mod openapi;
 mod paging;
 pub mod ratelimit;
 pub mod reconciler;
+mod request_log;
 mod tokens;
 mod watch;
 
 use axum::routing::{get, post};
 use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -34,7 +35,7 @@ pub use app::{AppState, AuthMode, Settings};
 pub const DEFAULT_WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
-pub use middleware::flush_request_log;
+pub use request_log::flush_request_log;
 
 use handlers::{
     admin, admin_capacity, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes,
@@ -115,8 +116,8 @@ pub fn router(app: AppState) -> Router {
     router_with(app, Router::new())
 }
 
-/// Every route and the `extra` ones (the console), all inside the same
-/// layers: request id, metrics, limits, panic catching and the request log.
+/// Every route and the `extra` ones (the console), all behind the same
+/// layer ([`edge::layer`]): request id, limits, signature, metrics, logs.
 pub fn router_with(app: AppState, extra: Router<AppState>) -> Router {
     let (api, _) = api_routes().split_for_parts();
     Router::new()
@@ -157,27 +158,12 @@ pub fn router_with(app: AppState, extra: Router<AppState>) -> Router {
             "/_respool/quotas/{project_id}",
             axum::routing::put(admin_capacity::set_os_quotas),
         )
-        .route_layer(axum::middleware::from_fn(metrics::label_route))
+        .route_layer(axum::middleware::from_fn(edge::label_route))
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            admin::guard,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            auth::layer,
-        ))
-        .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum::middleware::from_fn(limits::layer))
-        .layer(axum::middleware::from_fn(middleware::request_id))
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            metrics::time_requests,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            admin::record,
+            edge::layer,
         ))
         .with_state(app)
 }

@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
@@ -15,7 +13,8 @@ pub const MAX_HEADERS: usize = 100;
 /// A request that takes longer is answered 503 and its work abandoned.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn layer(req: Request, next: Next) -> Response {
+/// Refuses a request whose URI or headers are larger than the limits.
+pub fn check(req: &Request) -> Result<(), ApiError> {
     // The length of the URI as written out (`scheme://authority` and the
     // path and query), without writing it out on every request.
     let uri = req.uri();
@@ -23,7 +22,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
         + uri.authority().map_or(0, |a| a.as_str().len())
         + uri.path_and_query().map_or(0, |p| p.as_str().len());
     if uri_len > MAX_URI {
-        return ApiError::UriTooLong(MAX_URI).into_response();
+        return Err(ApiError::UriTooLong(MAX_URI));
     }
     let headers = req.headers();
     let header_bytes: usize = headers
@@ -31,10 +30,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
         .map(|(k, v)| k.as_str().len() + v.len())
         .sum();
     if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADERS_BYTES {
-        return ApiError::HeadersTooLarge(MAX_HEADERS, MAX_HEADERS_BYTES).into_response();
+        return Err(ApiError::HeadersTooLarge(MAX_HEADERS, MAX_HEADERS_BYTES));
     }
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
-        Ok(res) => res,
-        Err(_) => ApiError::Timeout.into_response(),
-    }
+    Ok(())
 }

@@ -1,14 +1,15 @@
 //! Prometheus metrics: requests by route, method and status with latency
 //! histograms, pools by phase, and the reconciler's backlog.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
@@ -34,25 +35,106 @@ impl Histogram {
         self.count += 1;
         self.sum += secs;
     }
+
+    fn add(&mut self, other: &Histogram) {
+        for (a, c) in self.counts.iter_mut().zip(other.counts) {
+            *a += c;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+    }
 }
 
-/// Route template, method, status.
-type Series = (String, String, u16);
+/// The route a request matched (`None`: no route, or refused before
+/// routing; one label for all, so arbitrary URLs cannot grow the metrics).
+#[derive(Clone)]
+struct Route(Option<MatchedPath>);
+
+impl Route {
+    fn as_str(&self) -> &str {
+        self.0.as_ref().map_or("unmatched", MatchedPath::as_str)
+    }
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Route {}
+
+impl Hash for Route {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+/// Route, method, status.
+type Series = (Route, Method, u16);
+
+/// Histograms are kept in a few shards, each thread writing to its own, so
+/// that two requests answered at once do not wait on one lock.
+const SHARDS: usize = 8;
+
+type Shard = Mutex<HashMap<Series, Histogram>>;
 
 /// Latency histograms of answered requests, one per series.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct HttpMetrics {
-    inner: Arc<Mutex<BTreeMap<Series, Histogram>>>,
+    shards: Arc<[Shard; SHARDS]>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        HttpMetrics {
+            shards: Arc::new(std::array::from_fn(|_| Mutex::default())),
+        }
+    }
+}
+
+/// This thread's shard.
+fn shard_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|s| *s)
 }
 
 impl HttpMetrics {
-    fn record(&self, route: String, method: String, status: u16, secs: f64) {
-        let mut map = self.inner.lock().expect("metrics lock");
-        map.entry((route, method, status)).or_default().record(secs);
+    pub(crate) fn record(
+        &self,
+        route: Option<MatchedPath>,
+        method: &Method,
+        status: u16,
+        secs: f64,
+    ) {
+        let mut shard = self.shards[shard_index()]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        shard
+            .entry((Route(route), method.clone(), status))
+            .or_default()
+            .record(secs);
+    }
+
+    /// Every series, merged across shards and sorted.
+    fn merged(&self) -> BTreeMap<(String, String, u16), Histogram> {
+        let mut out: BTreeMap<(String, String, u16), Histogram> = BTreeMap::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for ((route, method, status), h) in shard.iter() {
+                out.entry((route.as_str().to_owned(), method.to_string(), *status))
+                    .or_default()
+                    .add(h);
+            }
+        }
+        out
     }
 
     fn render(&self, out: &mut String) {
-        let map = self.inner.lock().expect("metrics lock");
+        let map = self.merged();
         out.push_str(
             "# HELP respool_http_requests_total Requests answered, by route, method and status.\n",
         );
@@ -70,12 +152,7 @@ impl HttpMetrics {
         out.push_str("# TYPE respool_http_request_duration_seconds histogram\n");
         let mut by_route: BTreeMap<(&str, &str), Histogram> = BTreeMap::new();
         for ((route, method, _), h) in map.iter() {
-            let agg = by_route.entry((route, method)).or_default();
-            for (a, c) in agg.counts.iter_mut().zip(h.counts) {
-                *a += c;
-            }
-            agg.count += h.count;
-            agg.sum += h.sum;
+            by_route.entry((route, method)).or_default().add(h);
         }
         for ((route, method), h) in by_route {
             let labels = format!("route=\"{route}\",method=\"{method}\"");
@@ -103,44 +180,6 @@ impl HttpMetrics {
     }
 }
 
-/// The route template a request matched, carried on its response.
-#[derive(Clone)]
-struct RouteLabel(String);
-
-/// Inside the router: notes which route matched.
-pub async fn label_route(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let mut res = next.run(req).await;
-    if let Some(route) = route {
-        res.extensions_mut().insert(RouteLabel(route));
-    }
-    res
-}
-
-/// Outside the router: times every request and counts its answer.
-pub async fn time_requests(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
-    let started = Instant::now();
-    let res = next.run(req).await;
-    // Unmatched paths (and requests refused before routing) share one label,
-    // so arbitrary URLs cannot grow the metric set.
-    let route = res
-        .extensions()
-        .get::<RouteLabel>()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(|| "unmatched".into());
-    app.http_metrics.record(
-        route,
-        method,
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    res
-}
-
 /// How many log records the writer dropped because it could not keep up;
 /// the binary that sets up logging says how to read it.
 static LOG_RECORDS_DROPPED: std::sync::OnceLock<Box<dyn Fn() -> u64 + Send + Sync>> =
@@ -157,7 +196,7 @@ pub async fn scrape(State(app): State<AppState>) -> Result<Response, ApiError> {
     app.http_metrics.render(&mut out);
     out.push_str("# HELP respool_log_records_dropped_total Log records dropped because the log writer could not keep up.\n# TYPE respool_log_records_dropped_total counter\n");
     let dropped =
-        LOG_RECORDS_DROPPED.get().map_or(0, |f| f()) + crate::middleware::dropped_log_records();
+        LOG_RECORDS_DROPPED.get().map_or(0, |f| f()) + crate::request_log::dropped_log_records();
     let _ = writeln!(out, "respool_log_records_dropped_total {dropped}");
     out.push_str("# HELP respool_pools Pools stored, by phase.\n# TYPE respool_pools gauge\n");
     for (phase, count) in app.store.count_pools_by_phase(None, None).await? {

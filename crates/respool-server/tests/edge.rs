@@ -2,7 +2,7 @@
 //! routes and methods, malformed bodies, health and the API description.
 
 use respool_core::timing::TimingProfile;
-use respool_testkit::{pool_body, TestServer, PROJECT};
+use respool_testkit::{pool_body, Options, TestServer, PROJECT};
 use serde_json::Value;
 
 async fn with_token(s: &TestServer) -> String {
@@ -26,6 +26,44 @@ async fn request_ids_are_unique_per_response() {
     let a = s.raw(s.http.get(format!("{}/healthz", s.base))).await;
     let b = s.raw(s.http.get(format!("{}/healthz", s.base))).await;
     assert_ne!(a.headers["x-request-id"], b.headers["x-request-id"]);
+}
+
+/// A route beside the API that panics, as a bug in a handler would.
+fn panicking(_: respool_server::AppState) -> axum::Router<respool_server::AppState> {
+    axum::Router::new().route(
+        "/boom",
+        axum::routing::get(|| async {
+            if std::hint::black_box(true) {
+                panic!("a bug");
+            }
+            "unreachable"
+        }),
+    )
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_in_the_modelarts_shape_and_the_server_goes_on() {
+    let s = TestServer::with(Options {
+        extra_routes: Some(panicking),
+        ..Options::default()
+    })
+    .await;
+    let r = s.raw(s.http.get(format!("{}/boom", s.base))).await;
+    assert_eq!(r.status, 500);
+    assert!(r.headers.contains_key("x-request-id"));
+    // The panic's message goes to the log, not to the client.
+    assert_eq!(r.body["error_code"], "ModelArts.50005000", "{}", r.text);
+    assert_eq!(r.body["error_msg"], "internal error", "{}", r.text);
+    let again = s.raw(s.http.get(format!("{}/healthz", s.base))).await;
+    assert_eq!(again.status, 200);
+    let metrics = s.raw(s.http.get(format!("{}/metrics", s.base))).await;
+    assert!(
+        metrics
+            .text
+            .contains(r#"respool_http_requests_total{route="/boom",method="GET",status="500"} 1"#),
+        "{}",
+        metrics.text
+    );
 }
 
 #[tokio::test]

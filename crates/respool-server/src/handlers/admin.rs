@@ -1,15 +1,9 @@
 //! The admin API under `/_respool/`: the virtual clock, fault rules,
-//! scheduled events, paying prepaid pools, reset, and the request log. It exists only when an admin
-//! token is configured, and answers only requests that carry it; to anyone
-//! else it looks like any unknown route.
+//! scheduled events, paying prepaid pools, reset, and the request log.
+//! Who may call it is [`crate::admin_guard`]'s business.
 
-use std::time::Instant;
-
-use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use respool_api_types::Pool;
 use respool_core::fault_rules::{Fault, FaultEffect};
@@ -18,73 +12,10 @@ use respool_core::time::rfc3339;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::app::{AppState, RequestRecord};
+use crate::app::AppState;
 use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::handlers::PoolPath;
-use crate::middleware::REQUEST_ID;
-
-pub const PREFIX: &str = "/_respool";
-
-fn is_admin(path: &str) -> bool {
-    path == PREFIX || path.starts_with("/_respool/")
-}
-
-/// Hides the admin API unless it is enabled and the caller has its token.
-pub async fn guard(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    if !is_admin(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let Some(token) = app.settings.admin_token.as_deref() else {
-        return ApiError::NoRoute.into_response();
-    };
-    let sent = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !same(sent.as_bytes(), token.as_bytes()) {
-        return ApiError::NoRoute.into_response();
-    }
-    next.run(req).await
-}
-
-/// Compares without stopping at the first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Keeps a record of every API request (not of the admin API or health probes).
-pub async fn record(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    if is_admin(&path) || path == "/healthz" || path == "/readyz" {
-        return next.run(req).await;
-    }
-    let method = req.method().to_string();
-    let access_key = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| respool_sign::parse_authorization(v).ok())
-        .map(|a| a.access_key.to_owned());
-    let started = Instant::now();
-    let res = next.run(req).await;
-    app.requests.push(RequestRecord {
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        request_id: res
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        method,
-        path,
-        status: res.status().as_u16(),
-        access_key,
-        duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
-    });
-    res
-}
 
 /// `GET /_respool/clock`
 pub async fn clock(State(app): State<AppState>) -> Json<Value> {
@@ -247,7 +178,7 @@ pub async fn requests(
 ) -> Json<Value> {
     let items = app
         .requests
-        .recent(q.limit.unwrap_or(crate::app::RequestLog::CAPACITY));
+        .recent(q.limit.unwrap_or(crate::request_log::RequestLog::CAPACITY));
     Json(json!({ "items": items }))
 }
 
