@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use respool_core::pool::{node_changes, Node, PoolState, StoredNodes};
+use respool_core::pool::{node_changes, Node, PoolState, StoredNodes, SummaryMemo};
 
 use crate::StoreError;
 
@@ -87,6 +87,8 @@ struct Cached {
     incarnation: i64,
     version: i64,
     nodes: Arc<Vec<Arc<Node>>>,
+    /// What the pool worked out of these nodes, kept with them.
+    summary: SummaryMemo,
 }
 
 impl NodeCache {
@@ -101,10 +103,11 @@ impl NodeCache {
         name: &str,
         incarnation: i64,
         version: i64,
-    ) -> Option<Arc<Vec<Arc<Node>>>> {
+    ) -> Option<(Arc<Vec<Arc<Node>>>, SummaryMemo)> {
         let inner = self.inner();
         let c = inner.pools.get(&(project_id.to_owned(), name.to_owned()))?;
-        (c.incarnation == incarnation && c.version == version).then(|| c.nodes.clone())
+        (c.incarnation == incarnation && c.version == version)
+            .then(|| (c.nodes.clone(), c.summary.clone()))
     }
 
     /// Keeps what `pool` (at its current version) stored.
@@ -132,6 +135,7 @@ impl NodeCache {
                 incarnation: pool.stored.incarnation,
                 version: pool.version,
                 nodes,
+                summary: pool.summary.clone(),
             },
         );
     }
@@ -165,8 +169,9 @@ impl NodeCache {
             return true;
         }
         match self.get(&pool.project_id, pool.name(), incarnation, pool.version) {
-            Some(nodes) => {
+            Some((nodes, summary)) => {
                 attach(pool, incarnation, nodes);
+                pool.summary = summary;
                 true
             }
             None => false,

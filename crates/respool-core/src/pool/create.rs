@@ -127,6 +127,7 @@ impl PoolState {
             node_feed: Default::default(),
             version: 0,
             node_index: Default::default(),
+            summary: Default::default(),
             stored: Default::default(),
         };
         // Events start from a pool with no nodes yet.

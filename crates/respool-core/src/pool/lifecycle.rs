@@ -245,20 +245,10 @@ impl PoolState {
 
     /// The earliest instant at which something will change by itself.
     pub fn next_due(&self) -> Option<i64> {
-        let stuck = self.deletion_stuck();
-        // One pass over the nodes: a node's own stage, and its driver upgrade.
-        let nodes = self.nodes.iter().filter_map(|n| {
-            let own = n
-                .due_ms
-                .filter(|_| !(stuck && n.phase == NodePhase::Deleting));
-            let driver = n.extra.driver_upgrade.as_ref().map(|(_, due)| *due);
-            match (own, driver) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        });
+        let nodes = self.node_summary().next_due(self.deletion_stuck());
         let scopes = self.scopes.iter().filter_map(|s| s.due_ms);
         nodes
+            .into_iter()
             .chain(scopes)
             .chain(self.next_plugin_due())
             .chain(self.next_maintenance_due())

@@ -17,6 +17,7 @@ mod patch;
 mod plugins;
 mod records;
 mod status;
+mod summary;
 mod workload_views;
 mod workloads;
 
@@ -50,6 +51,7 @@ pub use records::{
     LastRecorded, Pending, PoolOrder, Record, EVENT_API_VERSION, EVENT_KIND, EVENT_LIST_KIND,
     EVENT_RESOURCE, ORDER_FAILED, ORDER_PARTIAL, ORDER_PENDING, ORDER_PROCESSING, ORDER_SUCCESSED,
 };
+pub use summary::SummaryMemo;
 pub use workload_views::{WorkloadFilter, METRICS_LIST_KIND, WORKLOAD_KIND, WORKLOAD_LIST_KIND};
 pub use workloads::{
     amounts_of, consumes, fits, parse_cpu, parse_memory, quantities, status_of, Amounts, Placement,
@@ -128,6 +130,9 @@ pub struct PoolState {
     pub version: i64,
     #[serde(skip)]
     pub node_index: nodes::NodeIndex,
+    /// What was worked out of the current node list ([`summary`]).
+    #[serde(skip)]
+    pub summary: summary::SummaryMemo,
     /// Set by the store.
     #[serde(skip)]
     pub stored: StoredNodes,
@@ -387,7 +392,7 @@ impl PoolState {
             PoolPhase::Waiting
         } else if !self.became_running {
             PoolPhase::Creating
-        } else if self.nodes.iter().any(|n| n.phase == NodePhase::Abnormal) {
+        } else if self.node_summary().any_abnormal() {
             PoolPhase::Abnormal
         } else if failed(FailureKind::Scaling) {
             PoolPhase::ScalingFailed

@@ -169,9 +169,15 @@ impl PoolState {
 
     /// Nodes per flavor that are not on their way out, per AZ too.
     fn live_counts(&self) -> Vec<api::OrderFlavorCount> {
+        let summary = self.node_summary();
         let mut per: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
-        for n in self.nodes.iter().filter(|n| n.phase != NodePhase::Deleting) {
-            *per.entry(&n.flavor).or_default().entry(&n.az).or_default() += 1;
+        for g in &summary.groups {
+            for (az, c) in &g.azs {
+                let live: i64 = c[..3].iter().sum();
+                if live > 0 {
+                    *per.entry(&g.flavor).or_default().entry(az).or_default() += live;
+                }
+            }
         }
         per.into_iter()
             .map(|(flavor, azs)| {
@@ -301,18 +307,10 @@ impl PoolState {
         self.settle_orders(at_ms, gone);
     }
 
+    /// Nodes available, abnormal (or checking), creating and deleting.
     fn counts(&self) -> [i64; 4] {
-        let mut c = [0; 4];
-        for n in self.nodes.iter() {
-            let i = match n.phase {
-                NodePhase::Available => 0,
-                NodePhase::Abnormal | NodePhase::Checking => 1,
-                NodePhase::Creating => 2,
-                NodePhase::Deleting => 3,
-            };
-            c[i] += 1;
-        }
-        c
+        let [creating, available, abnormal, deleting] = self.node_summary().totals();
+        [available, abnormal, creating, deleting]
     }
 
     fn record_events(&mut self, at_ms: i64, gone: bool) {

@@ -35,14 +35,9 @@ impl PoolState {
             FailureKind::Creation => CREATION_FAILED.to_owned(),
             FailureKind::Scaling => SCALING_FAILED.to_owned(),
         });
-        let (mut upgrading, mut upgraded) = (false, None);
-        for n in self.nodes.iter() {
-            upgrading |= n.extra.driver_upgrade.is_some();
-            if upgraded.is_none() {
-                upgraded = n.extra.driver_version.as_ref();
-            }
-        }
-        let upgraded: Option<String> = upgraded.cloned();
+        let summary = self.node_summary();
+        let upgrading = summary.upgrading();
+        let upgraded = summary.driver_version.clone();
         let status = &mut self.pool.status;
         status.phase = phase.as_str().into();
         status.message = message;
@@ -75,26 +70,19 @@ impl PoolState {
         }
         // Per node pool, per bucket (creating, available, abnormal, deleting): nodes per AZ.
         let mut counts: Vec<[BTreeMap<&str, i64>; 4]> = vec![Default::default(); pools.len()];
-        // Neighbouring nodes mostly share a node pool: the last one is tried first.
-        let mut last: Option<(&str, usize)> = None;
-        for n in self.nodes.iter() {
-            let i = match last {
-                Some((p, i)) if p == n.node_pool => i,
-                _ => *index.entry(&n.node_pool).or_insert_with(|| {
-                    pools.push((&n.node_pool, &n.flavor));
-                    counts.push(Default::default());
-                    pools.len() - 1
-                }),
-            };
-            last = Some((&n.node_pool, i));
-            let b = match n.phase {
-                NodePhase::Creating => 0,
-                NodePhase::Available => 1,
-                // There is no bucket for nodes that reboot or are re-imaged: they are not ready.
-                NodePhase::Abnormal | NodePhase::Checking => 2,
-                NodePhase::Deleting => 3,
-            };
-            *counts[i][b].entry(&n.az).or_default() += 1;
+        let summary = self.node_summary();
+        for g in &summary.groups {
+            // Node pools the spec no longer names come after its own, by name.
+            let i = *index.entry(&g.node_pool).or_insert_with(|| {
+                pools.push((&g.node_pool, &g.flavor));
+                counts.push(Default::default());
+                pools.len() - 1
+            });
+            for (az, c) in &g.azs {
+                for (b, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    *counts[i][b].entry(az).or_default() += n;
+                }
+            }
         }
         let bucket = |b: usize| -> Vec<FlavorCount> {
             pools

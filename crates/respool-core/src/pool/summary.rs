@@ -1,0 +1,367 @@
+//! What the status, the phase, the events and the lifecycle read of all the
+//! nodes at once: worked out in one pass, kept with the node list it was
+//! made from (and by the store's copy of that list), and brought up to date
+//! from the nodes that changed. A change of a big pool asked these of its
+//! thousands of nodes a dozen times over.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::changes::{node_changes, NodeChanges};
+use super::{Node, NodePhase, PoolState};
+
+/// Nodes per bucket: creating, available, abnormal or checking, deleting.
+pub(crate) type Buckets = [i64; 4];
+
+/// A node's bucket, in the order `status.resources` lists them.
+pub(crate) fn bucket_of(phase: NodePhase) -> usize {
+    match phase {
+        NodePhase::Creating => 0,
+        NodePhase::Available => 1,
+        // There is no bucket for nodes that reboot or are re-imaged: they are not ready.
+        NodePhase::Abnormal | NodePhase::Checking => 2,
+        NodePhase::Deleting => 3,
+    }
+}
+
+/// The nodes of one node pool and flavor, per AZ and bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Group {
+    pub node_pool: String,
+    pub flavor: String,
+    pub azs: BTreeMap<String, Buckets>,
+}
+
+impl Group {
+    fn key(&self) -> (&str, &str) {
+        (&self.node_pool, &self.flavor)
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct NodeSummary {
+    /// Groups by node pool, then flavor.
+    pub groups: Vec<Group>,
+    /// Nodes `Abnormal` (not merely `Checking`).
+    abnormal: usize,
+    /// Nodes whose driver is being upgraded.
+    upgrading: usize,
+    /// The first driver version a node reports.
+    pub driver_version: Option<String>,
+    /// When each node's stage or driver upgrade ends (how many end then).
+    dues: BTreeMap<i64, usize>,
+    /// The same, leaving out the stages of `Deleting` nodes (a stuck deletion).
+    dues_not_deleting: BTreeMap<i64, usize>,
+}
+
+impl NodeSummary {
+    fn of(nodes: &[Arc<Node>]) -> NodeSummary {
+        let mut s = NodeSummary::default();
+        let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+        // Neighbouring nodes mostly share a node pool: the last group is tried first.
+        let mut last: Option<usize> = None;
+        for n in nodes {
+            let same = |g: &Group| g.node_pool == n.node_pool && g.flavor == n.flavor;
+            let g = match last {
+                Some(g) if same(&s.groups[g]) => g,
+                _ => *index.entry((&n.node_pool, &n.flavor)).or_insert_with(|| {
+                    s.groups.push(Group {
+                        node_pool: n.node_pool.clone(),
+                        flavor: n.flavor.clone(),
+                        azs: BTreeMap::new(),
+                    });
+                    s.groups.len() - 1
+                }),
+            };
+            last = Some(g);
+            s.count(g, n, 1);
+            if s.driver_version.is_none() {
+                s.driver_version = n.extra.driver_version.clone();
+            }
+        }
+        s.groups.sort_by(|a, b| a.key().cmp(&b.key()));
+        s
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) what node `n` of group `g` counts for.
+    fn count(&mut self, g: usize, n: &Node, sign: i64) {
+        let azs = &mut self.groups[g].azs;
+        let counts = match azs.get_mut(n.az.as_str()) {
+            Some(c) => c,
+            None => azs.entry(n.az.clone()).or_default(),
+        };
+        counts[bucket_of(n.phase)] += sign;
+        let step = |c: &mut usize| {
+            *c = if sign > 0 { *c + 1 } else { *c - 1 };
+        };
+        if n.phase == NodePhase::Abnormal {
+            step(&mut self.abnormal);
+        }
+        let driver = n.extra.driver_upgrade.as_ref().map(|(_, due)| *due);
+        if driver.is_some() {
+            step(&mut self.upgrading);
+        }
+        let own = n.due_ms;
+        let tally = |dues: &mut BTreeMap<i64, usize>, due: Option<i64>| {
+            let Some(due) = due else { return };
+            let c = dues.entry(due).or_default();
+            step(c);
+            if *c == 0 {
+                dues.remove(&due);
+            }
+        };
+        tally(&mut self.dues, earliest([own, driver]));
+        let own = own.filter(|_| n.phase != NodePhase::Deleting);
+        tally(&mut self.dues_not_deleting, earliest([own, driver]));
+    }
+
+    /// This summary brought up to date with what changed in the list;
+    /// `None` when a driver version changed (the first one in the list is
+    /// the pool's: a fresh pass tells).
+    fn updated(&self, changes: &NodeChanges<'_>) -> Option<NodeSummary> {
+        let mut s = self.clone();
+        let before = changes.changed.iter().filter_map(|(was, _)| *was);
+        let gone = before.chain(changes.removed.iter().copied());
+        let new = changes.changed.iter().map(|(_, n)| *n);
+        for (n, sign) in gone.map(|n| (n, -1)).chain(new.map(|n| (n, 1))) {
+            if n.extra.driver_version.is_some() {
+                return None;
+            }
+            let key = (n.node_pool.as_str(), n.flavor.as_str());
+            let g = match s.groups.binary_search_by(|g| g.key().cmp(&key)) {
+                Ok(g) => g,
+                Err(at) => {
+                    s.groups.insert(
+                        at,
+                        Group {
+                            node_pool: n.node_pool.clone(),
+                            flavor: n.flavor.clone(),
+                            azs: BTreeMap::new(),
+                        },
+                    );
+                    at
+                }
+            };
+            s.count(g, n, sign);
+        }
+        for g in &mut s.groups {
+            g.azs.retain(|_, c| c.iter().any(|n| *n != 0));
+        }
+        s.groups.retain(|g| !g.azs.is_empty());
+        Some(s)
+    }
+
+    pub fn any_abnormal(&self) -> bool {
+        self.abnormal > 0
+    }
+
+    pub fn upgrading(&self) -> bool {
+        self.upgrading > 0
+    }
+
+    /// The earliest end of a node's stage or driver upgrade; with
+    /// `stuck_deletion`, `Deleting` nodes' stages do not end.
+    pub fn next_due(&self, stuck_deletion: bool) -> Option<i64> {
+        let dues = if stuck_deletion {
+            &self.dues_not_deleting
+        } else {
+            &self.dues
+        };
+        dues.keys().next().copied()
+    }
+
+    /// Nodes per bucket, over all groups.
+    pub fn totals(&self) -> Buckets {
+        let mut t = [0; 4];
+        for c in self.groups.iter().flat_map(|g| g.azs.values()) {
+            for (t, c) in t.iter_mut().zip(c) {
+                *t += c;
+            }
+        }
+        t
+    }
+}
+
+fn earliest<const N: usize>(times: [Option<i64>; N]) -> Option<i64> {
+    times.into_iter().flatten().min()
+}
+
+/// More changes than one in this many nodes: a fresh pass is as quick.
+const FRESH_PASS_FROM: usize = 8;
+
+type NodeList = Arc<Vec<Arc<Node>>>;
+
+/// The summary of the node list it was made from, which it holds: that list
+/// cannot change while held (`Arc::make_mut` copies a shared list), so the
+/// summary is current exactly when it is the pool's list. When the pool's
+/// list is another, the summary is brought up to date from the nodes that
+/// differ (`node_changes`: a walk of pointers, not of the nodes).
+#[derive(Default)]
+pub struct SummaryMemo(Mutex<Option<(NodeList, Arc<NodeSummary>)>>);
+
+impl Clone for SummaryMemo {
+    fn clone(&self) -> Self {
+        SummaryMemo(Mutex::new(
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        ))
+    }
+}
+
+/// A cache: two pools are equal whatever either has worked out.
+impl PartialEq for SummaryMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for SummaryMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SummaryMemo")
+    }
+}
+
+impl PoolState {
+    pub(crate) fn node_summary(&self) -> Arc<NodeSummary> {
+        let mut memo = self
+            .summary
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let summary = match memo.as_ref() {
+            Some((list, summary)) if Arc::ptr_eq(list, &self.nodes) => return summary.clone(),
+            Some((list, summary)) => {
+                let changes = node_changes(list, &self.nodes);
+                let many = (changes.changed.len() + changes.removed.len()) * FRESH_PASS_FROM
+                    > self.nodes.len();
+                match summary.updated(&changes).filter(|_| !many) {
+                    Some(updated) => {
+                        debug_assert_eq!(updated, NodeSummary::of(&self.nodes));
+                        updated
+                    }
+                    None => NodeSummary::of(&self.nodes),
+                }
+            }
+            None => NodeSummary::of(&self.nodes),
+        };
+        let summary = Arc::new(summary);
+        *memo = Some((self.nodes.clone(), summary.clone()));
+        summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, phase: NodePhase, due: Option<i64>) -> Arc<Node> {
+        Arc::new(Node {
+            name: name.into(),
+            flavor: "f".into(),
+            node_pool: "np".into(),
+            az: "az-1".into(),
+            phase,
+            created_ms: 0,
+            due_ms: due,
+            private_ip: String::new(),
+            extra: Default::default(),
+        })
+    }
+
+    fn pool(nodes: Vec<Arc<Node>>) -> PoolState {
+        let catalog = crate::flavors::Catalog::builtin();
+        let env = super::super::Env {
+            catalog: &catalog,
+            region: "local-1",
+            domain_id: "d",
+            timing: crate::timing::TimingProfile::Manual,
+        };
+        let body = serde_json::from_value(serde_json::json!({
+            "metadata": {"labels": {"os.modelarts/name": "pool-summary"}},
+            "spec": {"type": "Dedicate", "scope": ["Train"], "network": {"name": "n"},
+                     "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}]}
+        }))
+        .expect("a pool");
+        let mut p = PoolState::create("p", body, &env, 0).expect("created");
+        p.nodes = Arc::new(nodes);
+        p
+    }
+
+    #[test]
+    fn every_change_of_the_list_is_seen() {
+        let mut p = pool(vec![node("a", NodePhase::Available, None)]);
+        assert!(!p.node_summary().any_abnormal());
+        // Changed: the list is copied, and the summary brought up to date.
+        p.node_at_mut(0).phase = NodePhase::Abnormal;
+        assert!(p.node_summary().any_abnormal());
+        // A copy shares the summary until one of them changes.
+        let mut q = p.clone();
+        assert!(Arc::ptr_eq(&p.node_summary(), &q.node_summary()));
+        q.nodes_mut().push(node("b", NodePhase::Creating, Some(5)));
+        assert_eq!(q.node_summary().totals(), [1, 0, 1, 0]);
+        assert_eq!(p.node_summary().totals(), [0, 0, 1, 0]);
+        // A list put in its place.
+        p.nodes = Arc::new(vec![node("c", NodePhase::Deleting, Some(3))]);
+        let s = p.node_summary();
+        assert_eq!((s.next_due(false), s.next_due(true)), (Some(3), None));
+    }
+
+    /// Changes of a few nodes at a time, as writes make them: the summary
+    /// brought up to date is the one a fresh pass makes.
+    #[test]
+    fn a_summary_brought_up_to_date_is_a_fresh_one() {
+        let phases = [
+            NodePhase::Creating,
+            NodePhase::Available,
+            NodePhase::Abnormal,
+            NodePhase::Deleting,
+            NodePhase::Checking,
+        ];
+        let mut nodes: Vec<Arc<Node>> = (0..64)
+            .map(|i| node(&format!("n{i}"), NodePhase::Available, None))
+            .collect();
+        for (i, n) in nodes.iter_mut().enumerate() {
+            let n = Arc::make_mut(n);
+            n.node_pool = format!("np-{}", i % 3);
+            n.az = format!("az-{}", i % 2);
+        }
+        let mut p = pool(nodes);
+        let mut seed: u64 = 7;
+        let mut next = |below: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % below
+        };
+        let mut updated = 0;
+        for step in 0..400 {
+            let len = p.nodes.len();
+            match next(4) {
+                0 if len > 40 => {
+                    let i = next(len);
+                    p.nodes_mut().remove(i);
+                }
+                1 => {
+                    let mut n =
+                        (*node(&format!("new{step}"), NodePhase::Creating, Some(9))).clone();
+                    n.node_pool = format!("np-{}", next(3));
+                    p.nodes_mut().push(Arc::new(n));
+                }
+                _ => {
+                    let (i, phase, due) = (next(len), phases[next(5)], next(50) as i64);
+                    let n = p.node_at_mut(i);
+                    n.phase = phase;
+                    n.due_ms = (due % 3 != 0).then_some(due);
+                    n.extra.driver_upgrade = (due % 7 == 0).then(|| ("v2".into(), due + 1));
+                }
+            }
+            let before = p.summary.0.lock().unwrap().as_ref().map(|(_, s)| s.clone());
+            let summary = p.node_summary();
+            updated += usize::from(before.is_some_and(|b| !Arc::ptr_eq(&b, &summary)));
+            assert_eq!(*summary, NodeSummary::of(&p.nodes), "after step {step}");
+        }
+        assert!(updated > 300, "brought up to date {updated} times");
+    }
+}
