@@ -1,6 +1,7 @@
 //! `/v2/{project_id}/pools` and `/v2/{project_id}/pools/{pool_name}`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -90,7 +91,8 @@ async fn list_body(
     selector: &Selector,
     now: i64,
 ) -> Result<(String, bool), ApiError> {
-    let mut body = String::with_capacity(4096);
+    let hint = LAST_LIST_LEN.load(Ordering::Relaxed).clamp(4096, MAX_LIST_HINT);
+    let mut body = String::with_capacity(hint);
     body.push_str(r#"{"apiVersion":""#);
     body.push_str(API_VERSION);
     body.push_str(r#"","kind":""#);
@@ -114,8 +116,15 @@ async fn list_body(
         })
         .await?;
     body.push_str("]}");
+    LAST_LIST_LEN.store(body.len(), Ordering::Relaxed);
     Ok((body, due))
 }
+
+/// The length of the last list answered: the next one is made in a buffer
+/// that size (up to [`MAX_LIST_HINT`]), rather than grown and copied two or
+/// three times.
+static LAST_LIST_LEN: AtomicUsize = AtomicUsize::new(0);
+const MAX_LIST_HINT: usize = 64 * 1024;
 
 /// A watch of `query`'s pools that `selector` matches: from the requested
 /// version, or what exists now and then every change.
