@@ -162,7 +162,9 @@ impl PoolState {
     /// The index of the node named `name` in `nodes`.
     pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
         let nodes = &self.nodes;
-        let scan = || nodes.iter().position(|n| n.name == name);
+        // Names are unique; from the end, because the nodes a change is
+        // about (new ones, those a scale-down picks) are mostly the newest.
+        let scan = || nodes.iter().rposition(|n| n.name == name);
         if nodes.len() < INDEX_FROM {
             return scan();
         }
