@@ -384,6 +384,9 @@ impl PoolState {
     }
 
     fn stage_driver_upgraded(&mut self, t: i64) -> Flow {
+        if !self.node_summary().upgrading() {
+            return Flow::Next;
+        }
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
             if n.extra

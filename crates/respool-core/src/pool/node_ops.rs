@@ -804,6 +804,9 @@ impl PoolState {
         &self,
         resources: &[api::PoolResource],
     ) -> Result<(), DomainError> {
+        if !self.node_summary().any_locked() {
+            return Ok(());
+        }
         // Locked live nodes by node pool, in one pass.
         let mut locked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for n in self.nodes.iter() {

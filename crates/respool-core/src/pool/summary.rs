@@ -46,6 +46,8 @@ pub(crate) struct NodeSummary {
     abnormal: usize,
     /// Nodes whose driver is being upgraded.
     upgrading: usize,
+    /// Nodes locked against deletion that are not on their way out.
+    locked: usize,
     /// The first driver version a node reports.
     pub driver_version: Option<String>,
     /// When each node's stage or driver upgrade ends (how many end then).
@@ -100,6 +102,9 @@ impl NodeSummary {
         let driver = n.extra.driver_upgrade.as_ref().map(|(_, due)| *due);
         if driver.is_some() {
             step(&mut self.upgrading);
+        }
+        if n.extra.delete_locked && n.phase != NodePhase::Deleting {
+            step(&mut self.locked);
         }
         let own = n.due_ms;
         let tally = |dues: &mut BTreeMap<i64, usize>, due: Option<i64>| {
@@ -157,6 +162,10 @@ impl NodeSummary {
 
     pub fn upgrading(&self) -> bool {
         self.upgrading > 0
+    }
+
+    pub fn any_locked(&self) -> bool {
+        self.locked > 0
     }
 
     /// The earliest end of a node's stage or driver upgrade; with
@@ -355,6 +364,7 @@ mod tests {
                     n.phase = phase;
                     n.due_ms = (due % 3 != 0).then_some(due);
                     n.extra.driver_upgrade = (due % 7 == 0).then(|| ("v2".into(), due + 1));
+                    n.extra.delete_locked = due % 5 == 0;
                 }
             }
             let before = p.summary.0.lock().unwrap().as_ref().map(|(_, s)| s.clone());

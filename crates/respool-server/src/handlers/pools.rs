@@ -91,7 +91,9 @@ async fn list_body(
     selector: &Selector,
     now: i64,
 ) -> Result<(String, bool), ApiError> {
-    let hint = LAST_LIST_LEN.load(Ordering::Relaxed).clamp(4096, MAX_LIST_HINT);
+    let hint = LAST_LIST_LEN
+        .load(Ordering::Relaxed)
+        .clamp(4096, MAX_LIST_HINT);
     let mut body = String::with_capacity(hint);
     body.push_str(r#"{"apiVersion":""#);
     body.push_str(API_VERSION);
