@@ -8,7 +8,7 @@ use axum::http::header::AUTHORIZATION;
 use crate::app::AppState;
 use crate::error::ApiError;
 
-pub const PREFIX: &str = "/_respool";
+const PREFIX: &str = "/_respool";
 
 pub fn is_admin(path: &str) -> bool {
     path == PREFIX || path.starts_with("/_respool/")

@@ -8,7 +8,7 @@ use respool_api_types as api;
 use respool_api_types::{keys, PoolResource, PoolSpec};
 use serde_json::{json, Value};
 
-use super::{Env, NodePhase, PoolState, API_VERSION};
+use super::{Env, PoolState, API_VERSION};
 use crate::merge_patch::merge_patch;
 use crate::{validate, DomainError};
 
@@ -150,14 +150,14 @@ impl PoolState {
     /// A node pool as `GET .../nodepools/{name}` shows it, with its counts.
     pub fn node_pool(&self, name: &str) -> Option<api::NodePool> {
         let r = self.node_pool_entry(name)?;
-        let bucket = |phases: &[NodePhase]| self.bucket(name, &r.flavor, phases);
+        let [creating, available, abnormal, deleting] = self.node_pool_buckets(name, &r.flavor);
         let mut view = node_pool_object(r, Default::default());
         view.status = Some(api::NodePoolStatus {
             resources: api::NodePoolBuckets {
-                creating: bucket(&[NodePhase::Creating]),
-                available: bucket(&[NodePhase::Available]),
-                abnormal: bucket(&[NodePhase::Abnormal, NodePhase::Checking]),
-                deleting: bucket(&[NodePhase::Deleting]),
+                creating,
+                available,
+                abnormal,
+                deleting,
             },
         });
         Some(view)

@@ -517,7 +517,7 @@ fn order_id(now_ms: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fault_rules::{Fault, FaultEffect};
     use crate::flavors::Catalog;
@@ -527,7 +527,7 @@ mod tests {
     const T0: i64 = 1_672_366_000_000;
     const NODE_CREATE: i64 = 12 * 60 * 1000;
 
-    fn create(count: i64, prepaid: bool, faults: &[Fault]) -> PoolState {
+    pub(crate) fn create(count: i64, prepaid: bool, faults: &[Fault]) -> PoolState {
         let catalog = Catalog::builtin();
         let env = Env {
             catalog: &catalog,

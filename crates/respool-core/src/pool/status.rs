@@ -9,7 +9,7 @@ use respool_api_types::{
 use crate::flavors::{AcceleratorKind, Catalog};
 
 use super::node_pools::pool_of;
-use super::{FailureKind, NodePhase, PoolState};
+use super::{FailureKind, PoolState};
 
 pub(crate) const GPU_DRIVER_VERSION: &str = "535.54.03";
 pub(crate) const NPU_DRIVER_VERSION: &str = "7.1.0.9.220-23.0.6";
@@ -54,8 +54,8 @@ impl PoolState {
         }
     }
 
-    /// Node counts per state and node pool, in spec order, with per-AZ counts.
-    /// One pass over the nodes: a big pool has thousands in dozens of node pools.
+    /// Node counts per state and node pool, in spec order, with per-AZ
+    /// counts, from the node summary.
     fn buckets(&self) -> StatusResources {
         let mut pools: Vec<(&str, &str)> = self
             .pool
@@ -78,11 +78,7 @@ impl PoolState {
                 counts.push(Default::default());
                 pools.len() - 1
             });
-            for (az, c) in &g.azs {
-                for (b, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
-                    *counts[i][b].entry(az).or_default() += n;
-                }
-            }
+            g.add_to(&mut counts[i]);
         }
         let bucket = |b: usize| -> Vec<FlavorCount> {
             pools
@@ -99,22 +95,19 @@ impl PoolState {
         }
     }
 
-    /// The nodes of one node pool in `phases`, per AZ; `None` when there are none.
-    pub(crate) fn bucket(
+    /// A node pool's nodes per bucket (creating, available, abnormal,
+    /// deleting) as `status.resources` objects; `None` where there are none.
+    pub(crate) fn node_pool_buckets(
         &self,
         node_pool: &str,
         flavor: &str,
-        phases: &[NodePhase],
-    ) -> Option<FlavorCount> {
-        let mut azs: BTreeMap<&str, i64> = BTreeMap::new();
-        for n in self
-            .nodes
-            .iter()
-            .filter(|n| phases.contains(&n.phase) && n.node_pool == node_pool)
-        {
-            *azs.entry(&n.az).or_default() += 1;
+    ) -> [Option<FlavorCount>; 4] {
+        let summary = self.node_summary();
+        let mut counts: [BTreeMap<&str, i64>; 4] = Default::default();
+        for g in summary.groups.iter().filter(|g| g.node_pool == node_pool) {
+            g.add_to(&mut counts);
         }
-        flavor_count(node_pool, flavor, &azs)
+        counts.map(|azs| flavor_count(node_pool, flavor, &azs))
     }
 
     /// GPU and NPU pools report their driver; it runs once the pool does.

@@ -36,6 +36,15 @@ impl Group {
     fn key(&self) -> (&str, &str) {
         (&self.node_pool, &self.flavor)
     }
+
+    /// Adds this group's nodes to `counts`: per bucket, per AZ.
+    pub fn add_to<'a>(&'a self, counts: &mut [BTreeMap<&'a str, i64>; 4]) {
+        for (az, c) in &self.azs {
+            for (b, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
+                *counts[b].entry(az).or_default() += n;
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -280,20 +289,7 @@ mod tests {
     }
 
     fn pool(nodes: Vec<Arc<Node>>) -> PoolState {
-        let catalog = crate::flavors::Catalog::builtin();
-        let env = super::super::Env {
-            catalog: &catalog,
-            region: "local-1",
-            domain_id: "d",
-            timing: crate::timing::TimingProfile::Manual,
-        };
-        let body = serde_json::from_value(serde_json::json!({
-            "metadata": {"labels": {"os.modelarts/name": "pool-summary"}},
-            "spec": {"type": "Dedicate", "scope": ["Train"], "network": {"name": "n"},
-                     "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}]}
-        }))
-        .expect("a pool");
-        let mut p = PoolState::create("p", body, &env, 0).expect("created");
+        let mut p = super::super::records::tests::create(1, false, &[]);
         p.nodes = Arc::new(nodes);
         p
     }
