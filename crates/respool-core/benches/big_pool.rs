@@ -1,7 +1,8 @@
 //! A scale step on big pools: one node less in a 10,000-node pool (and a
 //! 1,000-node one beside it), as a PATCH does it in the domain (patch, then
-//! the lifecycle catches up), and the stored state's encoding, which every
-//! write pays and the decoding every read pays.
+//! the lifecycle catches up); a page of 500 nodes as `GET .../nodes` makes
+//! and encodes it; and the stored state's encoding, which every write pays
+//! and the decoding every read pays.
 //!
 //! `cargo bench -p respool-core --bench big_pool`
 
@@ -13,6 +14,10 @@ use respool_core::flavors::Catalog;
 use respool_core::pool::{Env, PoolState};
 use respool_core::timing::TimingProfile;
 use serde_json::{json, Value};
+
+/// The server's allocator, so that allocation costs what it costs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const NOW: i64 = 1_700_000_000_000;
@@ -72,6 +77,12 @@ fn scale(c: &mut Criterion) {
                 },
                 BatchSize::LargeInput,
             )
+        });
+        g.bench_function(format!("node_page_500_of_{nodes}"), |b| {
+            b.iter(|| {
+                let page = black_box(&pool).node_page(&catalog, None, None, 500);
+                serde_json::to_vec(&page.items).expect("encode")
+            })
         });
         g.bench_function(format!("clone_{nodes}"), |b| {
             b.iter(|| black_box(&pool).clone())

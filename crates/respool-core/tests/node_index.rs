@@ -1,7 +1,7 @@
 //! Big pools: `PoolState::node` answers from an index, and whatever happens
-//! to the nodes (deletions, scaling, removal from the middle) it answers
-//! what a scan answers; pages of nodes, picked without sorting them all,
-//! follow one another in listing order.
+//! to the nodes (deletions, scaling, removal from the middle, a name taken
+//! again) it answers what a scan answers; pages of nodes follow one another
+//! in listing order.
 
 mod common;
 
@@ -81,6 +81,19 @@ fn the_index_answers_as_a_scan_does() {
     let mut moved = Node::clone(&p.nodes[0]);
     moved.name = "os-node-created-moved".into();
     p.nodes_mut().push(Arc::new(moved));
+    agrees(&p, &gone);
+
+    // The last two removed, one added, then one under the last one's name
+    // (made later): the same count, and the same name last.
+    let last = p.nodes_mut().pop().unwrap();
+    let before_last = p.nodes_mut().pop().unwrap();
+    gone.push(before_last.name.clone());
+    let mut added = Node::clone(&last);
+    added.name = "os-node-created-added".into();
+    p.nodes_mut().push(Arc::new(added));
+    let mut again = Node::clone(&last);
+    again.created_ms += 1;
+    p.nodes_mut().push(Arc::new(again));
     agrees(&p, &gone);
 }
 

@@ -135,7 +135,7 @@ impl NodeCache {
                 incarnation: pool.stored.incarnation,
                 version: pool.version,
                 nodes,
-                summary: pool.summary.clone(),
+                summary: pool.current_memo(),
             },
         );
     }

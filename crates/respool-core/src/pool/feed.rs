@@ -59,8 +59,8 @@ impl PoolState {
     /// node pools, plugins), so it is taken now, after every change.
     pub fn stage_node_feed(&mut self, catalog: &Catalog) {
         let changes = node_changes(&self.stored.nodes, &self.nodes);
-        let view =
-            |n| serde_json::to_string(&self.node_view(n, catalog)).expect("a node serializes");
+        let mut views = self.node_views(catalog);
+        let mut view = |n| serde_json::to_string(&views.view(n)).expect("a node serializes");
         let mut feed = Vec::with_capacity(changes.changed.len() + changes.removed.len());
         for (before, n) in &changes.changed {
             feed.push(FeedNode {
@@ -85,6 +85,7 @@ impl PoolState {
 
     /// Every stored node, as removed with the pool.
     pub fn stage_all_nodes_removed(&mut self, catalog: &Catalog) {
+        let mut views = self.node_views(catalog);
         let feed = self
             .stored
             .nodes
@@ -92,7 +93,7 @@ impl PoolState {
             .map(|n| FeedNode {
                 name: n.name.clone(),
                 change: Change::Deleted,
-                doc: serde_json::to_string(&self.node_view(n, catalog)).expect("a node serializes"),
+                doc: serde_json::to_string(&views.view(n)).expect("a node serializes"),
             })
             .collect();
         self.node_feed = NodeFeed(feed);

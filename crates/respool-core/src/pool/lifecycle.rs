@@ -548,7 +548,7 @@ impl PoolState {
             .unwrap_or_else(|| "os-node".into());
         let name = loop {
             let name = format!("{prefix}-created-{}", random_suffix(5));
-            if !self.nodes.iter().any(|n| n.name == name) {
+            if self.node_position(&name).is_none() {
                 break name;
             }
         };

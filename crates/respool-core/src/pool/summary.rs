@@ -5,7 +5,7 @@
 //! thousands of nodes a dozen times over.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::changes::{node_changes, NodeChanges};
 use super::{Node, NodePhase, PoolState};
@@ -209,13 +209,22 @@ const FRESH_PASS_FROM: usize = 8;
 
 type NodeList = Arc<Vec<Arc<Node>>>;
 
-/// The summary of the node list it was made from, which it holds: that list
-/// cannot change while held (`Arc::make_mut` copies a shared list), so the
-/// summary is current exactly when it is the pool's list. When the pool's
-/// list is another, the summary is brought up to date from the nodes that
-/// differ (`node_changes`: a walk of pointers, not of the nodes).
+/// Nodes in listing order (by creation time, then name), as indexes into
+/// their list: worked out when a page is first asked of a list, so paging
+/// through a big pool takes slices of it rather than sorting every page.
+pub(crate) type ListingOrder = Arc<OnceLock<Arc<[u32]>>>;
+
+/// The summary (and listing order) of the list they were made from, which
+/// they hold so that it cannot change under them.
 #[derive(Default)]
-pub struct SummaryMemo(Mutex<Option<(NodeList, Arc<NodeSummary>)>>);
+pub struct SummaryMemo(Mutex<Option<Memo>>);
+
+#[derive(Clone)]
+struct Memo {
+    nodes: NodeList,
+    summary: Arc<NodeSummary>,
+    order: ListingOrder,
+}
 
 impl Clone for SummaryMemo {
     fn clone(&self) -> Self {
@@ -228,7 +237,7 @@ impl Clone for SummaryMemo {
     }
 }
 
-/// A cache: two pools are equal whatever either has worked out.
+/// A derived cache: two pools are equal whatever their memos hold.
 impl PartialEq for SummaryMemo {
     fn eq(&self, _: &Self) -> bool {
         true
@@ -241,32 +250,91 @@ impl std::fmt::Debug for SummaryMemo {
     }
 }
 
+/// Whether every node of `changes` stayed where it was, under its name and
+/// creation time: then the listing order stays too.
+fn same_places(changes: &NodeChanges<'_>) -> bool {
+    changes.removed.is_empty()
+        && changes
+            .changed
+            .iter()
+            .all(|(was, n)| was.is_some_and(|w| w.name == n.name && w.created_ms == n.created_ms))
+}
+
+fn listing_order(nodes: &[Arc<Node>]) -> Arc<[u32]> {
+    let mut order: Vec<u32> = (0..nodes.len() as u32).collect();
+    let key = |i: &u32| {
+        let n = &nodes[*i as usize];
+        (n.created_ms, n.name.as_str())
+    };
+    order.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    order.into()
+}
+
+fn is_listing_order(nodes: &[Arc<Node>], order: &[u32]) -> bool {
+    let key = |i: u32| {
+        (
+            nodes[i as usize].created_ms,
+            nodes[i as usize].name.as_str(),
+        )
+    };
+    order.windows(2).all(|w| key(w[0]) < key(w[1]))
+}
+
 impl PoolState {
-    pub(crate) fn node_summary(&self) -> Arc<NodeSummary> {
+    /// The memo, brought up to date with the node list.
+    fn memo(&self) -> Memo {
         let mut memo = self
             .summary
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let summary = match memo.as_ref() {
-            Some((list, summary)) if Arc::ptr_eq(list, &self.nodes) => return summary.clone(),
-            Some((list, summary)) => {
-                let changes = node_changes(list, &self.nodes);
+        let (summary, order) = match memo.as_ref() {
+            Some(m) if Arc::ptr_eq(&m.nodes, &self.nodes) => return m.clone(),
+            Some(m) => {
+                let changes = node_changes(&m.nodes, &self.nodes);
                 let many = (changes.changed.len() + changes.removed.len()) * FRESH_PASS_FROM
                     > self.nodes.len();
-                match summary.updated(&changes).filter(|_| !many) {
+                let summary = match m.summary.updated(&changes).filter(|_| !many) {
                     Some(updated) => {
                         debug_assert_eq!(updated, NodeSummary::of(&self.nodes));
                         updated
                     }
                     None => NodeSummary::of(&self.nodes),
-                }
+                };
+                let order = if same_places(&changes) {
+                    m.order.clone()
+                } else {
+                    ListingOrder::default()
+                };
+                (summary, order)
             }
-            None => NodeSummary::of(&self.nodes),
+            None => (NodeSummary::of(&self.nodes), ListingOrder::default()),
         };
-        let summary = Arc::new(summary);
-        *memo = Some((self.nodes.clone(), summary.clone()));
-        summary
+        let m = Memo {
+            nodes: self.nodes.clone(),
+            summary: Arc::new(summary),
+            order,
+        };
+        *memo = Some(m.clone());
+        m
+    }
+
+    /// The memo as of the current nodes, for a copy of them kept elsewhere
+    /// (the store's cache), so that readers of that copy share its work.
+    pub fn current_memo(&self) -> SummaryMemo {
+        SummaryMemo(Mutex::new(Some(self.memo())))
+    }
+
+    pub(crate) fn node_summary(&self) -> Arc<NodeSummary> {
+        self.memo().summary
+    }
+
+    /// The nodes in listing order, as indexes into [`PoolState::nodes`].
+    pub(crate) fn listing_order(&self) -> Arc<[u32]> {
+        let m = self.memo();
+        let order = m.order.get_or_init(|| listing_order(&m.nodes)).clone();
+        debug_assert!(order.len() == self.nodes.len() && is_listing_order(&self.nodes, &order));
+        order
     }
 }
 
@@ -316,7 +384,7 @@ mod tests {
     /// Changes of a few nodes at a time, as writes make them: the summary
     /// brought up to date is the one a fresh pass makes.
     #[test]
-    fn a_summary_brought_up_to_date_is_a_fresh_one() {
+    fn a_summary_and_order_brought_up_to_date_are_fresh_ones() {
         let phases = [
             NodePhase::Creating,
             NodePhase::Available,
@@ -331,6 +399,7 @@ mod tests {
             let n = Arc::make_mut(n);
             n.node_pool = format!("np-{}", i % 3);
             n.az = format!("az-{}", i % 2);
+            n.created_ms = (i % 5) as i64;
         }
         let mut p = pool(nodes);
         let mut seed: u64 = 7;
@@ -340,7 +409,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) as usize % below
         };
-        let mut updated = 0;
+        let (mut updated, mut orders_kept) = (0, 0);
         for step in 0..400 {
             let len = p.nodes.len();
             match next(4) {
@@ -352,6 +421,7 @@ mod tests {
                     let mut n =
                         (*node(&format!("new{step}"), NodePhase::Creating, Some(9))).clone();
                     n.node_pool = format!("np-{}", next(3));
+                    n.created_ms = next(7) as i64;
                     p.nodes_mut().push(Arc::new(n));
                 }
                 _ => {
@@ -363,11 +433,17 @@ mod tests {
                     n.extra.delete_locked = due % 5 == 0;
                 }
             }
-            let before = p.summary.0.lock().unwrap().as_ref().map(|(_, s)| s.clone());
+            let before = p.summary.0.lock().unwrap().clone();
             let summary = p.node_summary();
-            updated += usize::from(before.is_some_and(|b| !Arc::ptr_eq(&b, &summary)));
+            let was = |m: &Memo| Arc::ptr_eq(&m.summary, &summary);
+            updated += usize::from(before.as_ref().is_some_and(|b| !was(b)));
             assert_eq!(*summary, NodeSummary::of(&p.nodes), "after step {step}");
+            let order = p.listing_order();
+            let kept = |m: &Memo| m.order.get().is_some_and(|o| Arc::ptr_eq(o, &order));
+            orders_kept += usize::from(before.as_ref().is_some_and(kept));
+            assert_eq!(order, listing_order(&p.nodes), "after step {step}");
         }
         assert!(updated > 300, "brought up to date {updated} times");
+        assert!(orders_kept > 100, "listing order kept {orders_kept} times");
     }
 }

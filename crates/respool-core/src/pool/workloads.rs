@@ -178,7 +178,7 @@ pub fn fits(need: &Amounts, free: &Amounts) -> bool {
         .all(|(k, v)| *v == 0 || free.get(k).is_some_and(|f| f >= v))
 }
 
-fn subtract(free: &mut Amounts, used: &Amounts) {
+pub(crate) fn subtract(free: &mut Amounts, used: &Amounts) {
     for (k, v) in used {
         if let Some(f) = free.get_mut(k) {
             *f = f.saturating_sub(*v);

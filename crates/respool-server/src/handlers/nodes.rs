@@ -61,12 +61,12 @@ async fn watch_nodes(
             .as_deref()
             .and_then(|v| v.parse().ok())
             .unwrap_or_default();
+        let mut views = pool.node_views(&app.catalog);
         let initial = pool
             .nodes
             .iter()
             .map(|n| {
-                let view = serde_json::to_string(&pool.node_view(n, &app.catalog))
-                    .expect("a node serializes");
+                let view = serde_json::to_string(&views.view(n)).expect("a node serializes");
                 with_resource_version(&view, after)
             })
             .collect();
