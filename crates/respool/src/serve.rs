@@ -255,9 +255,14 @@ Use it with the official Python SDK:
 /// Records queued for the log writer before new ones are dropped.
 const LOG_QUEUE: usize = 64 * 1024;
 
+/// Bytes of log lines gathered before a write to standard error.
+const LOG_BUFFER: usize = 64 * 1024;
+
 /// Logs go to standard error from a thread of their own: a request hands its
 /// record to a bounded queue and moves on; under overload records are
 /// dropped and counted (`respool_log_records_dropped_total`), never waited for.
+/// That thread writes the lines queued at once in one go (it flushes when
+/// the queue is empty), not one system call a line.
 fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RESPOOL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
@@ -265,7 +270,10 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
         .buffered_lines_limit(LOG_QUEUE)
         .lossy(true)
         .thread_name("respool-log")
-        .finish(std::io::stderr());
+        .finish(std::io::BufWriter::with_capacity(
+            LOG_BUFFER,
+            std::io::stderr(),
+        ));
     let dropped = writer.error_counter();
     respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
     let builder = tracing_subscriber::fmt()
