@@ -64,7 +64,7 @@ impl PoolState {
     /// recover after a while.
     pub(crate) fn settle_faults(&mut self, now_ms: i64) {
         let target = self.abnormal_target();
-        if target == 0 && !self.nodes.iter().any(|n| n.phase == NodePhase::Abnormal) {
+        if target == 0 && !self.node_summary().any_abnormal() {
             // Nothing is broken and nothing should be: the common case, without a sort.
             return;
         }

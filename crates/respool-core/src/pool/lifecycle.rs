@@ -129,6 +129,9 @@ impl PoolState {
     }
 
     fn converge_nodes(&mut self, env: &Env, now_ms: i64) {
+        if self.nodes_as_specified() {
+            return;
+        }
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
         // Live nodes by spec entry, in one pass (big pools have dozens of
@@ -181,6 +184,24 @@ impl PoolState {
         for i in dropped {
             self.start_node_deletion(i, now_ms + d.node_delete);
         }
+    }
+
+    /// Whether each node pool of the spec (each named once) has as many
+    /// live nodes as it asks for, and no other node pool has any: what a
+    /// walk of the nodes would find, read from the node summary.
+    fn nodes_as_specified(&self) -> bool {
+        let summary = self.node_summary();
+        let mut live: HashMap<&str, i64> = HashMap::new();
+        for g in &summary.groups {
+            *live.entry(g.node_pool.as_str()).or_default() += g.live();
+        }
+        let spec_met = self
+            .pool
+            .spec
+            .resources
+            .iter()
+            .all(|r| live.remove(pool_of(r)).unwrap_or(0) == r.count.max(0));
+        spec_met && live.values().all(|n| *n == 0)
     }
 
     fn converge_scopes(&mut self, now_ms: i64) {
@@ -324,7 +345,7 @@ impl PoolState {
 
     fn stage_node_deleted(&mut self, t: i64) -> Flow {
         let gone = |n: &Node| n.phase == NodePhase::Deleting && n.due_ms == Some(t);
-        if !self.deletion_stuck() && self.nodes.iter().any(|n| gone(n)) {
+        if !self.deletion_stuck() && self.stage_ends_at(t) && self.nodes.iter().any(|n| gone(n)) {
             self.nodes_mut().retain(|n| !gone(n));
         }
         Flow::Next
@@ -332,7 +353,7 @@ impl PoolState {
 
     fn stage_node_created(&mut self, t: i64) -> Flow {
         let created = |n: &Node| n.phase == NodePhase::Creating && n.due_ms == Some(t);
-        if !self.nodes.iter().any(|n| created(n)) {
+        if !self.stage_ends_at(t) || !self.nodes.iter().any(|n| created(n)) {
             return Flow::Next;
         }
         if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
@@ -365,6 +386,9 @@ impl PoolState {
     }
 
     fn stage_node_available(&mut self, t: i64) -> Flow {
+        if !self.stage_ends_at(t) {
+            return Flow::Next;
+        }
         for i in 0..self.nodes.len() {
             let n = &self.nodes[i];
             if matches!(
@@ -381,6 +405,12 @@ impl PoolState {
             }
         }
         Flow::Next
+    }
+
+    /// Whether some node's own stage ends at `t`: the node stages skip
+    /// their walk otherwise.
+    fn stage_ends_at(&self, t: i64) -> bool {
+        self.node_summary().stage_ends_at(t)
     }
 
     fn stage_driver_upgraded(&mut self, t: i64) -> Flow {

@@ -37,6 +37,16 @@ impl Group {
         (&self.node_pool, &self.flavor)
     }
 
+    /// The group's nodes not on their way out.
+    pub fn live(&self) -> i64 {
+        let deleting = bucket_of(NodePhase::Deleting);
+        let buckets = self.azs.values().flat_map(|c| c.iter().enumerate());
+        buckets
+            .filter(|(b, _)| *b != deleting)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Adds this group's nodes to `counts`: per bucket, per AZ.
     pub fn add_to<'a>(&'a self, counts: &mut [BTreeMap<&'a str, i64>; 4]) {
         for (az, c) in &self.azs {
@@ -63,6 +73,8 @@ pub(crate) struct NodeSummary {
     dues: BTreeMap<i64, usize>,
     /// The same, leaving out the stages of `Deleting` nodes (a stuck deletion).
     dues_not_deleting: BTreeMap<i64, usize>,
+    /// When each node's own stage ends (how many end then).
+    stage_dues: BTreeMap<i64, usize>,
 }
 
 impl NodeSummary {
@@ -125,6 +137,7 @@ impl NodeSummary {
             }
         };
         tally(&mut self.dues, earliest([own, driver]));
+        tally(&mut self.stage_dues, own);
         let own = own.filter(|_| n.phase != NodePhase::Deleting);
         tally(&mut self.dues_not_deleting, earliest([own, driver]));
     }
@@ -189,6 +202,11 @@ impl NodeSummary {
     }
 
     /// Nodes per bucket, over all groups.
+    /// Whether some node's own stage ends at `t`.
+    pub fn stage_ends_at(&self, t: i64) -> bool {
+        self.stage_dues.contains_key(&t)
+    }
+
     pub fn totals(&self) -> Buckets {
         let mut t = [0; 4];
         for c in self.groups.iter().flat_map(|g| g.azs.values()) {
