@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TryRecvError};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::{HeaderValue, Method};
@@ -32,30 +32,62 @@ static LOG_WRITTEN: AtomicU64 = AtomicU64::new(0);
 /// How long the log thread sleeps between two looks at its queue.
 const LOG_PAUSE: Duration = Duration::from_millis(2);
 
+/// Where the log thread writes request lines itself: a subscriber of the
+/// log's format over a buffered writer of its own, and how to flush that.
+/// Without one, request lines go through the global subscriber.
+pub struct RequestLines {
+    pub dispatch: tracing::Dispatch,
+    pub flush: Box<dyn Fn() + Send + Sync>,
+}
+
+static LINES: OnceLock<RequestLines> = OnceLock::new();
+
+/// Has the log thread write request lines through `lines`; set before the
+/// first request. The global subscriber hands each line to a writer thread,
+/// which must be woken for it: a wasted hop for lines that are already
+/// written off the request path.
+pub fn write_request_lines_with(lines: RequestLines) {
+    let _ = LINES.set(lines);
+}
+
 /// The request path hands each record to a bounded queue and moves on; a
 /// thread of its own formats and writes them. It looks at the queue every
 /// [`LOG_PAUSE`] rather than waiting on it: a waiting thread would have to
 /// be woken for every request, a system call and a switch on the request
-/// path each time.
+/// path each time. What it wrote is flushed whenever the queue is empty.
 static WRITER: LazyLock<Option<SyncSender<Exchange>>> = LazyLock::new(|| {
     let (tx, rx) = sync_channel::<Exchange>(LOG_QUEUE);
     std::thread::Builder::new()
         .name("respool-request-log".into())
-        .spawn(move || loop {
-            match rx.try_recv() {
-                Ok(e) => {
-                    tracing::info!(
-                        request_id = e.id.to_str().unwrap_or_default(),
-                        method = %e.method,
-                        path = %e.path,
-                        status = e.status,
-                        micros = e.micros,
-                        "request"
-                    );
-                    LOG_WRITTEN.fetch_add(1, Ordering::Release);
+        .spawn(move || {
+            let lines = LINES.get();
+            let _default = lines.map(|l| tracing::dispatcher::set_default(&l.dispatch));
+            let mut unflushed = 0;
+            loop {
+                match rx.try_recv() {
+                    Ok(e) => {
+                        tracing::info!(
+                            request_id = e.id.to_str().unwrap_or_default(),
+                            method = %e.method,
+                            path = %e.path,
+                            status = e.status,
+                            micros = e.micros,
+                            "request"
+                        );
+                        unflushed += 1;
+                    }
+                    Err(TryRecvError::Empty) => {
+                        if unflushed > 0 {
+                            if let Some(l) = lines {
+                                (l.flush)();
+                            }
+                            LOG_WRITTEN.fetch_add(unflushed, Ordering::Release);
+                            unflushed = 0;
+                        }
+                        std::thread::sleep(LOG_PAUSE)
+                    }
+                    Err(TryRecvError::Disconnected) => return,
                 }
-                Err(TryRecvError::Empty) => std::thread::sleep(LOG_PAUSE),
-                Err(TryRecvError::Disconnected) => return,
             }
         })
         .ok()

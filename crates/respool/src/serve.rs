@@ -255,17 +255,19 @@ Use it with the official Python SDK:
 /// Records queued for the log writer before new ones are dropped.
 const LOG_QUEUE: usize = 64 * 1024;
 
-/// Bytes of log lines gathered before a write to standard error.
-const LOG_BUFFER: usize = 64 * 1024;
+/// Bytes of log lines gathered before a write to standard error: at most
+/// what a pipe takes in one piece, so lines written from two threads never
+/// cut into each other.
+const LOG_BUFFER: usize = 4096;
 
 /// Logs go to standard error from a thread of their own: a request hands its
 /// record to a bounded queue and moves on; under overload records are
 /// dropped and counted (`respool_log_records_dropped_total`), never waited for.
 /// That thread writes the lines queued at once in one go (it flushes when
-/// the queue is empty), not one system call a line.
+/// the queue is empty), not one system call a line. Request lines, already
+/// made off the request path by a thread of their own, are written by that
+/// thread in the same format, without a second hand-off.
 fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RESPOOL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE)
         .lossy(true)
@@ -276,17 +278,56 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
         ));
     let dropped = writer.error_counter();
     respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
+    let requests = RequestLines::default();
+    let flushed = requests.clone();
+    respool_server::write_request_lines_with(respool_server::RequestLines {
+        dispatch: log_subscriber(format, requests)?,
+        flush: Box::new(move || {
+            let mut w = flushed.0.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = std::io::Write::flush(&mut *w);
+        }),
+    });
+    tracing_subscriber::util::SubscriberInitExt::try_init(log_subscriber(format, writer)?)?;
+    Ok(guard)
+}
+
+/// Request lines on their way to standard error, shared with what flushes them.
+#[derive(Clone)]
+struct RequestLines(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
+
+impl Default for RequestLines {
+    fn default() -> Self {
+        let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
+        RequestLines(Arc::new(std::sync::Mutex::new(stderr)))
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RequestLines {
+    type Writer =
+        tracing_subscriber::fmt::writer::MutexGuardWriter<'a, std::io::BufWriter<std::io::Stderr>>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.0.make_writer()
+    }
+}
+
+/// The log's subscriber, in `format`, writing to `writer`.
+fn log_subscriber<W>(format: &str, writer: W) -> anyhow::Result<tracing::Dispatch>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RESPOOL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Colours for a terminal only: a log file gets plain lines.
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer);
-    match format {
-        "json" => builder.json().init(),
-        "text" => builder.init(),
+    Ok(match format {
+        "json" => builder.json().finish().into(),
+        "text" => builder.finish().into(),
         other => bail!("unknown log format {other:?}: use text or json"),
-    }
-    Ok(guard)
+    })
 }
 
 async fn shutdown_signal() {
