@@ -68,11 +68,7 @@ impl PoolState {
             // Nothing is broken and nothing should be: the common case, without a sort.
             return;
         }
-        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.nodes[a], &self.nodes[b]);
-            (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name))
-        });
+        let order: Vec<usize> = self.listing_order().iter().map(|&i| i as usize).collect();
         let held: Vec<usize> = order
             .iter()
             .copied()

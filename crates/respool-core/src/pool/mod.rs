@@ -162,6 +162,13 @@ pub struct Node {
     pub extra: NodeExtra,
 }
 
+impl Node {
+    /// Where the node comes in lists: by creation time, then name.
+    pub fn listing_key(&self) -> (i64, &str) {
+        (self.created_ms, &self.name)
+    }
+}
+
 /// The parts of a node that day-2 operations change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeExtra {

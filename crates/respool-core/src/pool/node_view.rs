@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::node_ops::{ANNOTATION_HA_EFFECT, LABEL_BATCH_UID};
-use super::workloads::{consumes, quantities, subtract, Amounts};
+use super::workloads::{quantities, subtract, Amounts};
 use super::{Node, NodePhase, PoolState, API_VERSION};
 use crate::flavors::{AcceleratorKind, Catalog, Flavor, Volume};
 use crate::time::rfc3339;
@@ -77,15 +77,6 @@ struct Group<'a> {
 impl PoolState {
     /// Shows this pool's nodes; see [`NodeViews`].
     pub fn node_views<'a>(&'a self, catalog: &'a Catalog) -> NodeViews<'a> {
-        let mut allocated: HashMap<&str, Amounts> = HashMap::new();
-        for w in self.workloads.iter().filter(|w| consumes(w)) {
-            if let Some(p) = &w.placed {
-                let held = allocated.entry(p.node.as_str()).or_default();
-                for (k, v) in &w.requests {
-                    *held.entry(k.clone()).or_default() += v;
-                }
-            }
-        }
         let host_network = self.pool.spec.network.as_ref().map(|net| {
             serde_json::json!({
                 "vpc": net.vpc_id.clone().unwrap_or_default(),
@@ -97,7 +88,7 @@ impl PoolState {
             pool: self,
             catalog,
             groups: Vec::new(),
-            allocated,
+            allocated: self.allocated_by_node(),
             billing_mode: self.pool.metadata.annotations.get(keys::BILLING_MODE),
             host_network,
         }

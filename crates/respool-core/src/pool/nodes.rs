@@ -204,7 +204,7 @@ impl PoolState {
         let node = |i: &u32| &*self.nodes[*i as usize];
         let start = after.map_or(0, |c| {
             let after = (c.created_ms, c.name.as_str());
-            order.partition_point(|i| (node(i).created_ms, node(i).name.as_str()) <= after)
+            order.partition_point(|i| node(i).listing_key() <= after)
         });
         let mut rest = order[start..]
             .iter()

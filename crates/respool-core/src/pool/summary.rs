@@ -201,12 +201,12 @@ impl NodeSummary {
         dues.keys().next().copied()
     }
 
-    /// Nodes per bucket, over all groups.
     /// Whether some node's own stage ends at `t`.
     pub fn stage_ends_at(&self, t: i64) -> bool {
         self.stage_dues.contains_key(&t)
     }
 
+    /// Nodes per bucket, over all groups.
     pub fn totals(&self) -> Buckets {
         let mut t = [0; 4];
         for c in self.groups.iter().flat_map(|g| g.azs.values()) {
@@ -232,8 +232,12 @@ type NodeList = Arc<Vec<Arc<Node>>>;
 /// through a big pool takes slices of it rather than sorting every page.
 pub(crate) type ListingOrder = Arc<OnceLock<Arc<[u32]>>>;
 
-/// The summary (and listing order) of the list they were made from, which
-/// they hold so that it cannot change under them.
+/// The summary (and listing order) of the node list they were made from,
+/// which they hold: that list cannot change while held (`Arc::make_mut`
+/// copies a shared list), so they are current exactly when it is the pool's
+/// list. When the pool's list is another, the summary is brought up to date
+/// from the nodes that differ (`node_changes`: a walk of pointers, not of
+/// the nodes), and the order is kept if every node stayed in its place.
 #[derive(Default)]
 pub struct SummaryMemo(Mutex<Option<Memo>>);
 
@@ -280,21 +284,12 @@ fn same_places(changes: &NodeChanges<'_>) -> bool {
 
 fn listing_order(nodes: &[Arc<Node>]) -> Arc<[u32]> {
     let mut order: Vec<u32> = (0..nodes.len() as u32).collect();
-    let key = |i: &u32| {
-        let n = &nodes[*i as usize];
-        (n.created_ms, n.name.as_str())
-    };
-    order.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    order.sort_unstable_by_key(|i| nodes[*i as usize].listing_key());
     order.into()
 }
 
 fn is_listing_order(nodes: &[Arc<Node>], order: &[u32]) -> bool {
-    let key = |i: u32| {
-        (
-            nodes[i as usize].created_ms,
-            nodes[i as usize].name.as_str(),
-        )
-    };
+    let key = |i: u32| nodes[i as usize].listing_key();
     order.windows(2).all(|w| key(w[0]) < key(w[1]))
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use respool_api_types as api;
 
-use super::workloads::{consumes, quantities, status_of, Amounts, Workload};
+use super::workloads::{add, consumes, quantities, status_of, Amounts, Workload};
 use super::{NodePhase, PoolState, WORKLOAD_STATUSES, WORKLOAD_TYPES};
 use crate::flavors::Catalog;
 
@@ -139,11 +139,6 @@ impl PoolState {
         let mut allocated = Amounts::new();
         let mut available = Amounts::new();
         let mut max_free = Amounts::new();
-        let add = |into: &mut Amounts, a: &Amounts| {
-            for (k, v) in a {
-                *into.entry(k.clone()).or_default() += v;
-            }
-        };
         let widest = |into: &mut Amounts, a: &Amounts| {
             for (k, v) in a {
                 let e = into.entry(k.clone()).or_default();

@@ -2,7 +2,7 @@
 //! is left on each node. respool runs no jobs; a workload is a reservation of
 //! node capacity that moves through statuses on the virtual clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -176,6 +176,12 @@ pub fn quantities(a: &Amounts) -> BTreeMap<String, String> {
 pub fn fits(need: &Amounts, free: &Amounts) -> bool {
     need.iter()
         .all(|(k, v)| *v == 0 || free.get(k).is_some_and(|f| f >= v))
+}
+
+pub(crate) fn add(into: &mut Amounts, more: &Amounts) {
+    for (k, v) in more {
+        *into.entry(k.clone()).or_default() += v;
+    }
 }
 
 pub(crate) fn subtract(free: &mut Amounts, used: &Amounts) {
@@ -355,14 +361,30 @@ impl PoolState {
     /// What the workloads placed on `n` hold.
     pub fn node_allocated(&self, n: &Node) -> Amounts {
         let mut out = Amounts::new();
-        for w in self.workloads.iter().filter(|w| consumes(w)) {
-            if w.placed.as_ref().is_some_and(|p| p.node == n.name) {
-                for (k, v) in &w.requests {
-                    *out.entry(k.clone()).or_default() += v;
-                }
+        for (node, requests) in self.placed_requests() {
+            if node == n.name {
+                add(&mut out, requests);
             }
         }
         out
+    }
+
+    /// What placed workloads hold, by node: [`PoolState::node_allocated`]
+    /// of every node at once.
+    pub(crate) fn allocated_by_node(&self) -> HashMap<&str, Amounts> {
+        let mut out: HashMap<&str, Amounts> = HashMap::new();
+        for (node, requests) in self.placed_requests() {
+            add(out.entry(node).or_default(), requests);
+        }
+        out
+    }
+
+    /// Each placed workload that holds its node: the node and its requests.
+    fn placed_requests(&self) -> impl Iterator<Item = (&str, &Amounts)> {
+        self.workloads
+            .iter()
+            .filter(|w| consumes(w))
+            .filter_map(|w| Some((w.placed.as_ref()?.node.as_str(), &w.requests)))
     }
 
     /// A node's allocatable amounts less what its workloads hold.
@@ -445,7 +467,7 @@ impl PoolState {
             .map(|n| &**n)
             .filter(|n| schedulable(n))
             .collect();
-        nodes.sort_by(|a, b| (a.created_ms, &a.name).cmp(&(b.created_ms, &b.name)));
+        nodes.sort_by_key(|n| n.listing_key());
         let mut free: Vec<(String, Amounts)> = nodes
             .iter()
             .map(|n| (n.name.clone(), self.node_free(n, catalog)))
