@@ -278,31 +278,36 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
         ));
     let dropped = writer.error_counter();
     respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
-    let requests = RequestLines::default();
-    let flushed = requests.clone();
+    let lines = LineBuffer::default();
+    let flushed = lines.clone();
     respool_server::write_request_lines_with(respool_server::RequestLines {
-        dispatch: log_subscriber(format, requests)?,
-        flush: Box::new(move || {
-            let mut w = flushed.0.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = std::io::Write::flush(&mut *w);
-        }),
+        dispatch: log_subscriber(format, lines)?,
+        flush: Box::new(move || flushed.flush()),
     });
     tracing_subscriber::util::SubscriberInitExt::try_init(log_subscriber(format, writer)?)?;
     Ok(guard)
 }
 
-/// Request lines on their way to standard error, shared with what flushes them.
+/// Log lines on their way to standard error, shared with what flushes them.
 #[derive(Clone)]
-struct RequestLines(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
+struct LineBuffer(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
 
-impl Default for RequestLines {
+impl Default for LineBuffer {
     fn default() -> Self {
         let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
-        RequestLines(Arc::new(std::sync::Mutex::new(stderr)))
+        LineBuffer(Arc::new(std::sync::Mutex::new(stderr)))
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RequestLines {
+impl LineBuffer {
+    fn flush(&self) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Standard error gone: there is nowhere to say so.
+        let _ = std::io::Write::flush(&mut *w);
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LineBuffer {
     type Writer =
         tracing_subscriber::fmt::writer::MutexGuardWriter<'a, std::io::BufWriter<std::io::Stderr>>;
 
