@@ -35,7 +35,7 @@ pub use app::{AppState, AuthMode, Settings};
 pub const DEFAULT_WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 pub use auth::Caller;
 pub use metrics::count_dropped_log_records;
-pub use request_log::{flush_request_log, write_request_lines_with, RequestLines};
+pub use request_log::{flush_request_log, write_request_lines_with, LineFormat, RequestLines};
 
 use handlers::{
     admin, admin_capacity, billing, events, flavors, jobs, networks, node_ops, node_pools, nodes,

@@ -11,7 +11,7 @@ use respool_core::identity::{random_id, Credential};
 use respool_core::time::wall_ms;
 use respool_core::timing::TimingProfile;
 use respool_server::ratelimit::RateLimit;
-use respool_server::{AppState, Settings};
+use respool_server::{AppState, LineFormat, RequestLines, Settings};
 use respool_store::{PostgresStore, SqliteStore, Store, StoreError};
 
 use crate::cli::{ServeArgs, StoreArgs};
@@ -278,46 +278,27 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
         ));
     let dropped = writer.error_counter();
     respool_server::count_dropped_log_records(move || dropped.dropped_lines() as u64);
-    let lines = LineBuffer::default();
-    let flushed = lines.clone();
-    respool_server::write_request_lines_with(respool_server::RequestLines {
-        dispatch: log_subscriber(format, lines)?,
-        flush: Box::new(move || flushed.flush()),
-    });
-    tracing_subscriber::util::SubscriberInitExt::try_init(log_subscriber(format, writer)?)?;
+    let format = match format {
+        "json" => LineFormat::Json,
+        "text" => LineFormat::Text,
+        other => bail!("unknown log format {other:?}: use text or json"),
+    };
+    // A terminal gets request lines in colour, through the subscriber.
+    if !std::io::stderr().is_terminal() {
+        respool_server::write_request_lines_with(RequestLines {
+            format,
+            out: Box::new(std::io::BufWriter::with_capacity(
+                LOG_BUFFER,
+                std::io::stderr(),
+            )),
+        });
+    }
+    tracing_subscriber::util::SubscriberInitExt::try_init(log_subscriber(format, writer))?;
     Ok(guard)
 }
 
-/// Log lines on their way to standard error, shared with what flushes them.
-#[derive(Clone)]
-struct LineBuffer(Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stderr>>>);
-
-impl Default for LineBuffer {
-    fn default() -> Self {
-        let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
-        LineBuffer(Arc::new(std::sync::Mutex::new(stderr)))
-    }
-}
-
-impl LineBuffer {
-    fn flush(&self) {
-        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // Standard error gone: there is nowhere to say so.
-        let _ = std::io::Write::flush(&mut *w);
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LineBuffer {
-    type Writer =
-        tracing_subscriber::fmt::writer::MutexGuardWriter<'a, std::io::BufWriter<std::io::Stderr>>;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.0.make_writer()
-    }
-}
-
 /// The log's subscriber, in `format`, writing to `writer`.
-fn log_subscriber<W>(format: &str, writer: W) -> anyhow::Result<tracing::Dispatch>
+fn log_subscriber<W>(format: LineFormat, writer: W) -> tracing::Dispatch
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -328,11 +309,10 @@ where
         // Colours for a terminal only: a log file gets plain lines.
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer);
-    Ok(match format {
-        "json" => builder.json().finish().into(),
-        "text" => builder.finish().into(),
-        other => bail!("unknown log format {other:?}: use text or json"),
-    })
+    match format {
+        LineFormat::Json => builder.json().finish().into(),
+        LineFormat::Text => builder.finish().into(),
+    }
 }
 
 async fn shutdown_signal() {
