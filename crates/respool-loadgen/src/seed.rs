@@ -29,7 +29,12 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Arc::new(PostgresStore::open(url).await.context("open PostgreSQL")?)
         } else {
-            Arc::new(SqliteStore::open(url).await.context("open SQLite")?)
+            // It writes pools: not beside a server of the same file.
+            Arc::new(
+                SqliteStore::open_to_serve(url)
+                    .await
+                    .context("open SQLite")?,
+            )
         },
     )
 }

@@ -92,6 +92,8 @@ pub struct Shared {
     pub feed: crate::feed::FeedHub,
     /// Credentials as recently read, for the signature layer.
     pub credentials: crate::credential_cache::CredentialCache,
+    /// Answers to plain pool lists, while the store has seen no write.
+    pub(crate) lists: crate::list_cache::ListCache,
 }
 
 const TOKEN_SECRET: &str = "token_secret";
@@ -130,6 +132,7 @@ impl AppState {
             http_metrics: Default::default(),
             rate_limiter: None,
             credentials: Default::default(),
+            lists: Default::default(),
             feed: crate::feed::FeedHub::new(store_for_feed, settings_poll),
         })))
     }

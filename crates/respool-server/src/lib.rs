@@ -13,6 +13,7 @@ mod extract;
 pub mod feed;
 mod handlers;
 mod limits;
+mod list_cache;
 pub mod listener;
 mod metrics;
 mod openapi;

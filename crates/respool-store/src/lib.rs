@@ -102,6 +102,14 @@ pub trait Store: Send + Sync + 'static {
     /// Keeps at most `writes` (at least 1) writes of each project in the change feed.
     fn set_feed_history(&self, writes: i64);
 
+    /// A count of the writes committed, when this store sees every write to
+    /// its data: while it is unchanged, so is every answer read from the
+    /// store. `None` when others may write too (PostgreSQL replicas, a
+    /// SQLite file opened other than to serve it).
+    fn writes_seen(&self) -> Option<u64> {
+        None
+    }
+
     /// Pools in creation order (then name).
     async fn list_pools(&self, query: &PoolQuery<'_>) -> Result<Vec<PoolRow>, StoreError> {
         let mut rows = Vec::new();

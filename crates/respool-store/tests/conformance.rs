@@ -1234,6 +1234,37 @@ async fn nodes_kept_in_the_state_move_to_rows_on_the_next_write() {
     );
 }
 
+/// One store at a time serves a SQLite file, and only it counts writes as
+/// every write to the file.
+#[tokio::test]
+async fn a_sqlite_file_is_served_by_one_store_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("t.db").display().to_string();
+    let served = SqliteStore::open_to_serve(&url).await.unwrap();
+    let before = served
+        .writes_seen()
+        .expect("the serving store counts writes");
+    let err = SqliteStore::open_to_serve(&url)
+        .await
+        .err()
+        .expect("a second server");
+    assert!(err.to_string().contains("another process serves"), "{err}");
+
+    // Others may still open it (the CLI's credential commands), unserved.
+    let other = SqliteStore::open(&url).await.unwrap();
+    assert_eq!(other.writes_seen(), None);
+    served
+        .insert_pool(&mut pool("p1", "pool-a", "0", 1_000))
+        .await
+        .unwrap();
+    assert!(served.writes_seen().unwrap() > before, "a write is counted");
+
+    served.stop_serving();
+    assert_eq!(served.writes_seen(), None);
+    let next = SqliteStore::open_to_serve(&url).await.unwrap();
+    assert!(next.writes_seen().is_some());
+}
+
 /// More nodes than one statement writes, added and then removed at once.
 async fn hundreds_of_nodes_are_written_and_removed_in_one_write(a: &dyn Store, b: &dyn Store) {
     let mut p = pool("p1", "pool-many", "0", 1_000);

@@ -27,11 +27,16 @@ pub struct TestServer {
     pub ak: String,
     pub sk: String,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The store as served, to stop serving it as a process's end would.
+    served: SqliteStore,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.tasks.iter().for_each(|t| t.abort());
+        // Connections still open hold the old state: they must not keep
+        // answers, and a restart must be able to serve the file.
+        self.served.stop_serving();
     }
 }
 
@@ -81,11 +86,11 @@ impl TestServer {
         let dir = opts
             .dir
             .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open_path(&dir.path().join("respool.db"))
+        let served =
+            SqliteStore::open_to_serve(&dir.path().join("respool.db").display().to_string())
                 .await
-                .expect("open sqlite"),
-        );
+                .expect("open sqlite");
+        let store: Arc<dyn Store> = Arc::new(served.clone());
         if store.get_credential(AK).await.unwrap().is_none() {
             let mut c = Credential::generate(DOMAIN, vec![PROJECT.into()], wall_ms());
             c.access_key = AK.into();
@@ -130,12 +135,12 @@ impl TestServer {
             ak: AK.into(),
             sk: SK.into(),
             tasks,
+            served,
         }
     }
 
     /// Stops serving and hands back the data directory, for a restart.
     pub fn stop(mut self) -> tempfile::TempDir {
-        self.tasks.iter().for_each(|t| t.abort());
         self.dir.take().expect("the directory is held until stop")
     }
 

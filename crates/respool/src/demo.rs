@@ -24,10 +24,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .prefix("respool-demo-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let store = crate::serve::open_store(&StoreArgs {
-        data_dir: dir.path().to_owned(),
-        database: None,
-    })
+    let store = crate::serve::open_store(
+        &StoreArgs {
+            data_dir: dir.path().to_owned(),
+            database: None,
+        },
+        true,
+    )
     .await?;
     let project = random_id();
     let domain = random_id();

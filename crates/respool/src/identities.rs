@@ -16,7 +16,7 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
             domain,
             expires_in,
         } => {
-            let store = open_store(&store).await?;
+            let store = open_store(&store, false).await?;
             let domain = domain_or_existing(store.as_ref(), domain).await?;
             let now = wall_ms();
             let mut c = Credential::generate(&domain, projects, now);
@@ -40,7 +40,7 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         CredentialsCommand::List { store } => {
-            let store = open_store(&store).await?;
+            let store = open_store(&store, false).await?;
             println!(
                 "{:<22} {:<34} {:<22} PROJECTS",
                 "ACCESS KEY", "DOMAIN", "EXPIRES"
@@ -58,7 +58,7 @@ pub async fn run(cmd: CredentialsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         CredentialsCommand::Revoke { store, access_key } => {
-            let store = open_store(&store).await?;
+            let store = open_store(&store, false).await?;
             if !store.revoke_credential(&access_key).await? {
                 bail!("no access key {access_key:?}");
             }
@@ -92,7 +92,7 @@ pub async fn run_users(cmd: UsersCommand) -> anyhow::Result<()> {
             if password.len() < 8 {
                 bail!("the password must have at least 8 characters");
             }
-            let store = open_store(&store).await?;
+            let store = open_store(&store, false).await?;
             let domain = domain_or_existing(store.as_ref(), domain).await?;
             let user = User {
                 name: name.clone(),

@@ -20,7 +20,7 @@ use crate::seed::{self, Seed};
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Kept to the end: dropping it flushes what the log writer still holds.
     let _log_writer = init_logging(&args.log_format)?;
-    let store = open_store(&args.store).await?;
+    let store = open_store(&args.store, true).await?;
     let seed = args.seed.as_deref().map(Seed::load).transpose()?;
     let seeded_credentials = match &seed {
         Some(seed) => seed::apply_credentials(seed, store.as_ref()).await?,
@@ -113,7 +113,9 @@ fn load_catalog(file: Option<&Path>) -> anyhow::Result<Catalog> {
     Ok(catalog)
 }
 
-pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
+/// The store `args` name; `to_serve` when this process serves it (a SQLite
+/// file is served by one process: see [`SqliteStore::open_to_serve`]).
+pub async fn open_store(args: &StoreArgs, to_serve: bool) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create data dir {}", args.data_dir.display()))?;
     let url = match &args.database {
@@ -127,11 +129,11 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
                 .with_context(|| format!("cannot open database {}", redact(&url)))?,
         )
     } else {
-        Arc::new(
-            SqliteStore::open(&url)
-                .await
-                .with_context(|| format!("cannot open database {url}"))?,
-        )
+        let store = match to_serve {
+            true => SqliteStore::open_to_serve(&url).await,
+            false => SqliteStore::open(&url).await,
+        };
+        Arc::new(store.with_context(|| format!("cannot open database {url}"))?)
     };
     Ok(store)
 }

@@ -118,3 +118,24 @@ fn sigterm_ends_open_watches_and_the_process_exits_at_once() {
         "the watch did not hold up shutdown"
     );
 }
+
+/// A SQLite file is served by one process: a second server of the same data
+/// directory stops at start and says why; once the first is gone, it serves.
+#[test]
+fn a_second_server_of_one_sqlite_file_stops_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = replica_support::start(dir.path(), &["--auth", "off"], &[]);
+    let second = Command::new(respool_testkit::respool_bin!())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RESPOOL_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("another process serves"), "{said}");
+
+    first.kill();
+    let again = replica_support::start(dir.path(), &["--auth", "off"], &[]);
+    assert_eq!(respool_testkit::healthz_status(again.port), Some(200));
+}

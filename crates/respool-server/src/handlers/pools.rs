@@ -8,6 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use bytes::Bytes;
 use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
 use respool_core::pool::{
     PoolState, StatusFilter, StepOutcome, API_VERSION, DEFAULT_WORKSPACE, LIST_KIND,
@@ -23,6 +24,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::handlers::{PoolPath, ProjectPath};
+use crate::list_cache::ListKey;
 use crate::watch::{self, Start, Target, WatchParams};
 
 #[derive(Deserialize, Default, IntoParams)]
@@ -75,22 +77,61 @@ pub async fn list(
     if filtered {
         crate::reconciler::catch_up(&app, &path.project_id).await?;
     }
-    let (mut body, due) = list_body(&app, &query, &selector, app.clock.now()).await?;
-    if due && !filtered {
-        crate::reconciler::catch_up(&app, &path.project_id).await?;
-        (body, _) = list_body(&app, &query, &selector, app.clock.now()).await?;
+    // A plain list is kept while the store sees no write (read before the
+    // list, so a write in between leaves the answer out of date, not wrong).
+    let kept = (!filtered && selector.is_empty())
+        .then(|| app.store.writes_seen())
+        .flatten()
+        .map(|writes| (writes, list_key(&query)));
+    let now = app.clock.now();
+    if let Some((writes, key)) = &kept {
+        if let Some(body) = app.lists.get(key, *writes, now) {
+            return Ok(json_response(body));
+        }
     }
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    let mut listed = list_body(&app, &query, &selector).await?;
+    if listed.due(now) && !filtered {
+        crate::reconciler::catch_up(&app, &path.project_id).await?;
+        listed = list_body(&app, &query, &selector).await?;
+    } else if let Some((writes, key)) = kept {
+        app.lists
+            .put(key, writes, listed.next_due_ms, listed.body.clone());
+    }
+    Ok(json_response(listed.body))
 }
 
-/// The `PoolList` of `query`'s pools that `selector` matches, and whether
-/// any pool of the query (matching or not) had a stage ended by `now`.
+fn json_response(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn list_key(query: &PoolQuery<'_>) -> ListKey {
+    ListKey {
+        project_id: query.project_id.to_owned(),
+        workspace_id: query.workspace_id.unwrap_or(DEFAULT_WORKSPACE).to_owned(),
+        parent: query.parent.map(str::to_owned),
+    }
+}
+
+/// A `PoolList`, and the earliest time a stage of one of the pools read for
+/// it (matching or not) ends.
+struct Listed {
+    body: Bytes,
+    next_due_ms: Option<i64>,
+}
+
+impl Listed {
+    /// Whether a pool read had a stage ended by `now`.
+    fn due(&self, now: i64) -> bool {
+        self.next_due_ms.is_some_and(|t| t <= now)
+    }
+}
+
+/// The `PoolList` of `query`'s pools that `selector` matches.
 async fn list_body(
     app: &AppState,
     query: &PoolQuery<'_>,
     selector: &Selector,
-    now: i64,
-) -> Result<(String, bool), ApiError> {
+) -> Result<Listed, ApiError> {
     let hint = LAST_LIST_LEN
         .load(Ordering::Relaxed)
         .clamp(4096, MAX_LIST_HINT);
@@ -101,10 +142,12 @@ async fn list_body(
     body.push_str(LIST_KIND);
     body.push_str(r#"","items":["#);
     let mut first = true;
-    let mut due = false;
+    let mut next_due_ms: Option<i64> = None;
     app.store
         .for_each_pool(query, &mut |row| {
-            due |= row.next_due_ms.is_some_and(|t| t <= now);
+            if let Some(t) = row.next_due_ms {
+                next_due_ms = Some(next_due_ms.map_or(t, |n| n.min(t)));
+            }
             if !selector_matches(selector, row.labels)? {
                 return Ok(());
             }
@@ -119,7 +162,10 @@ async fn list_body(
         .await?;
     body.push_str("]}");
     LAST_LIST_LEN.store(body.len(), Ordering::Relaxed);
-    Ok((body, due))
+    Ok(Listed {
+        body: Bytes::from(body),
+        next_due_ms,
+    })
 }
 
 /// The length of the last list answered: the next one is made in a buffer

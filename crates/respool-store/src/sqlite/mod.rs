@@ -9,8 +9,8 @@ mod sql;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -46,6 +46,14 @@ pub struct SqliteStore {
     nodes: Arc<NodeCache>,
     /// How many writes of a project the change feed keeps.
     history: Arc<AtomicI64>,
+    /// Held while this store serves the file (see [`SqliteStore::open_to_serve`]).
+    serving: Arc<ServeLock>,
+}
+
+#[derive(Default)]
+struct ServeLock {
+    held: AtomicBool,
+    file: Mutex<Option<std::fs::File>>,
 }
 
 impl SqliteStore {
@@ -63,7 +71,37 @@ impl SqliteStore {
             writer,
             nodes: Arc::default(),
             history: Arc::new(AtomicI64::new(feed::DEFAULT_HISTORY)),
+            serving: Arc::default(),
         })
+    }
+
+    /// [`SqliteStore::open`], for the one process that serves the file: it
+    /// holds a lock beside the file (`<file>-serve.lock`) for as long as the
+    /// store lives, and fails if another process holds it. Then every pool
+    /// is written through this store, so it can tell when nothing has
+    /// changed ([`Store::writes_seen`]). Other openers (the CLI's credential
+    /// commands) do not take the lock, and write no pools.
+    pub async fn open_to_serve(url: &str) -> Result<Self, StoreError> {
+        let lock = serve_lock(&file_path(url))?;
+        let store = Self::open(url).await?;
+        *store
+            .serving
+            .file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(lock);
+        store.serving.held.store(true, Ordering::Release);
+        Ok(store)
+    }
+
+    /// Lets another process serve the file, as this one's end would: its
+    /// writes are no longer counted as every write ([`Store::writes_seen`]).
+    pub fn stop_serving(&self) {
+        self.serving.held.store(false, Ordering::Release);
+        self.serving
+            .file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     pub async fn open_path(path: &Path) -> Result<Self, StoreError> {
@@ -91,6 +129,32 @@ impl SqliteStore {
         self.writer
             .write(move |conn| Ok(conn.execute(statement.sqlite(), args)?))
             .await
+    }
+}
+
+/// Takes the lock that says a process serves the file at `path`.
+fn serve_lock(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-serve.lock");
+    let lock_path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            StoreError::Unavailable(format!("cannot open {}: {e}", lock_path.display()))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Unavailable(format!(
+            "another process serves {}: a SQLite file is served by one process (replicas share a PostgreSQL database)",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!(
+            "cannot lock {}: {e}",
+            lock_path.display()
+        ))),
     }
 }
 
@@ -415,6 +479,11 @@ impl Store for SqliteStore {
 
     fn set_feed_history(&self, writes: i64) {
         self.history.store(writes.max(1), Ordering::Relaxed);
+    }
+
+    fn writes_seen(&self) -> Option<u64> {
+        let held = self.serving.held.load(Ordering::Acquire);
+        held.then(|| self.writer.transactions_ended())
     }
 
     async fn update_pool(&self, pool: &mut PoolState) -> Result<(), StoreError> {

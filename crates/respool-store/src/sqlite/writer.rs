@@ -6,7 +6,8 @@
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -30,16 +31,25 @@ struct Batch<'c> {
 #[derive(Clone)]
 pub(super) struct Writer {
     queue: mpsc::Sender<Job>,
+    ended: Arc<AtomicU64>,
 }
 
 impl Writer {
     pub fn start(conn: Connection) -> Result<Self, StoreError> {
         let (queue, jobs) = mpsc::channel();
+        let ended = Arc::new(AtomicU64::new(0));
+        let count = ended.clone();
         std::thread::Builder::new()
             .name("respool-sqlite-writer".into())
-            .spawn(move || run(&conn, &jobs))
+            .spawn(move || run(&conn, &jobs, &count))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer: {e}")))?;
-        Ok(Writer { queue })
+        Ok(Writer { queue, ended })
+    }
+
+    /// How many transactions have ended (committed or not); counted before
+    /// any write of one is answered.
+    pub fn transactions_ended(&self) -> u64 {
+        self.ended.load(Ordering::Acquire)
     }
 
     /// Runs `work` in the writer's transaction; answers once it has committed.
@@ -63,7 +73,7 @@ fn stopped() -> StoreError {
     StoreError::Unavailable("the SQLite writer has stopped".into())
 }
 
-fn run(conn: &Connection, jobs: &mpsc::Receiver<Job>) {
+fn run(conn: &Connection, jobs: &mpsc::Receiver<Job>, ended_count: &AtomicU64) {
     while let Ok(first) = jobs.recv() {
         let mut queued = vec![first];
         while queued.len() < MAX_BATCH {
@@ -87,6 +97,7 @@ fn run(conn: &Connection, jobs: &mpsc::Receiver<Job>) {
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        ended_count.fetch_add(1, Ordering::Release);
         for reply in replies {
             reply(ended.clone());
         }
