@@ -92,8 +92,9 @@ pub struct Shared {
     pub feed: crate::feed::FeedHub,
     /// Credentials as recently read, for the signature layer.
     pub credentials: crate::credential_cache::CredentialCache,
-    /// Answers to plain pool lists, while the store has seen no write.
-    pub(crate) lists: crate::list_cache::ListCache,
+    /// Answers to plain pool lists, while the store has seen no write;
+    /// `None` reads every list.
+    pub(crate) lists: Option<crate::list_cache::ListCache>,
 }
 
 const TOKEN_SECRET: &str = "token_secret";
@@ -132,7 +133,7 @@ impl AppState {
             http_metrics: Default::default(),
             rate_limiter: None,
             credentials: Default::default(),
-            lists: Default::default(),
+            lists: Some(Default::default()),
             feed: crate::feed::FeedHub::new(store_for_feed, settings_poll),
         })))
     }
@@ -185,6 +186,15 @@ impl AppState {
         Arc::get_mut(&mut self.0)
             .expect("the rate limit is set before the state is shared")
             .rate_limiter = limit.map(crate::ratelimit::RateLimiter::new);
+        self
+    }
+
+    /// Reads every pool list from the store, keeping none: for measuring
+    /// the store's reads.
+    pub fn without_list_cache(mut self) -> AppState {
+        Arc::get_mut(&mut self.0)
+            .expect("the list cache is set before the state is shared")
+            .lists = None;
         self
     }
 

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Variables of the caller that would change what the server under test does.
-const SCRUBBED: [&str; 14] = [
+const SCRUBBED: [&str; 15] = [
     "RESPOOL_ACCESS_KEY",
     "RESPOOL_SECRET_KEY",
     "RESPOOL_PROJECT_ID",
@@ -19,6 +19,7 @@ const SCRUBBED: [&str; 14] = [
     "RESPOOL_LISTEN",
     "RESPOOL_ENDPOINT",
     "RESPOOL_SEED",
+    "RESPOOL_NO_LIST_CACHE",
     "HUAWEICLOUD_SDK_AK",
     "HUAWEICLOUD_SDK_SK",
 ];

@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// project (by default they are refused, as ModelArts refuses them).
     #[arg(long, env = "RESPOOL_LENIENT_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
     pub lenient_networks: bool,
+    /// Read every pool list from the store rather than answer a list again
+    /// while nothing was written (for measuring the store's reads).
+    #[arg(long, env = "RESPOOL_NO_LIST_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_list_cache: bool,
     /// How often, in milliseconds, watchers look for changes other replicas
     /// made (this replica's own are seen at once).
     #[arg(

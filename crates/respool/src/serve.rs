@@ -68,9 +68,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "seed applied (objects created; the rest existed)"
         );
     }
-    let app = AppState::new(store, catalog, settings)
+    let mut app = AppState::new(store, catalog, settings)
         .await?
         .with_rate_limit(rate_limit);
+    if args.no_list_cache {
+        app = app.without_list_cache();
+    }
     let tick = match args.timing {
         TimingProfile::Immediate | TimingProfile::Fast => Duration::from_millis(100),
         TimingProfile::Realistic | TimingProfile::Manual => Duration::from_secs(1),

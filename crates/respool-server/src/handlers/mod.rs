@@ -10,6 +10,9 @@ use respool_store::PoolQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -126,6 +129,20 @@ pub struct NodePageQuery {
 
 /// One page of a pool's nodes (only `node_pool`'s when given), as a
 /// `NodeList`; `paging` names the list in its `continue` tokens.
+/// `body`, already JSON, as a `200` answer.
+pub(crate) fn json_response(body: bytes::Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `value` as a JSON answer, encoded with SIMD string escaping: a page of
+/// 500 nodes is half a megabyte of strings, and escaping them byte by byte
+/// was a fifth of its time.
+pub(crate) fn fast_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
+    let body = sonic_rs::to_vec(value)
+        .map_err(|e| ApiError::Internal(format!("encoding the answer: {e}")))?;
+    Ok(json_response(body.into()))
+}
+
 pub(crate) fn node_page(
     app: &AppState,
     pool: &PoolState,

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use respool_api_types::{ErrorBody, Node, NodeDeletion, NodeList, NodeResult};
 
@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::feed::with_resource_version;
-use crate::handlers::{node_page, NodePageQuery, NodePath, PoolPath};
+use crate::handlers::{fast_json, node_page, NodePageQuery, NodePath, PoolPath};
 use crate::watch::{self, Start, Target, WatchParams};
 
 /// Names the node list in its `continue` tokens.
@@ -31,7 +31,7 @@ pub async fn list(
         return watch_nodes(&app, &path, &headers, &watch).await;
     }
     let pool = path.load(&app).await?;
-    Ok(Json(node_page(&app, &pool, None, &q, PAGING)?).into_response())
+    fast_json(&node_page(&app, &pool, None, &q, PAGING)?)
 }
 
 /// A watch of a pool's nodes: from the requested version, or the nodes the

@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Json};
 use bytes::Bytes;
 use respool_api_types::{ErrorBody, Pool, PoolList, PoolStatus};
@@ -23,7 +22,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::handlers::{PoolPath, ProjectPath};
+use crate::handlers::{json_response, PoolPath, ProjectPath};
 use crate::list_cache::ListKey;
 use crate::watch::{self, Start, Target, WatchParams};
 
@@ -79,13 +78,14 @@ pub async fn list(
     }
     // A plain list is kept while the store sees no write (read before the
     // list, so a write in between leaves the answer out of date, not wrong).
-    let kept = (!filtered && selector.is_empty())
-        .then(|| app.store.writes_seen())
-        .flatten()
-        .map(|writes| (writes, list_key(&query)));
+    let kept = app
+        .lists
+        .as_ref()
+        .filter(|_| !filtered && selector.is_empty())
+        .and_then(|lists| Some((lists, app.store.writes_seen()?, list_key(&query))));
     let now = app.clock.now();
-    if let Some((writes, key)) = &kept {
-        if let Some(body) = app.lists.get(key, *writes, now) {
+    if let Some((lists, writes, key)) = &kept {
+        if let Some(body) = lists.get(key, *writes, now) {
             return Ok(json_response(body));
         }
     }
@@ -93,15 +93,10 @@ pub async fn list(
     if listed.due(now) && !filtered {
         crate::reconciler::catch_up(&app, &path.project_id).await?;
         listed = list_body(&app, &query, &selector).await?;
-    } else if let Some((writes, key)) = kept {
-        app.lists
-            .put(key, writes, listed.next_due_ms, listed.body.clone());
+    } else if let Some((lists, writes, key)) = kept {
+        lists.put(key, writes, listed.next_due_ms, listed.body.clone());
     }
     Ok(json_response(listed.body))
-}
-
-fn json_response(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn list_key(query: &PoolQuery<'_>) -> ListKey {
