@@ -3,9 +3,8 @@
 //! `name`, to every pool of the project. A deleted pool's events stay listable.
 
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use respool_api_types::{ErrorBody, EventList, ListMeta};
 use respool_core::pool::{EVENT_API_VERSION, EVENT_LIST_KIND, EVENT_RESOURCE};
 use respool_store::{EventCursor, EventQuery};
@@ -15,7 +14,7 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::ProjectPath;
+use crate::handlers::{json_response, ProjectPath};
 use crate::paging;
 use crate::paging::number;
 use crate::watch::{self, Start, Target, WatchParams};
@@ -167,7 +166,7 @@ pub async fn list(
         body.push_str(&row.doc);
     }
     body.push_str("]}");
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(json_response(body))
 }
 
 /// A watch of the events of one pool (or every pool): from the requested

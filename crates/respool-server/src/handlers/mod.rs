@@ -1,17 +1,17 @@
 //! One module per resource; each handler decodes, calls the domain, stores,
 //! answers. What several resources share lives here, so handler modules
 //! never import one another: the typed path parameters (documented once, as
-//! `IntoParams`) and the checks that a referenced object exists.
+//! `IntoParams`), the checks that a referenced object exists, and how an
+//! answer already encoded as JSON is sent.
 
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use respool_api_types::Pool;
 use respool_core::pool::{PoolState, StepOutcome};
 use respool_core::workspace::DEFAULT_ID;
 use respool_store::PoolQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -130,8 +130,8 @@ pub struct NodePageQuery {
 /// One page of a pool's nodes (only `node_pool`'s when given), as a
 /// `NodeList`; `paging` names the list in its `continue` tokens.
 /// `body`, already JSON, as a `200` answer.
-pub(crate) fn json_response(body: bytes::Bytes) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body).into_response()
+pub(crate) fn json_response(body: impl Into<bytes::Bytes>) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body.into()).into_response()
 }
 
 /// `value` as a JSON answer, encoded with SIMD string escaping: a page of
@@ -140,7 +140,7 @@ pub(crate) fn json_response(body: bytes::Bytes) -> Response {
 pub(crate) fn fast_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
     let body = sonic_rs::to_vec(value)
         .map_err(|e| ApiError::Internal(format!("encoding the answer: {e}")))?;
-    Ok(json_response(body.into()))
+    Ok(json_response(body))
 }
 
 pub(crate) fn node_page(

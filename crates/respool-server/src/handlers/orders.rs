@@ -3,8 +3,7 @@
 //! Terraform provider waits on.
 
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use respool_api_types::{ErrorBody, OrderItem, OrderItemList, OrderList};
 use respool_core::pool::{
@@ -17,7 +16,7 @@ use utoipa::IntoParams;
 use crate::app::AppState;
 use crate::error::{ApiError, Missing};
 use crate::extract::{PathParams, QueryParams};
-use crate::handlers::{OrderPath, ProjectPath};
+use crate::handlers::{json_response, OrderPath, ProjectPath};
 use crate::paging::number;
 
 /// A page of orders when `limit` is absent or 0.
@@ -123,7 +122,7 @@ pub async fn list(
         body.push_str(doc);
     }
     body.push_str("]}");
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(json_response(body))
 }
 
 /// `GET /v1/{project_id}/orders/{order_name}`: the pool and nodes the order acts on.
