@@ -81,7 +81,7 @@ fn scale(c: &mut Criterion) {
         g.bench_function(format!("node_page_500_of_{nodes}"), |b| {
             b.iter(|| {
                 let page = black_box(&pool).node_page(&catalog, None, None, 500);
-                serde_json::to_vec(&page.items).expect("encode")
+                sonic_rs::to_vec(&page.items).expect("encode")
             })
         });
         g.bench_function(format!("clone_{nodes}"), |b| {

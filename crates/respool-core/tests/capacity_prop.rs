@@ -59,7 +59,8 @@ fn check(pool: &PoolState, catalog: &Catalog, now: i64) {
                 cap.get(k)
             );
         }
-        let view = pool.node_view(n, catalog);
+        let doc = serde_json::to_vec(&pool.node_views(catalog).view(n)).unwrap();
+        let view: respool_api_types::Node = serde_json::from_slice(&doc).unwrap();
         let shown = amounts_of(&view.status.available_resources);
         let mut expect: Amounts = cap.clone();
         for (k, v) in &used {

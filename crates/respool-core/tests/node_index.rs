@@ -115,7 +115,7 @@ fn pages_follow_each_other_in_listing_order() {
     let mut after: Option<NodeCursor> = None;
     loop {
         let page = p.node_page(&catalog, None, after.as_ref(), 7);
-        got.extend(page.items.iter().map(|n| n.metadata.name.clone()));
+        got.extend(page.items.nodes().map(|n| n.name.clone()));
         assert_eq!(page.remaining, want.len() - got.len());
         match page.next {
             Some(c) => after = Some(c),

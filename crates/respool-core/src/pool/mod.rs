@@ -43,7 +43,7 @@ pub use node_ops::{
     MAX_DRAIN_NODES, MAX_RESIZE_BATCHES,
 };
 pub use node_pools::{default_node_pool, NODE_POOL_KIND, NODE_POOL_LIST_KIND};
-pub use node_view::{NodeViews, NODE_KIND};
+pub use node_view::{NodeView, NodeViewList, NodeViews, NODE_KIND};
 pub use nodes::{NodeCursor, NodePage, MAX_NODE_PAGE, NODE_LIST_KIND};
 pub use plugins::{
     node_config_choices, node_config_template, template_detail, template_view, templates_for,

@@ -3,10 +3,14 @@
 //! every node it shows (a page of 500, a write's changed nodes), not once
 //! per node.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use respool_api_types as api;
 use respool_api_types::keys;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -59,7 +63,6 @@ pub struct NodeViews<'a> {
 struct Group<'a> {
     node_pool: &'a str,
     flavor_name: &'a str,
-    flavor: Option<&'a Flavor>,
     /// The node pool's own labels with the service's keys over them.
     labels: BTreeMap<String, String>,
     /// The node pool's tags.
@@ -69,8 +72,12 @@ struct Group<'a> {
     os: String,
     extend_params: Option<Value>,
     taints: Vec<Value>,
+    root_volume: Option<api::NodeVolume>,
+    data_volumes: Vec<api::NodeVolume>,
     resources: BTreeMap<String, String>,
     capacity: Amounts,
+    /// `capacity` as shown, for nodes no workload holds.
+    free: BTreeMap<String, String>,
     driver_default: Option<String>,
 }
 
@@ -92,11 +99,6 @@ impl PoolState {
             billing_mode: self.pool.metadata.annotations.get(keys::BILLING_MODE),
             host_network,
         }
-    }
-
-    /// A node as `GET .../nodes/{node_name}` shows it.
-    pub fn node_view(&self, n: &Node, catalog: &Catalog) -> api::Node {
-        self.node_views(catalog).view(n)
     }
 
     /// The node's own resource ID: the pool's, with a suffix derived from the node.
@@ -146,97 +148,263 @@ impl<'a> NodeViews<'a> {
         })
     }
 
-    pub fn view(&mut self, n: &'a Node) -> api::Node {
+    /// `n` as the API shows it.
+    pub fn view(&mut self, n: &'a Node) -> NodeView<'_, 'a> {
         let at = self.group_of(n);
-        let g = &self.groups[at];
-        let pool = self.pool;
-        let mut free = g.capacity.clone();
-        if let Some(held) = self.allocated.get(n.name.as_str()) {
-            subtract(&mut free, held);
+        NodeView {
+            views: self,
+            group: &self.groups[at],
+            n,
         }
-        let mut labels = g.labels.clone();
-        labels.insert(keys::RESOURCE_ID.to_owned(), pool.node_resource_id(n));
-        labels.insert(INSTANCE_ID.to_owned(), pool.instance_id(n));
-        let mut annotations = BTreeMap::new();
-        if let Some(mode) = self.billing_mode {
-            annotations.insert(keys::BILLING_MODE.to_owned(), mode.clone());
+    }
+
+    /// `nodes` as the API lists them.
+    pub fn list(mut self, nodes: impl IntoIterator<Item = &'a Node>) -> NodeViewList<'a> {
+        let shown = nodes.into_iter().map(|n| (n, self.group_of(n))).collect();
+        NodeViewList { views: self, shown }
+    }
+}
+
+/// A node as the API shows it, encoded straight from the pool: the parts
+/// every node of a group shows alike are borrowed, not copied into an
+/// [`api::Node`] per node, which was most of a page's time. It encodes as
+/// [`api::Node`] does; a test holds it to that, byte for byte.
+pub struct NodeView<'v, 'a> {
+    views: &'v NodeViews<'a>,
+    group: &'v Group<'a>,
+    n: &'a Node,
+}
+
+/// Nodes as the API lists them: a JSON array of [`NodeView`]s.
+pub struct NodeViewList<'a> {
+    views: NodeViews<'a>,
+    /// Each node with its group.
+    shown: Vec<(&'a Node, usize)>,
+}
+
+impl NodeViewList<'_> {
+    pub fn len(&self) -> usize {
+        self.shown.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
+    /// The nodes listed, in order.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> + '_ {
+        self.shown.iter().map(|&(n, _)| n)
+    }
+}
+
+impl Serialize for NodeViewList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.shown.iter().map(|&(n, at)| NodeView {
+            views: &self.views,
+            group: &self.views.groups[at],
+            n,
+        }))
+    }
+}
+
+impl Serialize for NodeView<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (views, g, n) = (self.views, self.group, self.n);
+        let pool = views.pool;
+        let resource_id = pool.node_resource_id(n);
+        let instance_id = pool.instance_id(n);
+        // Labels over the node pool's, the later of one key winning.
+        let mut own: Vec<(&str, &str)> = vec![
+            (keys::RESOURCE_ID, &resource_id),
+            (INSTANCE_ID, &instance_id),
+        ];
+        let mut annotations: BTreeMap<&str, Cow<str>> = BTreeMap::new();
+        if let Some(mode) = views.billing_mode {
+            annotations.insert(keys::BILLING_MODE, mode.into());
         }
         for (k, v) in &n.extra.labels {
             // The HA effect is how the label acts, not a label of its own.
             if k == ANNOTATION_HA_EFFECT {
-                annotations.insert(k.clone(), v.clone());
+                annotations.insert(k, v.into());
             } else {
-                labels.insert(k.clone(), v.clone());
+                own.push((k, v));
             }
         }
         if n.extra.labels.contains_key(LABEL_BATCH_UID) {
-            labels.insert(BATCH_TYPE.to_owned(), "hyperinstance".to_owned());
+            own.push((BATCH_TYPE, "hyperinstance"));
         }
         if n.extra.delete_locked {
-            annotations.insert(LOCK_ACTIONS.to_owned(), "delete".to_owned());
+            annotations.insert(LOCK_ACTIONS, "delete".into());
         }
         let tags = if n.extra.tags.is_empty() {
-            g.tags_annotation.clone()
+            g.tags_annotation.as_deref().map(Cow::Borrowed)
         } else {
             // The node's own tags (batch-update) win over the node pool's.
             let mut tags = g.tags.clone();
             tags.extend(n.extra.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-            tags_annotation(&tags)
+            tags_annotation(&tags).map(Cow::Owned)
         };
         if let Some(tags) = tags {
-            annotations.insert(keys::TMS_TAGS.to_owned(), tags);
+            annotations.insert(keys::TMS_TAGS, tags);
         }
-        let driver = g.driver_default.as_ref().map(|default| {
-            let version = n.extra.driver_version.as_ref().unwrap_or(default);
-            let phase = if n.phase == NodePhase::Creating {
+        let available = match views.allocated.get(n.name.as_str()) {
+            None => Cow::Borrowed(&g.free),
+            Some(held) => {
+                let mut free = g.capacity.clone();
+                subtract(&mut free, held);
+                Cow::Owned(quantities(&free))
+            }
+        };
+        let driver = g.driver_default.as_ref().map(|default| DriverShown {
+            phase: if n.phase == NodePhase::Creating {
                 "Pending"
             } else if n.extra.driver_upgrade.is_some() {
                 "Upgrading"
             } else {
                 "Running"
-            };
-            api::NodeDriver {
-                phase: phase.into(),
-                version: version.clone(),
-            }
+            },
+            version: n.extra.driver_version.as_ref().unwrap_or(default),
         });
-        api::Node {
-            api_version: API_VERSION.into(),
-            kind: NODE_KIND.into(),
-            metadata: api::ObjectMeta {
-                name: n.name.clone(),
-                creation_timestamp: Some(rfc3339(n.created_ms)),
-                deletion_timestamp: None,
-                labels,
+        NodeShown {
+            api_version: API_VERSION,
+            kind: NODE_KIND,
+            metadata: MetaShown {
+                name: &n.name,
+                creation_timestamp: rfc3339(n.created_ms),
+                labels: Merged::new(&g.labels, own),
                 annotations,
-                resource_version: None,
             },
-            spec: api::NodeSpec {
-                flavor: n.flavor.clone(),
-                os: Some(api::NodeOs {
-                    name: n.extra.os.clone().unwrap_or_else(|| g.os.clone()),
-                    image_id: None,
-                    image_type: None,
-                }),
-                host_network: self.host_network.clone(),
-                extend_params: g.extend_params.clone(),
-                taints: g.taints.clone(),
+            spec: SpecShown {
+                flavor: &n.flavor,
+                os: OsShown {
+                    name: n.extra.os.as_deref().unwrap_or(&g.os),
+                },
+                host_network: views.host_network.as_ref(),
+                extend_params: g.extend_params.as_ref(),
+                taints: &g.taints,
                 unschedulable: n.extra.unschedulable,
-                root_volume: g.flavor.map(|f| volume(&f.root_volume)),
-                data_volumes: g
-                    .flavor
-                    .map(|f| f.data_volumes.iter().map(volume).collect())
-                    .unwrap_or_default(),
+                root_volume: g.root_volume.as_ref(),
+                data_volumes: &g.data_volumes,
             },
-            status: api::NodeStatus {
-                phase: n.phase.as_str().into(),
-                az: n.az.clone(),
-                private_ip: n.private_ip.clone(),
-                available_resources: quantities(&free),
-                resources: g.resources.clone(),
+            status: StatusShown {
+                phase: n.phase.as_str(),
+                az: &n.az,
+                private_ip: &n.private_ip,
+                resources: &g.resources,
+                available_resources: &available,
                 driver,
             },
         }
+        .serialize(s)
+    }
+}
+
+// What a node view encodes, borrowed: the fields, names and order of
+// `api::Node` and its parts.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeShown<'s> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: MetaShown<'s>,
+    spec: SpecShown<'s>,
+    status: StatusShown<'s>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaShown<'s> {
+    name: &'s str,
+    creation_timestamp: String,
+    labels: Merged<'s>,
+    annotations: BTreeMap<&'s str, Cow<'s, str>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecShown<'s> {
+    flavor: &'s str,
+    os: OsShown<'s>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host_network: Option<&'s Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extend_params: Option<&'s Value>,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    taints: &'s [Value],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unschedulable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root_volume: Option<&'s api::NodeVolume>,
+    #[serde(skip_serializing_if = "<[api::NodeVolume]>::is_empty")]
+    data_volumes: &'s [api::NodeVolume],
+}
+
+#[derive(Serialize)]
+struct OsShown<'s> {
+    name: &'s str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusShown<'s> {
+    phase: &'s str,
+    az: &'s str,
+    private_ip: &'s str,
+    resources: &'s BTreeMap<String, String>,
+    available_resources: &'s BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    driver: Option<DriverShown<'s>>,
+}
+
+#[derive(Serialize)]
+struct DriverShown<'s> {
+    phase: &'static str,
+    version: &'s str,
+}
+
+/// A sorted map with some entries over it, as one sorted map.
+struct Merged<'s> {
+    under: &'s BTreeMap<String, String>,
+    /// Sorted by key, one entry a key.
+    over: Vec<(&'s str, &'s str)>,
+}
+
+impl<'s> Merged<'s> {
+    /// `over` in the order given: of one key, the last wins.
+    fn new(under: &'s BTreeMap<String, String>, mut over: Vec<(&'s str, &'s str)>) -> Self {
+        over.reverse();
+        // Stable: of one key, the entry given last now comes first and stays.
+        over.sort_by_key(|&(k, _)| k);
+        over.dedup_by_key(|&mut (k, _)| k);
+        Merged { under, over }
+    }
+}
+
+impl Serialize for Merged<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        let mut under = self.under.iter().peekable();
+        let mut over = self.over.iter().peekable();
+        loop {
+            let order = match (under.peek(), over.peek()) {
+                (None, None) => break,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((u, _)), Some((o, _))) => u.as_str().cmp(o),
+            };
+            if order == Ordering::Equal {
+                under.next();
+            }
+            if order == Ordering::Less {
+                let (k, v) = under.next().expect("peeked");
+                map.serialize_entry(k, v)?;
+            } else {
+                let (k, v) = over.next().expect("peeked");
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -266,10 +434,10 @@ impl<'a> Group<'a> {
         let driver_default = flavor
             .filter(|f| f.kind != AcceleratorKind::Cpu)
             .map(|f| pool.driver_default(f.kind));
+        let capacity = pool.node_capacity(n, Some(catalog));
         Group {
             node_pool: &n.node_pool,
             flavor_name: &n.flavor,
-            flavor,
             tags_annotation: tags_annotation(&tags),
             labels,
             tags,
@@ -282,8 +450,13 @@ impl<'a> Group<'a> {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),
+            root_volume: flavor.map(|f| volume(&f.root_volume)),
+            data_volumes: flavor
+                .map(|f| f.data_volumes.iter().map(volume).collect())
+                .unwrap_or_default(),
             resources: flavor.map(Flavor::node_resources).unwrap_or_default(),
-            capacity: pool.node_capacity(n, Some(catalog)),
+            free: quantities(&capacity),
+            capacity,
             driver_default,
         }
     }

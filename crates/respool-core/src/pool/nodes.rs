@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use respool_api_types as api;
 use serde::{Deserialize, Serialize};
 
 use super::records::Operation;
-use super::{Env, Node, NodePhase, PoolPhase, PoolState};
+use super::{Env, Node, NodePhase, NodeViewList, PoolPhase, PoolState};
 use crate::flavors::Catalog;
 use crate::DomainError;
 
@@ -23,8 +22,8 @@ pub struct NodeCursor {
     pub name: String,
 }
 
-pub struct NodePage {
-    pub items: Vec<api::Node>,
+pub struct NodePage<'a> {
+    pub items: NodeViewList<'a>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<NodeCursor>,
     /// Nodes after this page.
@@ -193,13 +192,13 @@ impl PoolState {
 
     /// Up to `limit` nodes after `after`, in listing order; only those of
     /// `node_pool` when one is given.
-    pub fn node_page(
-        &self,
-        catalog: &Catalog,
+    pub fn node_page<'a>(
+        &'a self,
+        catalog: &'a Catalog,
         node_pool: Option<&str>,
         after: Option<&NodeCursor>,
         limit: usize,
-    ) -> NodePage {
+    ) -> NodePage<'a> {
         let order = self.listing_order();
         let node = |i: &u32| &*self.nodes[*i as usize];
         let start = after.map_or(0, |c| {
@@ -212,9 +211,8 @@ impl PoolState {
             .filter(|n| node_pool.is_none_or(|p| n.node_pool == p));
         let page: Vec<&Node> = rest.by_ref().take(limit).collect();
         let remaining = rest.count();
-        let mut views = self.node_views(catalog);
         NodePage {
-            items: page.iter().map(|n| views.view(n)).collect(),
+            items: self.node_views(catalog).list(page.iter().copied()),
             next: (remaining > 0)
                 .then(|| page.last())
                 .flatten()

@@ -2,6 +2,7 @@
 //! `spec.resources`, each managed on its own.
 
 use axum::extract::State;
+use axum::response::Response;
 use axum::{Extension, Json};
 use respool_api_types::{ErrorBody, NodeList, NodePool, NodePoolList};
 use respool_core::pool::PoolState;
@@ -124,9 +125,8 @@ pub async fn nodes(
     State(app): State<AppState>,
     PathParams(path): PathParams<NodePoolPath>,
     QueryParams(q): QueryParams<NodePageQuery>,
-) -> Result<Json<NodeList>, ApiError> {
+) -> Result<Response, ApiError> {
     let pool = path.pool().load(&app).await?;
     exists(&pool, &path.nodepool_name)?;
-    let list = node_page(&app, &pool, Some(&path.nodepool_name), &q, PAGING)?;
-    Ok(Json(list))
+    node_page(&app, &pool, Some(&path.nodepool_name), &q, PAGING)
 }

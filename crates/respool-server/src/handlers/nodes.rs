@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, Missing};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::feed::with_resource_version;
-use crate::handlers::{fast_json, node_page, NodePageQuery, NodePath, PoolPath};
+use crate::handlers::{fast_json, node_page, NodePageQuery, NodePath, PoolPath, NODE_VIEW_BYTES};
 use crate::watch::{self, Start, Target, WatchParams};
 
 /// Names the node list in its `continue` tokens.
@@ -31,7 +31,7 @@ pub async fn list(
         return watch_nodes(&app, &path, &headers, &watch).await;
     }
     let pool = path.load(&app).await?;
-    fast_json(&node_page(&app, &pool, None, &q, PAGING)?)
+    node_page(&app, &pool, None, &q, PAGING)
 }
 
 /// A watch of a pool's nodes: from the requested version, or the nodes the
@@ -82,12 +82,12 @@ async fn watch_nodes(
 pub async fn show(
     State(app): State<AppState>,
     PathParams(path): PathParams<NodePath>,
-) -> Result<Json<Node>, ApiError> {
+) -> Result<Response, ApiError> {
     let pool = path.pool().load(&app).await?;
     let node = pool
         .node(&path.node_name)
         .ok_or_else(|| ApiError::not_found(Missing::Node, path.node_name.clone()))?;
-    Ok(Json(pool.node_view(node, &app.catalog)))
+    fast_json(&pool.node_views(&app.catalog).view(node), NODE_VIEW_BYTES)
 }
 
 /// `POST /v2/{project_id}/pools/{pool_name}/nodes/batch-delete`
