@@ -151,6 +151,11 @@ impl<'a> NodeViews<'a> {
     /// `n` as the API shows it.
     pub fn view(&mut self, n: &'a Node) -> NodeView<'_, 'a> {
         let at = self.group_of(n);
+        self.view_in(n, at)
+    }
+
+    /// `n`, of the group at `at`, as the API shows it.
+    fn view_in(&self, n: &'a Node, at: usize) -> NodeView<'_, 'a> {
         NodeView {
             views: self,
             group: &self.groups[at],
@@ -199,11 +204,7 @@ impl NodeViewList<'_> {
 
 impl Serialize for NodeViewList<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.shown.iter().map(|&(n, at)| NodeView {
-            views: &self.views,
-            group: &self.views.groups[at],
-            n,
-        }))
+        s.collect_seq(self.shown.iter().map(|&(n, at)| self.views.view_in(n, at)))
     }
 }
 
