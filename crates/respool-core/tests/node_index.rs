@@ -1,7 +1,7 @@
-//! Big pools: `PoolState::node` answers from an index, and whatever happens
-//! to the nodes (deletions, scaling, removal from the middle, a name taken
-//! again) it answers what a scan answers; pages of nodes follow one another
-//! in listing order.
+//! Big pools: `PoolState::node` answers from the names each chunk of the
+//! node list keeps, and whatever happens to the nodes (deletions, scaling,
+//! removal from the middle, a name taken again) it answers what a scan
+//! answers; pages of nodes follow one another in listing order.
 
 mod common;
 
@@ -85,8 +85,9 @@ fn the_index_answers_as_a_scan_does() {
 
     // The last two removed, one added, then one under the last one's name
     // (made later): the same count, and the same name last.
-    let last = p.nodes_mut().pop().unwrap();
-    let before_last = p.nodes_mut().pop().unwrap();
+    let n = p.nodes.len();
+    let last = p.nodes_mut().remove(n - 1);
+    let before_last = p.nodes_mut().remove(n - 2);
     gone.push(before_last.name.clone());
     let mut added = Node::clone(&last);
     added.name = "os-node-created-added".into();
@@ -102,8 +103,8 @@ fn pages_follow_each_other_in_listing_order() {
     let catalog = Catalog::builtin();
     let mut p = pool(&catalog);
     // Some nodes later than the others: the order is by creation, then name.
-    for n in p.nodes_mut().iter_mut().step_by(7) {
-        Arc::make_mut(n).created_ms += 5;
+    for i in (0..p.nodes.len()).step_by(7) {
+        Arc::make_mut(&mut p.nodes_mut()[i]).created_ms += 5;
     }
     let mut want: Vec<(i64, String)> = p
         .nodes

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use respool_core::pool::{node_changes, Node, PoolState, StoredNodes, SummaryMemo};
+use respool_core::pool::{node_changes, NodeList, PoolState, StoredNodes, SummaryMemo};
 
 use crate::StoreError;
 
@@ -38,8 +38,8 @@ pub(crate) fn node_writes(pool: &PoolState, new_version: i64) -> Result<NodeWrit
 }
 
 fn rows_for(
-    stored: &[Arc<Node>],
-    nodes: &[Arc<Node>],
+    stored: &NodeList,
+    nodes: &NodeList,
     new_version: i64,
 ) -> Result<NodeWrites, StoreError> {
     let changes = node_changes(stored, nodes);
@@ -63,7 +63,7 @@ fn rows_for(
 }
 
 /// Rebuilds a pool's nodes from their rows, in the order they joined.
-fn decode_nodes(mut rows: Vec<(i64, String)>) -> Result<Vec<Arc<Node>>, StoreError> {
+fn decode_nodes(mut rows: Vec<(i64, String)>) -> Result<NodeList, StoreError> {
     rows.sort_unstable_by_key(|r| r.0);
     rows.iter()
         .map(|(_, body)| Ok(Arc::new(serde_json::from_str(body)?)))
@@ -86,7 +86,7 @@ struct CacheInner {
 struct Cached {
     incarnation: i64,
     version: i64,
-    nodes: Arc<Vec<Arc<Node>>>,
+    nodes: NodeList,
     /// What the pool worked out of these nodes, kept with them.
     summary: SummaryMemo,
 }
@@ -103,7 +103,7 @@ impl NodeCache {
         name: &str,
         incarnation: i64,
         version: i64,
-    ) -> Option<(Arc<Vec<Arc<Node>>>, SummaryMemo)> {
+    ) -> Option<(NodeList, SummaryMemo)> {
         let inner = self.inner();
         let c = inner.pools.get(&(project_id.to_owned(), name.to_owned()))?;
         (c.incarnation == incarnation && c.version == version)
@@ -164,7 +164,7 @@ impl NodeCache {
         if !pool.nodes.is_empty() {
             pool.stored = StoredNodes {
                 incarnation,
-                nodes: Arc::default(),
+                nodes: NodeList::default(),
             };
             return true;
         }
@@ -185,13 +185,13 @@ impl NodeCache {
         incarnation: i64,
         rows: Vec<(i64, String)>,
     ) -> Result<(), StoreError> {
-        attach(pool, incarnation, Arc::new(decode_nodes(rows)?));
+        attach(pool, incarnation, decode_nodes(rows)?);
         self.put(pool);
         Ok(())
     }
 }
 
-fn attach(pool: &mut PoolState, incarnation: i64, nodes: Arc<Vec<Arc<Node>>>) {
+fn attach(pool: &mut PoolState, incarnation: i64, nodes: NodeList) {
     pool.nodes = nodes.clone();
     pool.stored = StoredNodes { incarnation, nodes };
 }
@@ -213,12 +213,12 @@ pub(crate) fn state_without_nodes(pool: &mut PoolState) -> Result<String, StoreE
 
 #[cfg(test)]
 mod tests {
-    use respool_core::pool::NodePhase;
+    use respool_core::pool::{Node, NodePhase};
 
     use super::*;
 
     /// Nodes as their rows hold them.
-    fn nodes(names: &[&str]) -> Vec<Arc<Node>> {
+    fn nodes(names: &[&str]) -> NodeList {
         names
             .iter()
             .map(|name| {
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn nodes_never_stored_are_all_written_in_the_order_they_joined() {
         let all = nodes(&["a", "b", "c"]);
-        let w = rows_for(&[], &all, 1).unwrap();
+        let w = rows_for(&NodeList::default(), &all, 1).unwrap();
         assert_eq!(names(&w.upserts), ["a", "b", "c"]);
         assert!(w.deletes.is_empty());
         assert!(w.upserts.windows(2).all(|r| r[0].seq < r[1].seq));
@@ -252,7 +252,7 @@ mod tests {
         let mut now = stored.clone();
         Arc::make_mut(&mut now[1]).phase = NodePhase::Available;
         now.remove(2);
-        now.extend(nodes(&["e"]));
+        now.extend(nodes(&["e"]).iter().cloned());
         let w = rows_for(&stored, &now, 2).unwrap();
         assert_eq!(names(&w.upserts), ["b", "e"]);
         assert_eq!(w.deletes, ["c"]);
@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn rows_come_back_in_the_order_nodes_joined() {
         let all = nodes(&["x", "a", "m"]);
-        let rows = rows_for(&[], &all, 1).unwrap().upserts;
+        let rows = rows_for(&NodeList::default(), &all, 1).unwrap().upserts;
         let shuffled = rows.iter().rev().map(|r| (r.seq, r.body.clone())).collect();
         assert_eq!(decode_nodes(shuffled).unwrap(), all);
     }

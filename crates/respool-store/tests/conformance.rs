@@ -1179,7 +1179,7 @@ async fn a_pool_of_an_earlier_ones_name_has_its_own_nodes(a: &dyn Store, b: &dyn
     let mut second = first.clone();
     second.stored = Default::default();
     second.pending = Default::default();
-    second.nodes = Arc::new(vec![extra_node(&first, "node-new")]);
+    second.nodes = vec![extra_node(&first, "node-new")].into();
     b.insert_pool(&mut second).await.unwrap();
     assert_eq!(second.version, kept.version);
     let read = a.get_pool("p1", first.name()).await.unwrap().unwrap();

@@ -2,11 +2,12 @@
 //! lists, and what the store writes. Nodes are shared (`Arc`) between
 //! versions, and a node changed since is a new `Arc` (see
 //! [`PoolState::node_mut`](super::PoolState)), so an unchanged node is the
-//! very same one.
+//! very same one; so is an unchanged chunk of them ([`NodeList`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::node_list::{Cursor, NodeList};
 use super::Node;
 
 /// The nodes as the store last read or wrote them, shared rather than
@@ -15,7 +16,7 @@ use super::Node;
 #[derive(Clone, Default)]
 pub struct StoredNodes {
     pub incarnation: i64,
-    pub nodes: Arc<Vec<Arc<Node>>>,
+    pub nodes: NodeList,
 }
 
 /// What the store last saw is no part of what a pool is.
@@ -42,29 +43,33 @@ pub struct NodeChanges<'a> {
 
 /// Nodes are only ever appended or removed, never reordered, so one walk of
 /// both lists finds the changes in a 10,000-node pool without hashing a
-/// name. Should the order ever differ, the names decide.
-pub fn node_changes<'a>(before: &'a [Arc<Node>], after: &'a [Arc<Node>]) -> NodeChanges<'a> {
+/// name, and skips the chunks both share. Should the order ever differ,
+/// the names decide.
+pub fn node_changes<'a>(before: &'a NodeList, after: &'a NodeList) -> NodeChanges<'a> {
     let mut changes = NodeChanges::default();
-    if std::ptr::eq(before, after) {
+    if NodeList::same(before, after) {
         return changes;
     }
-    let mut i = 0;
-    for n in after {
-        while i < before.len() && !Arc::ptr_eq(&before[i], n) && before[i].name != n.name {
-            changes.removed.push(&before[i]);
-            i += 1;
+    let (mut b, mut a) = (Cursor::new(before), Cursor::new(after));
+    loop {
+        Cursor::skip_shared(&mut a, &mut b);
+        let Some(n) = a.peek() else { break };
+        while let Some(x) = b.peek().filter(|x| !Arc::ptr_eq(x, n) && x.name != n.name) {
+            changes.removed.push(x);
+            b.advance();
         }
-        match before.get(i) {
-            Some(b) => {
-                if !Arc::ptr_eq(b, n) {
-                    changes.changed.push((Some(b), n));
+        match b.peek() {
+            Some(x) => {
+                if !Arc::ptr_eq(x, n) {
+                    changes.changed.push((Some(x), n));
                 }
-                i += 1;
+                b.advance();
             }
             None => changes.changed.push((None, n)),
         }
+        a.advance();
     }
-    changes.removed.extend(before[i..].iter().map(|n| &**n));
+    changes.removed.extend(b.rest().map(|n| &**n));
     // A node taken for removed that is back among the new ones means the
     // order differed.
     let removed: HashSet<&str> = changes.removed.iter().map(|n| n.name.as_str()).collect();
@@ -79,7 +84,7 @@ pub fn node_changes<'a>(before: &'a [Arc<Node>], after: &'a [Arc<Node>]) -> Node
     }
 }
 
-fn by_name<'a>(before: &'a [Arc<Node>], after: &'a [Arc<Node>]) -> NodeChanges<'a> {
+fn by_name<'a>(before: &'a NodeList, after: &'a NodeList) -> NodeChanges<'a> {
     let was: HashMap<&str, &Arc<Node>> = before.iter().map(|n| (n.name.as_str(), n)).collect();
     let now: HashSet<&str> = after.iter().map(|n| n.name.as_str()).collect();
     NodeChanges {
@@ -144,6 +149,7 @@ mod tests {
         after.remove(1);
         after.remove(2);
         after.push(node("e"));
+        let (before, after) = (NodeList::from(before), NodeList::from(after));
         let got = names(&node_changes(&before, &after));
         assert_eq!(
             got,
@@ -156,7 +162,30 @@ mod tests {
     fn a_different_order_is_told_by_names() {
         let before: Vec<_> = ["a", "b", "c"].map(node).into();
         let after = vec![before[2].clone(), before[0].clone(), node("x")];
-        let got = names(&node_changes(&before, &after));
+        let got = names(&node_changes(&before.into(), &after.into()));
         assert_eq!(got, (vec![new("x")], vec!["b".into()]));
+    }
+
+    /// Changes spread over many chunks, found by the walk as by the names.
+    #[test]
+    fn the_walk_skips_shared_chunks_and_misses_nothing() {
+        let before: NodeList = (0..2000).map(|i| node(&format!("n{i}"))).collect();
+        let mut after = before.clone();
+        for i in [1999, 1500, 1023, 640, 639, 64, 63, 0] {
+            after.remove(i);
+        }
+        after.remove_all(&(100..300).collect::<Vec<_>>());
+        for i in [5, 700, after.len() - 1] {
+            Arc::make_mut(after.get_mut(i)).phase = NodePhase::Available;
+        }
+        after.push(node("new"));
+        let sorted = |(mut c, mut r): (Vec<(Option<String>, String)>, Vec<String>)| {
+            c.sort();
+            r.sort();
+            (c, r)
+        };
+        let walked = sorted(names(&node_changes(&before, &after)));
+        assert_eq!(walked, sorted(names(&by_name(&before, &after))));
+        assert_eq!((walked.0.len(), walked.1.len()), (4, 208));
     }
 }

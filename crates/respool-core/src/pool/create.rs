@@ -126,7 +126,6 @@ impl PoolState {
             pending: Default::default(),
             node_feed: Default::default(),
             version: 0,
-            node_index: Default::default(),
             summary: Default::default(),
             stored: Default::default(),
         };

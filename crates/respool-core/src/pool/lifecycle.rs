@@ -134,67 +134,70 @@ impl PoolState {
         }
         let d = self.timing.durations();
         let resources = self.pool.spec.resources.clone();
-        // Live nodes by spec entry, in one pass (big pools have dozens of
-        // node pools); those of node pools dropped from the spec apart.
+        // A node pool named twice counts for its last entry.
         let entry: HashMap<&str, usize> = resources
             .iter()
             .enumerate()
             .map(|(i, r)| (pool_of(r), i))
             .collect();
-        let mut live_of: Vec<Vec<usize>> = vec![Vec::new(); resources.len()];
-        let mut dropped = Vec::new();
-        // Neighbouring nodes mostly share a node pool: the last one is tried first.
-        let mut last: Option<(&str, Option<usize>)> = None;
-        for (i, n) in self.nodes.iter().enumerate() {
-            if n.phase == NodePhase::Deleting {
-                continue;
-            }
-            let e = match last {
-                Some((p, e)) if p == n.node_pool => e,
-                _ => entry.get(n.node_pool.as_str()).copied(),
-            };
-            last = Some((&n.node_pool, e));
-            match e {
-                Some(e) => live_of[e].push(i),
-                None => dropped.push(i),
-            }
-        }
-        for (r, live) in resources.iter().zip(live_of) {
+        let mut live = self.live_by_node_pool();
+        for (i, r) in resources.iter().enumerate() {
             let pool = pool_of(r);
-            let want = r.count.max(0) as usize;
-            if live.len() < want {
-                let azs = self.placement(env, r, want - live.len());
+            let have = if entry[pool] == i {
+                live.remove(pool).unwrap_or(0)
+            } else {
+                0
+            };
+            let want = r.count.max(0);
+            if have < want {
+                let azs = self.placement(env, r, (want - have) as usize);
                 for az in azs {
                     self.add_node(&r.flavor, pool, az, now_ms, now_ms + d.node_create);
                 }
                 self.assign_batches(env, &r.flavor, pool);
-            } else if live.len() > want {
-                let surplus = live.len() - want;
+            } else if have > want {
                 // Locked nodes stay; the patch refused a spec that needs them gone.
-                let unlocked: Vec<usize> = live
-                    .into_iter()
-                    .filter(|&i| !self.nodes[i].extra.delete_locked)
-                    .collect();
+                let unlocked = self.live_in(pool, |n| !n.extra.delete_locked);
+                let surplus = (have - want) as usize;
                 for i in self.first_to_remove(unlocked, surplus) {
                     self.start_node_deletion(i, now_ms + d.node_delete);
                 }
             }
         }
         // Node pools dropped from the spec lose all their nodes.
-        for i in dropped {
-            self.start_node_deletion(i, now_ms + d.node_delete);
+        for pool in live.into_keys().filter(|p| !entry.contains_key(p.as_str())) {
+            for i in self.live_in(&pool, |_| true) {
+                self.start_node_deletion(i, now_ms + d.node_delete);
+            }
         }
+    }
+
+    /// Live nodes (not on their way out) per node pool, from the summary.
+    fn live_by_node_pool(&self) -> HashMap<String, i64> {
+        let mut live: HashMap<String, i64> = HashMap::new();
+        for g in &self.node_summary().groups {
+            *live.entry(g.node_pool.clone()).or_default() += g.live();
+        }
+        live.retain(|_, n| *n > 0);
+        live
+    }
+
+    /// Positions of the live nodes of `node_pool` that `also` picks: only
+    /// the chunks of the list that hold that node pool are read.
+    fn live_in(&self, node_pool: &str, also: impl Fn(&Node) -> bool) -> Vec<usize> {
+        (self.nodes.in_node_pool(node_pool))
+            .filter(|&i| {
+                let n = &self.nodes[i];
+                n.node_pool == node_pool && n.phase != NodePhase::Deleting && also(n)
+            })
+            .collect()
     }
 
     /// Whether each node pool of the spec (each named once) has as many
     /// live nodes as it asks for, and no other node pool has any: what a
     /// walk of the nodes would find, read from the node summary.
     fn nodes_as_specified(&self) -> bool {
-        let summary = self.node_summary();
-        let mut live: HashMap<&str, i64> = HashMap::new();
-        for g in &summary.groups {
-            *live.entry(g.node_pool.as_str()).or_default() += g.live();
-        }
+        let mut live = self.live_by_node_pool();
         let spec_met = self
             .pool
             .spec
@@ -344,16 +347,29 @@ impl PoolState {
     }
 
     fn stage_node_deleted(&mut self, t: i64) -> Flow {
-        let gone = |n: &Node| n.phase == NodePhase::Deleting && n.due_ms == Some(t);
-        if !self.deletion_stuck() && self.stage_ends_at(t) && self.nodes.iter().any(|n| gone(n)) {
-            self.nodes_mut().retain(|n| !gone(n));
+        if !self.deletion_stuck() && self.stage_ends_at(t) {
+            let gone = self.due_at(t, |n| n.phase == NodePhase::Deleting);
+            self.nodes_mut().remove_all(&gone);
         }
         Flow::Next
     }
 
+    /// Positions of the nodes whose own stage ends at `t` that `also` picks:
+    /// only the chunks of the list where a stage ends by then are read.
+    fn due_at(&self, t: i64, also: impl Fn(&Node) -> bool) -> Vec<usize> {
+        (self.nodes.due_by(t))
+            .filter(|&i| self.nodes[i].due_ms == Some(t) && also(&self.nodes[i]))
+            .collect()
+    }
+
     fn stage_node_created(&mut self, t: i64) -> Flow {
-        let created = |n: &Node| n.phase == NodePhase::Creating && n.due_ms == Some(t);
-        if !self.stage_ends_at(t) || !self.nodes.iter().any(|n| created(n)) {
+        let creating = |n: &Node| n.phase == NodePhase::Creating;
+        let created = if self.stage_ends_at(t) {
+            self.due_at(t, creating)
+        } else {
+            Vec::new()
+        };
+        if created.is_empty() {
             return Flow::Next;
         }
         if !self.became_running && self.has_fault(FaultEffect::CreationFails) {
@@ -362,13 +378,10 @@ impl PoolState {
         }
         if self.became_running && self.has_fault(FaultEffect::ScalingFails) {
             // The new nodes never arrive, and the spec follows the nodes that exist.
-            let failed: Vec<(String, String)> = self
-                .nodes
-                .iter()
-                .filter(|n| created(n))
-                .map(|n| (n.node_pool.clone(), n.az.clone()))
+            let failed: Vec<(String, String)> = (created.iter())
+                .map(|&i| (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone()))
                 .collect();
-            self.nodes_mut().retain(|n| !created(n));
+            self.nodes_mut().remove_all(&created);
             for (pool, az) in failed {
                 self.spec_drop_node(&pool, &az);
             }
@@ -389,19 +402,18 @@ impl PoolState {
         if !self.stage_ends_at(t) {
             return Flow::Next;
         }
-        for i in 0..self.nodes.len() {
-            let n = &self.nodes[i];
-            if matches!(
+        let ready = self.due_at(t, |n| {
+            matches!(
                 n.phase,
                 NodePhase::Creating | NodePhase::Abnormal | NodePhase::Checking
-            ) && n.due_ms == Some(t)
-            {
-                let n = self.node_at_mut(i);
-                n.phase = NodePhase::Available;
-                n.due_ms = None;
-                if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
-                    n.extra.os = Some(os);
-                }
+            )
+        });
+        for i in ready {
+            let n = self.node_at_mut(i);
+            n.phase = NodePhase::Available;
+            n.due_ms = None;
+            if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
+                n.extra.os = Some(os);
             }
         }
         Flow::Next
@@ -417,7 +429,8 @@ impl PoolState {
         if !self.node_summary().upgrading() {
             return Flow::Next;
         }
-        for i in 0..self.nodes.len() {
+        let due: Vec<usize> = self.nodes.due_by(t).collect();
+        for i in due {
             let n = &self.nodes[i];
             if n.extra
                 .driver_upgrade
@@ -501,11 +514,7 @@ impl PoolState {
         if lose == 0 {
             return;
         }
-        let mut created: Vec<usize> = (0..self.nodes.len())
-            .filter(|&i| {
-                self.nodes[i].phase == NodePhase::Creating && self.nodes[i].due_ms == Some(t)
-            })
-            .collect();
+        let mut created = self.due_at(t, |n| n.phase == NodePhase::Creating);
         created.sort_by(|&a, &b| self.nodes[a].name.cmp(&self.nodes[b].name));
         created.truncate(lose);
         // Highest index first, so the others stay where they are.

@@ -10,6 +10,7 @@ mod feed;
 mod jobs;
 mod lifecycle;
 mod maintenance;
+mod node_list;
 mod node_ops;
 mod node_pools;
 mod node_view;
@@ -23,7 +24,6 @@ mod workload_views;
 mod workloads;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use respool_api_types::Pool;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,7 @@ pub use jobs::{Job, JobKind, JobPhase, JOB_KIND, JOB_LIST_KIND};
 pub use lifecycle::FAILED_RETENTION_MS;
 pub use lifecycle::{Flow, Stage, StepOutcome, STAGES};
 pub use maintenance::{EventState, Maintenance, MaintenanceNotice, MAINTENANCE_TYPES};
+pub use node_list::NodeList;
 pub use node_ops::{
     BindNode, DriverUpgrade, NodeUpdate, ResetPlan, ResizeBatch, Rolling, UpdateAction,
     MAX_DRAIN_NODES, MAX_RESIZE_BATCHES,
@@ -77,9 +78,9 @@ pub struct PoolState {
     #[serde(skip)]
     pub pool: Pool,
     /// Shared with the copies of this pool and with what the store holds:
-    /// changed through [`PoolState::nodes_mut`], which copies the list (not
-    /// the nodes) the first time, and [`PoolState::node_mut`].
-    pub nodes: Arc<Vec<Arc<Node>>>,
+    /// a change copies the chunk of the list it touches ([`NodeList`]), and
+    /// [`PoolState::node_mut`] the node.
+    pub nodes: NodeList,
     pub scopes: Vec<ScopeState>,
     pub created_ms: i64,
     /// Creation finished once; from then on new nodes do not make the pool `Creating`.
@@ -130,8 +131,6 @@ pub struct PoolState {
     /// Optimistic-concurrency version; the store checks and bumps it on every write.
     #[serde(skip)]
     pub version: i64,
-    #[serde(skip)]
-    pub node_index: nodes::NodeIndex,
     /// What was worked out of the current node list ([`summary`]).
     #[serde(skip)]
     pub summary: summary::SummaryMemo,

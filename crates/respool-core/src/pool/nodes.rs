@@ -1,13 +1,12 @@
 //! Paging through a pool's nodes, deleting some of them,
 //! and paying a pool's order so its nodes get built.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::records::Operation;
-use super::{Env, Node, NodePhase, NodeViewList, PoolPhase, PoolState};
+use super::{Env, Node, NodeList, NodePhase, NodeViewList, PoolPhase, PoolState};
 use crate::flavors::Catalog;
 use crate::DomainError;
 
@@ -28,94 +27,6 @@ pub struct NodePage<'a> {
     pub next: Option<NodeCursor>,
     /// Nodes after this page.
     pub remaining: usize,
-}
-
-/// Where each node sits in [`PoolState::nodes`], by name: batch operations
-/// look up hundreds of names in pools of thousands of nodes, and a new
-/// node's name is checked against all. Nodes are only ever appended or
-/// removed, so the index is current while the node it last listed is still
-/// where it was: nodes after it were appended since, and are added to it.
-/// It is rebuilt otherwise, and every hit is checked against the node itself.
-/// A pool read for one change looks up a name or two: those are scanned
-/// for, and the index is built only once lookups keep coming.
-#[derive(Default)]
-pub struct NodeIndex(Mutex<IndexState>);
-
-#[derive(Default)]
-struct IndexState {
-    built: Option<BuiltIndex>,
-    scans: u32,
-}
-
-/// Lookups scanned for before an index is built.
-const SCANS_BEFORE_INDEX: u32 = 8;
-
-struct BuiltIndex {
-    len: usize,
-    last: Last,
-    at: HashMap<String, usize>,
-}
-
-/// The last node listed. A node of that name created at another time is
-/// another node: the listed one was removed and the name taken again.
-#[derive(Default)]
-struct Last {
-    name: String,
-    created_ms: i64,
-}
-
-impl Last {
-    fn is(&self, n: &Node) -> bool {
-        n.name == self.name && n.created_ms == self.created_ms
-    }
-}
-
-/// Below this many nodes a scan is as fast as the index.
-const INDEX_FROM: usize = 32;
-
-impl Clone for NodeIndex {
-    fn clone(&self) -> Self {
-        NodeIndex::default()
-    }
-}
-
-/// A derived cache: two pools are equal whatever their indexes hold.
-impl PartialEq for NodeIndex {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for NodeIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NodeIndex")
-    }
-}
-
-fn build_index(nodes: &[Arc<Node>]) -> BuiltIndex {
-    let mut index = BuiltIndex {
-        len: 0,
-        last: Last::default(),
-        at: HashMap::with_capacity(nodes.len()),
-    };
-    index.append(nodes);
-    index
-}
-
-impl BuiltIndex {
-    /// Lists the nodes appended since it last listed.
-    fn append(&mut self, nodes: &[Arc<Node>]) {
-        let new = &nodes[self.len..];
-        let Some(last) = new.last() else { return };
-        for (i, n) in new.iter().enumerate() {
-            self.at.insert(n.name.clone(), self.len + i);
-        }
-        self.len = nodes.len();
-        self.last = Last {
-            name: last.name.clone(),
-            created_ms: last.created_ms,
-        };
-    }
 }
 
 /// The first `n` items of `items` in `order`, sorted, without sorting the
@@ -148,46 +59,17 @@ impl PoolState {
 
     /// The node at `i` to change (see [`PoolState::node_mut`]).
     pub(crate) fn node_at_mut(&mut self, i: usize) -> &mut Node {
-        Arc::make_mut(&mut self.nodes_mut()[i])
+        Arc::make_mut(self.nodes.get_mut(i))
     }
 
     /// The list of nodes to change: a list of its own once shared.
-    pub fn nodes_mut(&mut self) -> &mut Vec<Arc<Node>> {
-        Arc::make_mut(&mut self.nodes)
+    pub fn nodes_mut(&mut self) -> &mut NodeList {
+        &mut self.nodes
     }
 
     /// The index of the node named `name` in `nodes`.
     pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
-        let nodes = &self.nodes;
-        // Names are unique; from the end, because the nodes a change is
-        // about (new ones, those a scale-down picks) are mostly the newest.
-        let scan = || nodes.iter().rposition(|n| n.name == name);
-        if nodes.len() < INDEX_FROM {
-            return scan();
-        }
-        let mut state = self.node_index.0.lock().unwrap_or_else(|e| e.into_inner());
-        let current = state
-            .built
-            .as_ref()
-            .is_some_and(|b| b.len <= nodes.len() && b.len > 0 && b.last.is(&nodes[b.len - 1]));
-        if !current && state.scans < SCANS_BEFORE_INDEX {
-            state.scans += 1;
-            return scan();
-        }
-        let built = &mut state.built;
-        match built {
-            Some(b) if current => b.append(nodes),
-            _ => *built = Some(build_index(nodes)),
-        }
-        let i = *built.as_ref()?.at.get(name)?;
-        if nodes.get(i).is_some_and(|n| n.name == name) {
-            return Some(i);
-        }
-        // Listed but elsewhere: the index is stale after all.
-        let fresh = build_index(nodes);
-        let i = fresh.at.get(name).copied();
-        *built = Some(fresh);
-        i
+        self.nodes.position(name)
     }
 
     /// Up to `limit` nodes after `after`, in listing order; only those of
@@ -205,12 +87,19 @@ impl PoolState {
             let after = (c.created_ms, c.name.as_str());
             order.partition_point(|i| node(i).listing_key() <= after)
         });
-        let mut rest = order[start..]
-            .iter()
-            .map(node)
-            .filter(|n| node_pool.is_none_or(|p| n.node_pool == p));
-        let page: Vec<&Node> = rest.by_ref().take(limit).collect();
-        let remaining = rest.count();
+        let rest = &order[start..];
+        let (page, remaining): (Vec<&Node>, usize) = match node_pool {
+            // Counted, not walked: a page of a 10,000-node pool reads 500.
+            None => {
+                let page: Vec<&Node> = rest.iter().take(limit).map(node).collect();
+                let remaining = rest.len() - page.len();
+                (page, remaining)
+            }
+            Some(p) => {
+                let mut rest = rest.iter().map(node).filter(|n| n.node_pool == p);
+                (rest.by_ref().take(limit).collect(), rest.count())
+            }
+        };
         NodePage {
             items: self.node_views(catalog).list(page.iter().copied()),
             next: (remaining > 0)

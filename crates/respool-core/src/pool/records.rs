@@ -13,7 +13,6 @@
 //! applies (at the stage's own time) and after every request.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -23,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::create::random_suffix;
 use super::status::{CREATION_FAILED, SCALING_FAILED};
-use super::{node_changes, Failure, FailureKind, Node, NodePhase, PoolPhase, PoolState};
+use super::{node_changes, Failure, FailureKind, NodeList, NodePhase, PoolPhase, PoolState};
 use crate::time::rfc3339;
 
 pub const EVENT_API_VERSION: &str = "v1";
@@ -141,11 +140,8 @@ impl Operation {
     }
 }
 
-/// Each node's phase before a change, by name, so that afterwards the
-/// change's order can name the nodes it created and the ones it started
-/// deleting (a map: big pools compare thousands of nodes).
 /// The nodes before a change, to tell what it did to them: shared, not copied.
-pub(crate) type NodeMarks = Arc<Vec<Arc<Node>>>;
+pub(crate) type NodeMarks = NodeList;
 
 impl PoolState {
     pub(crate) fn node_marks(&self) -> NodeMarks {

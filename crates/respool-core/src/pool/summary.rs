@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::changes::{node_changes, NodeChanges};
-use super::{Node, NodePhase, PoolState};
+use super::node_list::{earliest, earliest_due};
+use super::{Node, NodeList, NodePhase, PoolState};
 
 /// Nodes per bucket: creating, available, abnormal or checking, deleting.
 pub(crate) type Buckets = [i64; 4];
@@ -78,7 +79,7 @@ pub(crate) struct NodeSummary {
 }
 
 impl NodeSummary {
-    fn of(nodes: &[Arc<Node>]) -> NodeSummary {
+    fn of(nodes: &NodeList) -> NodeSummary {
         let mut s = NodeSummary::default();
         let mut index: HashMap<(&str, &str), usize> = HashMap::new();
         // Neighbouring nodes mostly share a node pool: the last group is tried first.
@@ -136,7 +137,7 @@ impl NodeSummary {
                 dues.remove(&due);
             }
         };
-        tally(&mut self.dues, earliest([own, driver]));
+        tally(&mut self.dues, earliest_due(n));
         tally(&mut self.stage_dues, own);
         let own = own.filter(|_| n.phase != NodePhase::Deleting);
         tally(&mut self.dues_not_deleting, earliest([own, driver]));
@@ -218,14 +219,8 @@ impl NodeSummary {
     }
 }
 
-fn earliest<const N: usize>(times: [Option<i64>; N]) -> Option<i64> {
-    times.into_iter().flatten().min()
-}
-
 /// More changes than one in this many nodes: a fresh pass is as quick.
 const FRESH_PASS_FROM: usize = 8;
-
-type NodeList = Arc<Vec<Arc<Node>>>;
 
 /// Nodes in listing order (by creation time, then name), as indexes into
 /// their list: worked out when a page is first asked of a list, so paging
@@ -282,13 +277,14 @@ fn same_places(changes: &NodeChanges<'_>) -> bool {
             .all(|(was, n)| was.is_some_and(|w| w.name == n.name && w.created_ms == n.created_ms))
 }
 
-fn listing_order(nodes: &[Arc<Node>]) -> Arc<[u32]> {
+fn listing_order(nodes: &NodeList) -> Arc<[u32]> {
+    let keys: Vec<(i64, &str)> = nodes.iter().map(|n| n.listing_key()).collect();
     let mut order: Vec<u32> = (0..nodes.len() as u32).collect();
-    order.sort_unstable_by_key(|i| nodes[*i as usize].listing_key());
+    order.sort_unstable_by_key(|i| keys[*i as usize]);
     order.into()
 }
 
-fn is_listing_order(nodes: &[Arc<Node>], order: &[u32]) -> bool {
+fn is_listing_order(nodes: &NodeList, order: &[u32]) -> bool {
     let key = |i: u32| nodes[i as usize].listing_key();
     order.windows(2).all(|w| key(w[0]) < key(w[1]))
 }
@@ -302,7 +298,7 @@ impl PoolState {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let (summary, order) = match memo.as_ref() {
-            Some(m) if Arc::ptr_eq(&m.nodes, &self.nodes) => return m.clone(),
+            Some(m) if NodeList::same(&m.nodes, &self.nodes) => return m.clone(),
             Some(m) => {
                 let changes = node_changes(&m.nodes, &self.nodes);
                 let many = (changes.changed.len() + changes.removed.len()) * FRESH_PASS_FROM
@@ -371,7 +367,7 @@ mod tests {
 
     fn pool(nodes: Vec<Arc<Node>>) -> PoolState {
         let mut p = super::super::records::tests::create(1, false, &[]);
-        p.nodes = Arc::new(nodes);
+        p.nodes = nodes.into();
         p
     }
 
@@ -389,7 +385,7 @@ mod tests {
         assert_eq!(q.node_summary().totals(), [1, 0, 1, 0]);
         assert_eq!(p.node_summary().totals(), [0, 0, 1, 0]);
         // A list put in its place.
-        p.nodes = Arc::new(vec![node("c", NodePhase::Deleting, Some(3))]);
+        p.nodes = vec![node("c", NodePhase::Deleting, Some(3))].into();
         let s = p.node_summary();
         assert_eq!((s.next_due(false), s.next_due(true)), (Some(3), None));
     }
