@@ -100,7 +100,7 @@ impl PoolState {
                 break;
             }
             if self.nodes[i].phase == NodePhase::Available {
-                let n = self.node_at_mut(i);
+                let mut n = self.node_at_mut(i);
                 n.phase = NodePhase::Abnormal;
                 n.due_ms = None;
                 need -= 1;

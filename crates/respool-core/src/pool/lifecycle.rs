@@ -409,7 +409,7 @@ impl PoolState {
             )
         });
         for i in ready {
-            let n = self.node_at_mut(i);
+            let mut n = self.node_at_mut(i);
             n.phase = NodePhase::Available;
             n.due_ms = None;
             if let Some(NodeWork::Reset(Some(os))) = n.extra.work.take() {
@@ -437,7 +437,7 @@ impl PoolState {
                 .as_ref()
                 .is_some_and(|(_, due)| *due <= t)
             {
-                let n = self.node_at_mut(i);
+                let mut n = self.node_at_mut(i);
                 n.extra.driver_version = n.extra.driver_upgrade.take().map(|(version, _)| version);
             }
         }
@@ -606,9 +606,17 @@ impl PoolState {
     }
 
     fn start_node_deletion(&mut self, i: usize, due_ms: i64) {
-        let n = self.node_at_mut(i);
+        let mut n = self.node_at_mut(i);
         n.phase = NodePhase::Deleting;
         n.due_ms = Some(due_ms);
+    }
+
+    /// Starts deleting the node at `i`, and the spec follows: one node
+    /// fewer in its node pool.
+    pub(crate) fn delete_node_from_spec(&mut self, i: usize, due_ms: i64) {
+        let (pool, az) = (self.nodes[i].node_pool.clone(), self.nodes[i].az.clone());
+        self.start_node_deletion(i, due_ms);
+        self.spec_drop_node(&pool, &az);
     }
 
     /// The `n` nodes among `idx` that go first on scale-down: unfinished,

@@ -6,8 +6,7 @@
 //! due time of its nodes: a lookup by name, the nodes of one node pool and
 //! the nodes due by some time read only the chunks that can hold them.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::ops::{Index, IndexMut};
+use std::ops::{Deref, DerefMut, Index, IndexMut};
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -29,19 +28,17 @@ struct Chunks {
     len: usize,
 }
 
+/// A copy keeps what was worked out: it holds the same nodes.
+#[derive(Clone)]
 struct Chunk {
     nodes: Vec<Arc<Node>>,
-    /// Worked out of `nodes` when first asked; cleared by every change.
+    /// Worked out of `nodes` when first asked; a change clears it or, for a
+    /// node changed in place ([`NodeMut`]), keeps it current.
     meta: OnceLock<Meta>,
 }
 
-impl Clone for Chunk {
-    fn clone(&self) -> Self {
-        Chunk::new(self.nodes.clone())
-    }
-}
-
 /// What lookups read of a chunk instead of its nodes.
+#[derive(Clone)]
 struct Meta {
     /// Hashes of the names, with where each is, sorted.
     names: Vec<(u64, u32)>,
@@ -51,10 +48,11 @@ struct Meta {
     due: Option<i64>,
 }
 
+/// FNV-1a: names are short, and every hit is checked against the name.
 fn hash(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// When `n`'s stage or driver upgrade ends, the earlier of the two.
@@ -86,9 +84,16 @@ impl Chunk {
             let mut pools: Vec<u64> = self.nodes.iter().map(|n| hash(&n.node_pool)).collect();
             pools.sort_unstable();
             pools.dedup();
-            let due = self.nodes.iter().filter_map(|n| earliest_due(n)).min();
-            Meta { names, pools, due }
+            Meta {
+                names,
+                pools,
+                due: self.earliest_due(),
+            }
         })
+    }
+
+    fn earliest_due(&self) -> Option<i64> {
+        self.nodes.iter().filter_map(|n| earliest_due(n)).min()
     }
 
     /// Where the node named `name` (of hash `h`) is in this chunk.
@@ -214,6 +219,20 @@ impl NodeList {
 
     fn chunks_mut(&mut self) -> &mut Chunks {
         Arc::make_mut(&mut self.0)
+    }
+
+    /// The node at `i`, to change in place: a copy of its own once shared.
+    /// Its chunk's names, node pools and due time follow the change.
+    pub fn node_mut(&mut self, i: usize) -> NodeMut<'_> {
+        let c = self.chunks_mut();
+        let (k, o) = c.locate(i);
+        let chunk = Arc::make_mut(&mut c.chunks[k]);
+        let n = &chunk.nodes[o];
+        NodeMut {
+            was: Marks::of(n),
+            chunk,
+            o,
+        }
     }
 
     /// The node at `i`, to replace or change (`Arc::make_mut`).
@@ -343,6 +362,64 @@ impl Serialize for NodeList {
 impl<'de> Deserialize<'de> for NodeList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Vec::<Arc<Node>>::deserialize(d).map(NodeList::from)
+    }
+}
+
+/// A node of a list being changed in place ([`NodeList::node_mut`]).
+pub struct NodeMut<'a> {
+    chunk: &'a mut Chunk,
+    o: usize,
+    was: Marks,
+}
+
+/// What a chunk's summary reads of a node.
+#[derive(PartialEq)]
+struct Marks {
+    name: u64,
+    pool: u64,
+    due: Option<i64>,
+}
+
+impl Marks {
+    fn of(n: &Node) -> Marks {
+        Marks {
+            name: hash(&n.name),
+            pool: hash(&n.node_pool),
+            due: earliest_due(n),
+        }
+    }
+}
+
+impl Deref for NodeMut<'_> {
+    type Target = Node;
+
+    fn deref(&self) -> &Node {
+        &self.chunk.nodes[self.o]
+    }
+}
+
+impl DerefMut for NodeMut<'_> {
+    fn deref_mut(&mut self) -> &mut Node {
+        Arc::make_mut(&mut self.chunk.nodes[self.o])
+    }
+}
+
+/// Keeps the chunk's summary current: a new due time is worked in; a new
+/// name or node pool (which no operation makes) clears it.
+impl Drop for NodeMut<'_> {
+    fn drop(&mut self) {
+        let now = Marks::of(&self.chunk.nodes[self.o]);
+        if now == self.was {
+            return;
+        }
+        if (now.name, now.pool) != (self.was.name, self.was.pool) {
+            self.chunk.meta = OnceLock::new();
+            return;
+        }
+        let due = self.chunk.earliest_due();
+        if let Some(meta) = self.chunk.meta.get_mut() {
+            meta.due = due;
+        }
     }
 }
 
@@ -540,11 +617,37 @@ mod tests {
         for i in [0, 97, 194, 291] {
             assert!(due.contains(&i));
         }
-        // A change shows at once.
-        Arc::make_mut(l.get_mut(999)).due_ms = Some(5);
+        // A change shows at once, made in place or through the `Arc`.
+        l.node_mut(999).due_ms = Some(5);
         assert!(l.due_by(5).any(|i| i == 999));
-        Arc::make_mut(l.get_mut(999)).node_pool = "late".into();
-        assert!(l.in_node_pool("late").any(|i| i == 999));
+        l.node_mut(999).due_ms = None;
+        assert!(!l.due_by(5).any(|i| i == 999));
+        l.node_mut(998).node_pool = "late".into();
+        assert!(l.in_node_pool("late").any(|i| i == 998));
+        Arc::make_mut(l.get_mut(997)).due_ms = Some(6);
+        assert!(l.due_by(6).any(|i| i == 997));
+        assert_eq!(l.position("n998"), Some(998));
+    }
+
+    #[test]
+    fn a_node_changed_in_place_keeps_its_chunk_summary_current() {
+        let mut l: NodeList = (0..128).map(node).collect();
+        assert_eq!(l.due_by(i64::MAX).count(), 2 * CHUNK);
+        let copy = l.clone();
+        // Node 0 is the first chunk's only one with a due time.
+        l.node_mut(0).due_ms = None;
+        let chunk = &l.0.chunks[0];
+        assert_eq!(
+            chunk.meta.get().map(|m| m.due),
+            Some(None),
+            "kept, not cleared"
+        );
+        assert_eq!(l.due_by(i64::MAX).count(), CHUNK);
+        l.node_mut(3).phase = NodePhase::Deleting;
+        assert!(l.0.chunks[0].meta.get().is_some(), "same marks: kept");
+        // The copy made before is untouched.
+        assert_eq!(copy.due_by(i64::MAX).count(), 2 * CHUNK);
+        assert_eq!(copy[3].phase, NodePhase::Available);
     }
 
     #[test]

@@ -294,7 +294,7 @@ impl PoolState {
         for name in names {
             let ok = match self.node_mut(name) {
                 // A node still being built, or on its way out, has nothing to lock yet.
-                Some(n) if !matches!(n.phase, NodePhase::Creating | NodePhase::Deleting) => {
+                Some(mut n) if !matches!(n.phase, NodePhase::Creating | NodePhase::Deleting) => {
                     n.extra.delete_locked = locked;
                     true
                 }
@@ -362,7 +362,7 @@ impl PoolState {
                 NodeWork::Reboot => d.node_reboot,
                 NodeWork::Reset(_) => d.node_reset,
             };
-        if let Some(n) = self.node_mut(name) {
+        if let Some(mut n) = self.node_mut(name) {
             n.phase = NodePhase::Checking;
             n.due_ms = Some(due);
             n.extra.work = Some(work);
@@ -383,7 +383,7 @@ impl PoolState {
             "drained",
         )?;
         for name in &wanted {
-            if let Some(n) = self.node_mut(name) {
+            if let Some(mut n) = self.node_mut(name) {
                 n.extra.unschedulable = true;
             }
         }
@@ -403,7 +403,7 @@ impl PoolState {
         let upgrade_due = now_ms + self.timing.durations().driver_upgrade;
         let mut out = NodeUpdate::default();
         for name in names {
-            let Some(n) = self
+            let Some(mut n) = self
                 .node_mut(name)
                 .filter(|n| !matches!(n.phase, NodePhase::Creating | NodePhase::Deleting))
             else {
@@ -468,7 +468,7 @@ impl PoolState {
         }
         let mut out = Vec::with_capacity(nodes.len());
         for b in nodes {
-            if let Some(n) = self.node_mut(&b.name) {
+            if let Some(mut n) = self.node_mut(&b.name) {
                 n.extra
                     .labels
                     .insert(LABEL_ELASTIC_QUOTA.into(), b.quota_name.clone());
@@ -516,11 +516,7 @@ impl PoolState {
                 continue;
             };
             moved.push(Node::clone(&self.nodes[i]));
-            let n = self.node_at_mut(i);
-            let (pool, az) = (n.node_pool.clone(), n.az.clone());
-            n.phase = NodePhase::Deleting;
-            n.due_ms = Some(due);
-            self.spec_drop_node(&pool, &az);
+            self.delete_node_from_spec(i, due);
         }
         let job = self.start_job(JobKind::Migrate, wanted, 0, Some(target.into()), now_ms);
         self.refresh_status();
@@ -733,11 +729,8 @@ impl PoolState {
                 .map(|n| (n.az.clone(), n.node_pool.clone()))
                 .expect("checked above: the batch has nodes");
             for name in b.deleted() {
-                if let Some(n) = self.node_mut(name) {
-                    n.phase = NodePhase::Deleting;
-                    n.due_ms = Some(now_ms + d.node_delete);
-                    let az = n.az.clone();
-                    self.spec_drop_node(&pool, &az);
+                if let Some(i) = self.node_position(name) {
+                    self.delete_node_from_spec(i, now_ms + d.node_delete);
                 }
             }
             let keep: Vec<usize> = (0..self.nodes.len())
@@ -756,7 +749,7 @@ impl PoolState {
             for _ in keep.len()..to as usize {
                 self.spec_add_node(&pool, flavor, &az);
                 let name = self.add_node(flavor, &pool, az.clone(), now_ms, now_ms + d.node_create);
-                if let Some(n) = self.node_mut(&name) {
+                if let Some(mut n) = self.node_mut(&name) {
                     n.extra
                         .labels
                         .insert(LABEL_BATCH_UID.into(), b.batch_uid.clone());

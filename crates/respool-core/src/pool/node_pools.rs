@@ -136,7 +136,7 @@ impl PoolState {
         name_node_pools(&mut self.pool.spec);
         for i in 0..self.nodes.len() {
             if self.nodes[i].node_pool.is_empty() {
-                let n = self.node_at_mut(i);
+                let mut n = self.node_at_mut(i);
                 n.node_pool = default_node_pool(&n.flavor);
             }
         }

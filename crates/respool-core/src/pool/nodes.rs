@@ -1,10 +1,9 @@
 //! Paging through a pool's nodes, deleting some of them,
 //! and paying a pool's order so its nodes get built.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
+use super::node_list::NodeMut;
 use super::records::Operation;
 use super::{Env, Node, NodeList, NodePhase, NodeViewList, PoolPhase, PoolState};
 use crate::flavors::Catalog;
@@ -52,14 +51,14 @@ impl PoolState {
 
     /// The node to change: a copy of its own once shared with the stored
     /// nodes, so the store writes just the nodes that changed.
-    pub(crate) fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
+    pub(crate) fn node_mut(&mut self, name: &str) -> Option<NodeMut<'_>> {
         let i = self.node_position(name)?;
         Some(self.node_at_mut(i))
     }
 
     /// The node at `i` to change (see [`PoolState::node_mut`]).
-    pub(crate) fn node_at_mut(&mut self, i: usize) -> &mut Node {
-        Arc::make_mut(self.nodes.get_mut(i))
+    pub(crate) fn node_at_mut(&mut self, i: usize) -> NodeMut<'_> {
+        self.nodes.node_mut(i)
     }
 
     /// The list of nodes to change: a list of its own once shared.
@@ -157,11 +156,7 @@ impl PoolState {
             if self.nodes[i].phase == NodePhase::Deleting {
                 continue;
             }
-            let n = self.node_at_mut(i);
-            let (pool, az) = (n.node_pool.clone(), n.az.clone());
-            n.phase = NodePhase::Deleting;
-            n.due_ms = Some(due);
-            self.spec_drop_node(&pool, &az);
+            self.delete_node_from_spec(i, due);
         }
         self.settle_faults(now_ms);
         self.refresh_status();

@@ -435,7 +435,7 @@ mod tests {
                 }
                 _ => {
                     let (i, phase, due) = (next(len), phases[next(5)], next(50) as i64);
-                    let n = p.node_at_mut(i);
+                    let mut n = p.node_at_mut(i);
                     n.phase = phase;
                     n.due_ms = (due % 3 != 0).then_some(due);
                     n.extra.driver_upgrade = (due % 7 == 0).then(|| ("v2".into(), due + 1));
