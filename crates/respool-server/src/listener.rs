@@ -27,8 +27,10 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_BUF)
-        // Above the limit the API enforces, so that refusal has the API's error shape.
-        .max_headers(4 * crate::limits::MAX_HEADERS)
+        // Above the limit the API enforces, so that refusal has the API's
+        // error shape; hyper makes room for this many on every request.
+        .max_headers(2 * crate::limits::MAX_HEADERS)
+        .writev(false)
         .keep_alive(true);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();

@@ -13,10 +13,12 @@ async fn with_token(s: &TestServer) -> String {
 #[tokio::test]
 async fn health_and_readiness_answer_200_with_a_request_id() {
     let s = TestServer::start(TimingProfile::Immediate).await;
-    for path in ["/healthz", "/readyz"] {
+    for (path, status) in [("/healthz", "ok"), ("/readyz", "ready")] {
         let r = s.raw(s.http.get(format!("{}{path}", s.base))).await;
         assert_eq!(r.status, 200, "{path}");
         assert!(r.headers.contains_key("x-request-id"), "{path}");
+        assert_eq!(r.headers["content-type"], "application/json", "{path}");
+        assert_eq!(r.body, serde_json::json!({ "status": status }), "{path}");
     }
 }
 
