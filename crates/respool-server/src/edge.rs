@@ -1,5 +1,6 @@
-//! The one layer every request passes through, in front of routing. In
-//! order: an id, the size limits, the admin API's token, the signature;
+//! The one layer every request passes through, around the route it
+//! matched (or the fallback). In order: an id, the size limits, the admin
+//! API's token, the signature;
 //! then the handler, under a time limit and with panics caught; then the
 //! id on the answer, its metrics and the request logs. One layer rather than
 //! one each: every layer costs each request a few allocations and a hand-off.
@@ -32,6 +33,8 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     let logged = request_log::logging();
     let path = (kept || logged).then(|| path.to_owned());
     let access_key = if kept { access_key(&req) } else { None };
+    // Set by the router before this layer runs (it wraps each route).
+    let route = req.extensions().get::<MatchedPath>().cloned();
 
     let work = async {
         limits::check(&req)?;
@@ -49,7 +52,6 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
 
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
-    let route = res.extensions_mut().remove::<MatchedPath>();
     app.http_metrics
         .record(route, &method, status, elapsed.as_secs_f64());
     res.headers_mut().insert(REQUEST_ID, id.clone());
@@ -87,21 +89,6 @@ fn access_key(req: &Request) -> Option<String> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let auth = respool_sign::parse_authorization(value).ok()?;
     Some(auth.access_key.to_owned())
-}
-
-/// Inside the router: carries the route a request matched to its answer,
-/// where [`layer`] labels the metrics with it. Catches a handler's panic
-/// here too, so that its 500 is counted under its route.
-pub async fn label_route(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let mut res = match AssertUnwindSafe(next.run(req)).catch_unwind().await {
-        Ok(res) => res,
-        Err(panic) => panic_response(panic),
-    };
-    if let Some(route) = route {
-        res.extensions_mut().insert(route);
-    }
-    res
 }
 
 /// A panic is a bug, answered as an internal error.

@@ -159,7 +159,6 @@ pub fn router_with(app: AppState, extra: Router<AppState>) -> Router {
             "/_respool/quotas/{project_id}",
             axum::routing::put(admin_capacity::set_os_quotas),
         )
-        .route_layer(axum::middleware::from_fn(edge::label_route))
         .fallback(system::no_route)
         .method_not_allowed_fallback(system::wrong_method)
         .layer(axum::middleware::from_fn_with_state(
