@@ -109,7 +109,8 @@ impl Chunk {
 }
 
 impl Chunks {
-    fn restart(&mut self) {
+    /// Works out where each chunk starts, and the length, after chunks changed.
+    fn recount(&mut self) {
         self.starts.clear();
         let mut at = 0;
         for c in &self.chunks {
@@ -136,7 +137,7 @@ impl Chunks {
     /// After removals: chunks emptied go, and a list gone thin is packed again.
     fn settle(&mut self) {
         self.chunks.retain(|c| !c.nodes.is_empty());
-        self.restart();
+        self.recount();
         if self.chunks.len() > 2 * self.len.div_ceil(CHUNK) + 1 {
             let nodes: Vec<Arc<Node>> = self.chunks.iter().flat_map(|c| c.nodes.clone()).collect();
             *self = Chunks::from(nodes);
@@ -153,7 +154,7 @@ impl From<Vec<Arc<Node>>> for Chunks {
                 .collect(),
             ..Chunks::default()
         };
-        c.restart();
+        c.recount();
         c
     }
 }
