@@ -7,6 +7,7 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -56,7 +57,9 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         .record(route, &method, status, elapsed.as_secs_f64());
     res.headers_mut().insert(REQUEST_ID, id.clone());
     if let Some(path) = path {
-        let exchange = Exchange {
+        // One record for both logs: a copy would cost the request path
+        // an allocation or two.
+        let exchange = Arc::new(Exchange {
             at: SystemTime::now(),
             id,
             method,
@@ -64,14 +67,12 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
             status,
             access_key,
             micros: elapsed.as_micros() as u64,
-        };
-        match (kept, logged) {
-            (true, true) => {
-                app.requests.push(exchange.clone());
-                request_log::write(exchange);
-            }
-            (true, false) => app.requests.push(exchange),
-            (false, _) => request_log::write(exchange),
+        });
+        if logged {
+            request_log::write(Arc::clone(&exchange));
+        }
+        if kept {
+            app.requests.push(exchange);
         }
     }
     res

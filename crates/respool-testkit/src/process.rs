@@ -50,16 +50,35 @@ impl Process {
     /// Starts `bin serve` on `dir` with extra arguments and environment (and
     /// nothing else of the caller's `RESPOOL_*`), and waits for `/healthz`.
     pub fn start(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Process {
-        Self::spawn(bin, dir, args, env, false)
+        Self::spawn(bin, dir, args, env, Stdio::null)
     }
 
     /// Like [`start`](Self::start), with the server's log (stderr) readable
     /// from `child.stderr`.
     pub fn start_logging(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Process {
-        Self::spawn(bin, dir, args, env, true)
+        Self::spawn(bin, dir, args, env, Stdio::piped)
     }
 
-    fn spawn(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)], log: bool) -> Process {
+    /// Like [`start`](Self::start), with the server's log (stderr) written
+    /// to the file `log`.
+    pub fn start_logging_to(
+        bin: &Path,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Process {
+        let file = || Stdio::from(std::fs::File::create(log).expect("the log file"));
+        Self::spawn(bin, dir, args, env, file)
+    }
+
+    fn spawn(
+        bin: &Path,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: impl Fn() -> Stdio,
+    ) -> Process {
         // A port found free can be taken before the server binds it: try another.
         for _attempt in 0..3 {
             let port = free_port();
@@ -70,7 +89,7 @@ impl Process {
                 .arg(dir)
                 .env("RESPOOL_LOG", "warn")
                 .stdout(Stdio::null())
-                .stderr(if log { Stdio::piped() } else { Stdio::null() });
+                .stderr(stderr());
             for var in SCRUBBED {
                 cmd.env_remove(var);
             }

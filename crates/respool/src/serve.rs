@@ -265,6 +265,22 @@ const LOG_QUEUE: usize = 64 * 1024;
 /// cut into each other.
 const LOG_BUFFER: usize = 4096;
 
+/// Bytes of request lines gathered before a write when standard error is a
+/// file. Linux makes each write to a file whole, even against another
+/// thread's, so the pipe's limit does not apply; at 4 KB a busy server's
+/// log cost a system call every 25 requests.
+const FILE_LOG_BUFFER: usize = 64 * 1024;
+
+fn stderr_is_a_file() -> bool {
+    use std::os::fd::AsFd;
+    let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(fd)
+        .metadata()
+        .is_ok_and(|m| m.file_type().is_file())
+}
+
 /// Logs go to standard error from a thread of their own: a request hands its
 /// record to a bounded queue and moves on; under overload records are
 /// dropped and counted (`respool_log_records_dropped_total`), never waited for.
@@ -293,7 +309,11 @@ fn init_logging(format: &str) -> anyhow::Result<tracing_appender::non_blocking::
         respool_server::write_request_lines_with(RequestLines {
             format,
             out: Box::new(std::io::BufWriter::with_capacity(
-                LOG_BUFFER,
+                if stderr_is_a_file() {
+                    FILE_LOG_BUFFER
+                } else {
+                    LOG_BUFFER
+                },
                 std::io::stderr(),
             )),
         });

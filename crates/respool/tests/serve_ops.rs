@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use replica_support::start_logging;
+use replica_support::{start_logging, start_logging_to};
 use serde_json::Value;
 
 fn sigterm(pid: u32) {
@@ -138,4 +138,56 @@ fn a_second_server_of_one_sqlite_file_stops_at_start() {
     first.kill();
     let again = replica_support::start(dir.path(), &["--auth", "off"], &[]);
     assert_eq!(respool_testkit::healthz_status(again.port), Some(200));
+}
+
+/// A log on a file is written in large pieces (see `serve.rs`), alongside
+/// the lines of the log's other thread: every request's line must be there,
+/// whole, once the server has stopped.
+#[test]
+fn a_log_file_holds_every_request_line_whole() {
+    const THREADS: usize = 4;
+    const EACH: usize = 500;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let mut server = start_logging_to(
+        dir.path(),
+        &["--auth", "off", "--log-format", "json"],
+        &[("RESPOOL_LOG", "info")],
+        &log,
+    );
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let port = server.port;
+            s.spawn(move || {
+                for i in 0..EACH {
+                    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                    write!(
+                        conn,
+                        "GET /v2/p{t}n{i}/pools HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    )
+                    .unwrap();
+                    let mut answer = String::new();
+                    conn.read_to_string(&mut answer).unwrap();
+                    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+                }
+            });
+        }
+    });
+    sigterm(server.child.id());
+    assert!(server.child.wait().unwrap().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let entry: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let path = entry["fields"]["path"].as_str().unwrap_or_default();
+        if entry["fields"]["message"] == "request" && path.starts_with("/v2/") {
+            assert_eq!(entry["fields"]["status"], 200, "{line}");
+            let path = path.to_owned();
+            assert!(seen.insert(path), "logged twice: {line}");
+        }
+    }
+    assert_eq!(seen.len(), THREADS * EACH, "a line per request");
+    assert!(text.len() > 64 * 1024, "more than one write's worth");
 }

@@ -19,6 +19,11 @@ pub fn start_logging(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Process
     Process::start_logging(respool_bin!(), dir, &lenient(args), env)
 }
 
+/// Like [`start`], with the server's log (stderr) written to the file `log`.
+pub fn start_logging_to(dir: &Path, args: &[&str], env: &[(&str, &str)], log: &Path) -> Process {
+    Process::start_logging_to(respool_bin!(), dir, &lenient(args), env, log)
+}
+
 fn lenient<'a>(args: &[&'a str]) -> Vec<&'a str> {
     let mut all = vec!["--lenient-networks"];
     all.extend_from_slice(args);
