@@ -163,6 +163,12 @@ error_log $dir/error.log;
 events { worker_connections 4096; }
 http {
     access_log off;
+    # Served as a tuned nginx serves hot files: opened once, sent by the
+    # kernel. Without the cache each request opens and closes the file,
+    # which on one machine cost nginx a third of its rate.
+    open_file_cache max=16 inactive=60s;
+    sendfile on;
+    tcp_nopush on;
     default_type application/json;
     client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
