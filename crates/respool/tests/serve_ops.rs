@@ -184,8 +184,7 @@ fn a_log_file_holds_every_request_line_whole() {
         let path = entry["fields"]["path"].as_str().unwrap_or_default();
         if entry["fields"]["message"] == "request" && path.starts_with("/v2/") {
             assert_eq!(entry["fields"]["status"], 200, "{line}");
-            let path = path.to_owned();
-            assert!(seen.insert(path), "logged twice: {line}");
+            assert!(seen.insert(path.to_owned()), "logged twice: {line}");
         }
     }
     assert_eq!(seen.len(), THREADS * EACH, "a line per request");

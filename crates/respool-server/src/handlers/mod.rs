@@ -5,6 +5,7 @@
 //! answer already encoded as JSON is sent.
 
 use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use respool_api_types::Pool;
 use respool_core::pool::{PoolState, StepOutcome};
@@ -127,9 +128,11 @@ pub struct NodePageQuery {
     continue_token: Option<String>,
 }
 
-/// `body`, already JSON, as a `200` answer.
+/// `body`, already JSON, as a `200` answer. The header value is static: a
+/// `&str` would be copied into a new one for every answer.
 pub(crate) fn json_response(body: impl Into<bytes::Bytes>) -> Response {
-    ([(CONTENT_TYPE, "application/json")], body.into()).into_response()
+    let json = HeaderValue::from_static("application/json");
+    ([(CONTENT_TYPE, json)], body.into()).into_response()
 }
 
 /// `value` as a JSON answer, encoded with SIMD string escaping: a page of

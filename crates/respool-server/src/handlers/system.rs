@@ -1,8 +1,6 @@
 //! Health and the API description.
 
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -12,8 +10,7 @@ use crate::error::ApiError;
 
 /// `GET /healthz`: the process answers. A constant: probes ask it often.
 pub async fn healthz() -> Response {
-    let json = [(CONTENT_TYPE, HeaderValue::from_static("application/json"))];
-    (json, r#"{"status":"ok"}"#).into_response()
+    super::json_response(r#"{"status":"ok"}"#)
 }
 
 /// `GET /readyz`: the database answers too.
